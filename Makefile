@@ -1,0 +1,35 @@
+# Two commands do all set-up: `make demo` and `make test`. Each creates .venv and installs
+# what it needs; a stamp file per install keeps repeat runs fast.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
+
+.PHONY: demo test bench lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.all: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[all]'
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(PLUGINS) | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]' $(foreach p,$(PLUGINS),./$(dir $(p)))
+	touch $@ $(VENV)/.all
+
+demo: $(VENV)/.all
+	$(PY) examples/demo.py
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check core adapters tests bench examples
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""spyglass core: schemas, lenses, serialisation, instrumentation, recording, feedback."""

@@ -1,0 +1,72 @@
+"""What an adapter declares about itself and about the framework it instruments.
+
+These are plain, frozen data. An adapter returns them from its hooks
+(:mod:`spyglass.core.hookspecs`); the core reads them. Classes are named by
+*path* strings (``"langchain_core.runnables.base:Runnable"``, or the dotted
+``"langchain_core.runnables.base.Runnable"``) and resolved lazily, only once
+their module has been imported by the user's app, so an adapter never imports
+a framework that is not installed or not in use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["AdapterInfo", "InstrumentSpec"]
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    """Who an adapter is and which framework versions it supports.
+
+    Attributes:
+        name: short adapter name, as listed in ``SPYGLASS_DISABLE_ADAPTERS``
+            (``"langchain"``, ``"llamaindex"``, ``"custom"``).
+        requires: requirement strings (PEP 508, e.g. ``"langchain-core>=1.0,<2"``)
+            that must all be installed for the adapter to be active. A missing
+            distribution makes the adapter inactive without a warning; an installed
+            one outside the range gives one warning and the adapter is skipped.
+        optional: requirement strings for distributions the adapter also supports
+            when present (e.g. ``"langgraph>=1.0,<2"``); one outside its range gives
+            one warning but does not disable the adapter.
+        description: one line for ``print_instrumented`` and error messages.
+    """
+
+    name: str
+    requires: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    """Which methods of which class to instrument, declared as data.
+
+    For every object the walk reaches whose class has ``class_path`` in its MRO,
+    each name in ``methods`` is wrapped on the class that *defines* it (the first
+    class in the object's MRO with the name in its ``__dict__``), once per
+    ``(class, method)``.
+
+    Attributes:
+        class_path: the class, as ``"module:QualName"`` or ``"module.QualName"``.
+        methods: method names to wrap.
+        kind: what such a component is, in a word (``"retriever"``, ``"llm"``,
+            ``"chain"``, ``"tool"``); shown by ``print_instrumented``.
+        skip_defined_on: class paths whose *own* definition of a listed method must
+            never be wrapped, because the framework compares it by identity
+            (LangChain's ``BaseChatModel._stream``). The method is still wrapped on
+            concrete subclasses that override it. Reported as skipped, with ``reason``.
+        reason: why ``skip_defined_on`` applies, for ``instrumented()``.
+        eager: also wrap the methods on ``class_path`` itself and on its already
+            imported subclasses when a recorder is built, even if the walk reaches
+            no instance: for objects a framework creates per call.
+        adapter: the adapter's name; filled in by the registry if left empty.
+    """
+
+    class_path: str
+    methods: tuple[str, ...]
+    kind: str = "component"
+    skip_defined_on: tuple[str, ...] = ()
+    reason: str = ""
+    eager: bool = False
+    adapter: str = field(default="", compare=False)
