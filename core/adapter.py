@@ -48,7 +48,8 @@ class InstrumentSpec:
     ``(class, method)``.
 
     Attributes:
-        class_path: the class, as ``"module:QualName"`` or ``"module.QualName"``.
+        class_path: the class, as ``"module:QualName"`` or ``"module.QualName"``, or
+            the class object itself (for user classes, e.g. from ``@instrument``).
         methods: method names to wrap.
         kind: what such a component is, in a word (``"retriever"``, ``"llm"``,
             ``"chain"``, ``"tool"``); shown by ``print_instrumented``.
@@ -63,7 +64,7 @@ class InstrumentSpec:
         adapter: the adapter's name; filled in by the registry if left empty.
     """
 
-    class_path: str
+    class_path: str | type
     methods: tuple[str, ...]
     kind: str = "component"
     skip_defined_on: tuple[str, ...] = ()
