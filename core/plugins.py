@@ -1,0 +1,606 @@
+"""The adapter registry: one pluggy ``PluginManager`` per process.
+
+Adapters are found through the ``spyglass`` entry-point group, the built-in ones
+exactly like a third-party package's::
+
+    [project.entry-points.spyglass]
+    toy = "spyglass_toyframework.spyglass_plugin"
+
+On first use, :func:`get_plugin_manager` imports every entry point and admits it
+only if it is sound:
+
+- it imports, implements ``spyglass_adapter_info`` and every hookimpl matches a
+  spec — otherwise one :class:`SpyglassPluginWarning` naming the entry point, its
+  distribution and the reason, and the plugin is skipped;
+- every distribution in ``AdapterInfo.requires`` is installed (else the adapter is
+  inactive, logged at DEBUG: not having LangChain is not a problem) and inside its
+  range (else one warning naming adapter, distribution, installed version and range,
+  and the adapter is skipped); an ``optional`` distribution outside its range gives
+  one warning but the adapter stays active;
+- it is not turned off by ``SPYGLASS_DISABLE_ADAPTERS`` (``"langchain,llamaindex"``
+  or ``"all"``; read when the manager is created).
+
+The core never calls a hook directly: :func:`call_first` and :func:`call_all` call
+each implementation in pluggy's order, and an implementation that raises is logged
+once (naming plugin and hook) and treated as if it had answered ``None``, so an
+adapter's bug never breaks the user's app.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from spyglass.core import hookspecs
+from spyglass.core.adapter import AdapterInfo, InstrumentSpec
+from spyglass.core.errors import PluginError, SelectorError
+
+if TYPE_CHECKING:
+    from spyglass.core.app import App
+
+__all__ = [
+    "DISABLE_ENV",
+    "ENTRY_POINT_GROUP",
+    "SpyglassPluginWarning",
+    "active_adapters",
+    "call_all",
+    "call_first",
+    "get_plugin_manager",
+    "instrument_specs",
+    "invalidate_instrument_specs",
+    "register_plugin",
+    "reset_plugin_manager",
+    "unregister_plugin",
+    "wrap_app",
+]
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "spyglass"
+DISABLE_ENV = "SPYGLASS_DISABLE_ADAPTERS"
+
+# Extras of the `spyglass` distribution that bring an adapter's framework along;
+# quoted in the error of `wrap_app` when no adapter recognises an app.
+_EXTRAS = {"langchain": "langchain", "llamaindex": "llamaindex"}
+
+
+class SpyglassPluginWarning(RuntimeWarning):
+    """An adapter plugin is broken or incompatible and was skipped (or runs degraded)."""
+
+
+@dataclasses.dataclass
+class _Registry:
+    """Everything known about the plugins of one manager."""
+
+    pm: pluggy.PluginManager
+    # plugin name -> AdapterInfo, in registration order
+    adapters: dict[str, AdapterInfo] = dataclasses.field(default_factory=dict)
+    # adapter name -> why it is not active (missing distribution, disabled, ...)
+    inactive: dict[str, str] = dataclasses.field(default_factory=dict)
+    # hook name -> implementations as (plugin name, function, argnames), in call order
+    impls: dict[str, tuple[tuple[str, Callable[..., Any], tuple[str, ...]], ...]] = (
+        dataclasses.field(default_factory=dict)
+    )
+    specs: tuple[InstrumentSpec, ...] | None = None
+
+    def changed(self) -> None:
+        self.impls.clear()
+        self.specs = None
+
+
+_lock = threading.RLock()
+_registry: _Registry | None = None
+# (plugin name, hook name) pairs whose failure was already logged at WARNING
+_failures_logged: set[tuple[str, str]] = set()
+
+
+# ------------------------------------------------------------------------ the manager
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """Return the process's plugin manager, loading the entry points on first use.
+
+    Thread-safe; the entry points are imported once per process (or once after
+    :func:`reset_plugin_manager`). Warnings about broken plugins are issued after the
+    manager is complete, so a warnings filter that turns them into errors cannot
+    leave it half-built.
+
+    Returns:
+        The ``pluggy.PluginManager`` of project ``"spyglass"``.
+    """
+    return _get_registry().pm
+
+
+def _get_registry() -> _Registry:
+    registry = _registry
+    if registry is not None:
+        return registry
+    return _create_registry()
+
+
+def _create_registry() -> _Registry:
+    global _registry
+    problems: list[str] = []
+    with _lock:
+        if _registry is not None:
+            return _registry
+        pm = pluggy.PluginManager(hookspecs.PROJECT)
+        pm.add_hookspecs(hookspecs)
+        registry = _Registry(pm)
+        disabled = _read_disabled()
+        for ep in _entry_points():
+            problem = _load_entry_point(registry, ep, disabled)
+            if problem:
+                problems.append(problem)
+        for name in list(registry.adapters):
+            _register_encoders(registry, name)
+        _registry = registry
+    for problem in problems:
+        warnings.warn(problem, SpyglassPluginWarning, stacklevel=2)
+    return registry
+
+
+def reset_plugin_manager() -> None:
+    """Forget the plugin manager; the next use loads the entry points again.
+
+    For tests, and after changing ``SPYGLASS_DISABLE_ADAPTERS``. Encoders already
+    registered with the serialiser stay registered.
+    """
+    global _registry
+    with _lock:
+        _registry = None
+        _failures_logged.clear()
+
+
+def register_plugin(plugin: object, name: str | None = None) -> str:
+    """Register an adapter plugin programmatically (tests, apps that ship their own).
+
+    The plugin goes through the same checks as an entry point, but a broken plugin
+    raises instead of warning, because the caller can fix it. ``spyglass_adapter_info``
+    is optional here: without it the adapter is named ``name``.
+    ``SPYGLASS_DISABLE_ADAPTERS`` does not apply to plugins registered in code.
+
+    Args:
+        plugin: a module, class or object with :data:`~spyglass.core.hookimpl` functions.
+        name: the plugin's name; defaults to pluggy's canonical name for ``plugin``.
+
+    Returns:
+        The name it was registered under (pass it to :func:`unregister_plugin`).
+
+    Raises:
+        PluginError: the plugin's hookimpls do not match the specs, its adapter info is
+            not an ``AdapterInfo``, or the name is taken.
+    """
+    registry = _get_registry()
+    with _lock:
+        pm = registry.pm
+        try:
+            plugin_name = pm.register(plugin, name=name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise PluginError(
+                f"spyglass cannot register plugin {name or plugin!r}: {exc}"
+            ) from exc
+        if plugin_name is None:  # pragma: no cover - only with pm.set_blocked
+            raise PluginError(f"plugin name {name!r} is blocked in the spyglass plugin manager")
+        registry.changed()
+        try:
+            reason = _unknown_hooks(pm, plugin)
+            if reason:
+                raise PluginError(f"spyglass plugin {plugin_name!r} {reason}")
+            info = _adapter_info(pm, plugin)
+            if info is None:
+                info = AdapterInfo(name=plugin_name)
+            elif not isinstance(info, AdapterInfo):
+                raise PluginError(
+                    f"spyglass plugin {plugin_name!r}: spyglass_adapter_info() returned "
+                    f"{info!r}; return a spyglass.core.AdapterInfo"
+                )
+        except Exception:
+            pm.unregister(plugin)
+            registry.changed()
+            raise
+        verdict = _check_requirements(registry, info, f"plugin {plugin_name!r}")
+        if verdict.active:
+            registry.adapters[plugin_name] = info
+            _register_encoders(registry, plugin_name)
+        else:
+            pm.unregister(plugin)
+        registry.changed()
+    if verdict.warning:
+        warnings.warn(verdict.warning, SpyglassPluginWarning, stacklevel=2)
+    return plugin_name
+
+
+def unregister_plugin(name: str) -> None:
+    """Remove a plugin registered under ``name``; unknown names are ignored."""
+    registry = _get_registry()
+    with _lock:
+        plugin = registry.pm.get_plugin(name)
+        if plugin is not None:
+            registry.pm.unregister(plugin, name=name)
+        registry.adapters.pop(name, None)
+        registry.changed()
+
+
+def active_adapters() -> list[AdapterInfo]:
+    """Return the ``AdapterInfo`` of every active adapter, in registration order."""
+    return list(_get_registry().adapters.values())
+
+
+def invalidate_instrument_specs() -> None:
+    """Tell the registry that an adapter's ``spyglass_instrument_specs`` answer changed.
+
+    :func:`instrument_specs` caches the joined answer; an adapter whose specs grow at
+    run time (the custom adapter's ``@instrument`` registry) calls this after a change.
+    """
+    registry = _registry
+    if registry is not None:
+        registry.specs = None
+
+
+# ------------------------------------------------------------------------ loading
+
+
+def _read_disabled() -> frozenset[str]:
+    raw = os.environ.get(DISABLE_ENV, "")
+    return frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
+def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    seen: set[tuple[str, str]] = set()
+    found = []
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        # An editable install next to a stale dist-info can list one entry point twice.
+        if (ep.name, ep.value) not in seen:
+            seen.add((ep.name, ep.value))
+            found.append(ep)
+    return found
+
+
+def _dist_name(ep: importlib.metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    name = dist.metadata["Name"] if dist is not None else None
+    return str(name) if name else "<unknown distribution>"
+
+
+def _is_disabled(disabled: frozenset[str], *names: str) -> bool:
+    return "all" in disabled or any(n.lower() in disabled for n in names)
+
+
+def _load_entry_point(
+    registry: _Registry, ep: importlib.metadata.EntryPoint, disabled: frozenset[str]
+) -> str | None:
+    """Import and admit one entry point; return a warning text, or None."""
+    where = f"plugin {ep.name!r} ({ep.value}) from distribution {_dist_name(ep)!r}"
+    if _is_disabled(disabled, ep.name):
+        # Checked before importing, so a disabled plugin cannot break anything.
+        registry.inactive[ep.name] = f"disabled by {DISABLE_ENV}"
+        logger.debug("spyglass %s is disabled by %s", where, DISABLE_ENV)
+        return None
+    try:
+        plugin = ep.load()
+    except Exception as exc:  # a plugin's import error is its own; never ours to raise
+        return f"spyglass {where} failed to import and is skipped: {type(exc).__name__}: {exc}"
+    pm = registry.pm
+    if pm.has_plugin(ep.name) or pm.is_registered(plugin):
+        return f"spyglass {where} is registered twice; the second one is skipped"
+    try:
+        pm.register(plugin, name=ep.name)
+    except pluggy.PluginValidationError as exc:
+        reason = str(exc).replace("\n", "; ")
+        return f"spyglass {where} does not match the spyglass hookspecs and is skipped: {reason}"
+    reason = _unknown_hooks(pm, plugin)
+    if reason is None:
+        try:
+            info = _adapter_info(pm, plugin)
+        except Exception as exc:
+            info, reason = None, f"raised in spyglass_adapter_info: {type(exc).__name__}: {exc}"
+        else:
+            if info is None:
+                reason = "does not implement spyglass_adapter_info"
+            elif not isinstance(info, AdapterInfo):
+                reason = f"returned {info!r} from spyglass_adapter_info, not an AdapterInfo"
+    if reason is not None:
+        pm.unregister(plugin)
+        return f"spyglass {where} {reason}; it is skipped"
+    assert isinstance(info, AdapterInfo)
+    if _is_disabled(disabled, info.name):
+        pm.unregister(plugin)
+        registry.inactive[info.name] = f"disabled by {DISABLE_ENV}"
+        logger.debug("spyglass adapter %r is disabled by %s", info.name, DISABLE_ENV)
+        return None
+    if any(existing.name == info.name for existing in registry.adapters.values()):
+        pm.unregister(plugin)
+        return f"spyglass {where} declares adapter name {info.name!r}, already taken; skipped"
+    verdict = _check_requirements(registry, info, where)
+    if verdict.active:
+        registry.adapters[ep.name] = info
+    else:
+        pm.unregister(plugin)
+    return verdict.warning
+
+
+def _unknown_hooks(pm: pluggy.PluginManager, plugin: object) -> str | None:
+    """Name the hookimpls of ``plugin`` that match no spec (pluggy only checks known ones)."""
+    unknown = sorted(
+        hc.name
+        for hc in pm.get_hookcallers(plugin) or ()
+        if not hc.has_spec()
+        and any(i.plugin is plugin and not i.optionalhook for i in hc.get_hookimpls())
+    )
+    if not unknown:
+        return None
+    return f"implements hooks that spyglass does not define: {', '.join(unknown)}"
+
+
+def _adapter_info(pm: pluggy.PluginManager, plugin: object) -> Any:
+    for impl in pm.hook.spyglass_adapter_info.get_hookimpls():
+        if impl.plugin is plugin:
+            return impl.function()
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Verdict:
+    """What the requirement check decided about an adapter."""
+
+    active: bool
+    warning: str | None = None  # one warning to issue (skipped or degraded adapter)
+
+
+def _check_requirements(registry: _Registry, info: AdapterInfo, where: str) -> _Verdict:
+    """Check an adapter's ``requires`` (all must be in range) and ``optional`` ranges."""
+    for text in info.requires:
+        found = _installed(text)
+        if isinstance(found, str):
+            return _Verdict(False, f"spyglass adapter {info.name!r} ({where}) {found}; it is skipped")
+        req, version = found
+        if version is None:
+            # Not having a framework installed is normal: inactive, quietly.
+            registry.inactive[info.name] = f"{req.name} is not installed"
+            logger.debug("spyglass adapter %r is inactive: %s is not installed", info.name, req.name)
+            return _Verdict(False)
+        if not _in_range(req, version):
+            return _Verdict(
+                False,
+                f"spyglass adapter {info.name!r} ({where}) supports {req.name}{req.specifier}, "
+                f"but {req.name} {version} is installed; the adapter is skipped",
+            )
+    notes = []
+    for text in info.optional:
+        found = _installed(text)
+        if isinstance(found, str):
+            notes.append(f"spyglass adapter {info.name!r} ({where}) {found}")
+            continue
+        req, version = found
+        if version is not None and not _in_range(req, version):
+            notes.append(
+                f"spyglass adapter {info.name!r} ({where}) supports {req.name}{req.specifier}, "
+                f"but {req.name} {version} is installed; the adapter stays active but its "
+                f"{req.name} support may not work"
+            )
+    return _Verdict(True, "\n".join(notes) or None)
+
+
+def _installed(text: str) -> tuple[Requirement, str | None] | str:
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        return f"declares an invalid requirement {text!r}: {exc}"
+    try:
+        return req, importlib.metadata.version(req.name)
+    except importlib.metadata.PackageNotFoundError:
+        return req, None
+
+
+def _in_range(req: Requirement, version: str) -> bool:
+    try:
+        return req.specifier.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return True  # a version we cannot parse is not a reason to switch an adapter off
+
+
+def _register_encoders(registry: _Registry, plugin_name: str) -> None:
+    encoders = _call_one(registry, plugin_name, "spyglass_json_encoders", {})
+    if not encoders:
+        return
+    try:
+        from spyglass.core._jsonify import register_encoder
+    except ImportError:  # pragma: no cover - the serialiser ships with the core
+        logger.debug("spyglass.core._jsonify is unavailable; adapter encoders not registered")
+        return
+    try:
+        for path, encoder in dict(encoders).items():
+            register_encoder(path, encoder)
+    except Exception as exc:
+        _log_failure(plugin_name, "spyglass_json_encoders", exc)
+
+
+# ------------------------------------------------------------------------ calling hooks
+
+
+def _impls(
+    registry: _Registry, hook_name: str
+) -> tuple[tuple[str, Callable[..., Any], tuple[str, ...]], ...]:
+    found = registry.impls.get(hook_name)
+    if found is None:
+        caller = getattr(registry.pm.hook, hook_name, None)
+        if caller is None:
+            raise PluginError(f"spyglass has no hook named {hook_name!r}; see spyglass.core.hookspecs")
+        found = tuple(
+            (impl.plugin_name, impl.function, tuple(impl.argnames))
+            # pluggy calls the last registered first; wrappers are not supported here
+            for impl in reversed(caller.get_hookimpls())
+            if not (impl.wrapper or impl.hookwrapper)
+        )
+        registry.impls[hook_name] = found
+    return found
+
+
+def _log_failure(plugin_name: str, hook_name: str, exc: BaseException) -> None:
+    key = (plugin_name, hook_name)
+    if key in _failures_logged:
+        logger.debug("spyglass plugin %r failed again in %s: %r", plugin_name, hook_name, exc)
+        return
+    _failures_logged.add(key)
+    logger.warning(
+        "spyglass plugin %r raised in hook %s and is ignored for this call (reported once; "
+        "update or disable it with %s=%s): %s: %s",
+        plugin_name,
+        hook_name,
+        DISABLE_ENV,
+        plugin_name,
+        type(exc).__name__,
+        exc,
+        exc_info=exc,
+    )
+
+
+def _call_one(
+    registry: _Registry, plugin_name: str, hook_name: str, kwargs: dict[str, Any]
+) -> Any:
+    for name, function, argnames in _impls(registry, hook_name):
+        if name == plugin_name:
+            try:
+                return function(*[kwargs[a] for a in argnames])
+            except Exception as exc:
+                _log_failure(name, hook_name, exc)
+                return None
+    return None
+
+
+def call_first(hook_name: str, /, **kwargs: Any) -> Any:
+    """Call a ``firstresult`` hook: the first non-None answer wins.
+
+    Implementations are tried in pluggy's order (last registered first, ``tryfirst``/
+    ``trylast`` honoured). One that raises is logged once and skipped, and the next is
+    tried. :class:`~spyglass.core.SelectorError` is the exception: it is the answer
+    ``spyglass_select_context`` gives for an ambiguous app, so it propagates.
+
+    Args:
+        hook_name: a hook of :mod:`spyglass.core.hookspecs`, e.g. ``"spyglass_main_input"``.
+        **kwargs: the hook's arguments, by name.
+
+    Returns:
+        The first non-None answer, or ``None``.
+    """
+    registry = _get_registry()
+    for plugin_name, function, argnames in _impls(registry, hook_name):
+        try:
+            result = function(*[kwargs[a] for a in argnames])
+        except SelectorError:
+            raise
+        except Exception as exc:
+            _log_failure(plugin_name, hook_name, exc)
+            continue
+        if result is not None:
+            return result
+    return None
+
+
+def call_all(hook_name: str, /, **kwargs: Any) -> list[Any]:
+    """Call a hook on every active adapter and collect the non-None answers.
+
+    An implementation that raises is logged once and left out.
+
+    Args:
+        hook_name: a hook of :mod:`spyglass.core.hookspecs`.
+        **kwargs: the hook's arguments, by name.
+
+    Returns:
+        The answers, in pluggy's call order.
+    """
+    return [answer for _, answer in _call_all_named(_get_registry(), hook_name, kwargs)]
+
+
+def _call_all_named(
+    registry: _Registry, hook_name: str, kwargs: dict[str, Any]
+) -> Iterable[tuple[str, Any]]:
+    for plugin_name, function, argnames in _impls(registry, hook_name):
+        try:
+            result = function(*[kwargs[a] for a in argnames])
+        except Exception as exc:
+            _log_failure(plugin_name, hook_name, exc)
+            continue
+        if result is not None:
+            yield plugin_name, result
+
+
+def instrument_specs() -> tuple[InstrumentSpec, ...]:
+    """Return every active adapter's ``InstrumentSpec``, with ``adapter`` filled in.
+
+    Cached until plugins change or :func:`invalidate_instrument_specs` is called.
+    An answer that is not a sequence of ``InstrumentSpec`` is logged once and dropped.
+    """
+    registry = _get_registry()
+    specs = registry.specs
+    if specs is not None:
+        return specs
+    collected: list[InstrumentSpec] = []
+    for plugin_name, answer in _call_all_named(registry, "spyglass_instrument_specs", {}):
+        info = registry.adapters.get(plugin_name)
+        adapter = info.name if info is not None else plugin_name
+        try:
+            for spec in answer:
+                if not isinstance(spec, InstrumentSpec):
+                    raise TypeError(f"{spec!r} is not an InstrumentSpec")
+                collected.append(spec if spec.adapter else dataclasses.replace(spec, adapter=adapter))
+        except Exception as exc:
+            _log_failure(plugin_name, "spyglass_instrument_specs", exc)
+    specs = tuple(collected)
+    registry.specs = specs
+    return specs
+
+
+# ------------------------------------------------------------------------ wrap_app
+
+
+def wrap_app(app: Any, **kwargs: Any) -> App:
+    """Wrap any supported app in the recorder that fits it.
+
+    Asks the adapters' ``spyglass_recorder_class`` hook (a LangChain runnable gets
+    ``TruChain``, a LlamaIndex engine ``TruLlama``, an object with ``@instrument``-ed
+    methods ``TruCustomApp``, a plain function ``TruBasicApp``) and constructs it.
+
+    Args:
+        app: the object to record.
+        **kwargs: passed to the recorder (``app_name``, ``feedbacks``, ...).
+
+    Returns:
+        The recorder, a :class:`spyglass.core.App`.
+
+    Raises:
+        TypeError: no active adapter recognises ``app``; the message lists the active
+            adapters and the ``pip install`` lines for the others.
+    """
+    cls = call_first("spyglass_recorder_class", app=app)
+    if cls is None:
+        registry = _get_registry()
+        active = ", ".join(info.name for info in registry.adapters.values()) or "none"
+        missing = [
+            f"pip install 'spyglass[{extra}]'"
+            for name, extra in _EXTRAS.items()
+            if all(info.name != name for info in registry.adapters.values())
+        ]
+        hint = f" For other frameworks: {'; '.join(missing)}." if missing else ""
+        inactive = "".join(
+            f" Adapter {name!r} is inactive: {why}." for name, why in registry.inactive.items()
+        )
+        kind = type(app)
+        raise TypeError(
+            f"spyglass cannot wrap an object of type {kind.__module__}.{kind.__qualname__}: "
+            f"no active adapter recognises it (active adapters: {active}).{inactive}{hint} "
+            "For your own classes, mark methods with spyglass.adapters.custom.instrument "
+            "and use TruCustomApp."
+        )
+    return cls(app, **kwargs)  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Deliberately broken spyglass plugins (see this distribution's pyproject.toml)."""

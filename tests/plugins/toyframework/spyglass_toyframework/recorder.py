@@ -1,0 +1,14 @@
+"""``ToyRecorder``: the recorder for toy pipelines (imported only when one is wrapped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spyglass.core.app import App
+
+
+class ToyRecorder(App):
+    """Records a :class:`~spyglass_toyframework.framework.ToyPipeline`; main method ``run``."""
+
+    def _default_main_method(self) -> Any:
+        return self.app.run
