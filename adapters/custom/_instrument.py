@@ -1,0 +1,189 @@
+"""``instrument``: mark methods of your own classes for recording.
+
+One registry, keyed by ``(class, method name)``, records what was marked. Marking
+changes nothing at all until a recorder is built: recorders read the registry
+through the custom adapter's ``spyglass_instrument_specs`` hook and the engine
+wraps each method once, on the class that defines it. Marking is idempotent, and
+nothing else is mutated (TruLens grew process-wide default filters on every use).
+
+A method marked on a class is recorded for instances of its subclasses too (the
+engine walks the MRO). Plain functions (not in a class) cannot be recorded: the
+decorator leaves them working but unrecorded; wrap them with ``TruBasicApp``.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
+
+__all__ = ["Instrument", "MethodMark", "instrument", "marked_methods"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class MethodMark:
+    """One registry entry: ``cls.name`` is recorded.
+
+    Attributes:
+        cls: the class the mark was made on.
+        name: the method's name.
+        retriever: the method returns the app's retrieved context (used by
+            ``TruCustomApp.select_context``).
+    """
+
+    cls: type
+    name: str
+    retriever: bool = False
+
+
+# class -> {method name: retriever flag}. Weak keys: a class defined in a test or a
+# notebook cell may go away, and its marks with it (values must not refer to the class).
+_registry: weakref.WeakKeyDictionary[type, dict[str, bool]] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _register(cls: type, name: str, retriever: bool) -> None:
+    if not isinstance(cls, type):
+        raise TypeError(
+            f"instrument.method expects a class and a method name, got {cls!r}; "
+            "pass the class itself, e.g. instrument.method(MyRetriever, 'retrieve')"
+        )
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"instrument.method expects a method name as a str, got {name!r}")
+    if not callable(getattr(cls, name, None)):
+        raise AttributeError(
+            f"{cls.__qualname__} has no method {name!r} to instrument; "
+            f"check the spelling (methods: {', '.join(_public_methods(cls)) or 'none'})"
+        )
+    with _lock:
+        marks = _registry.setdefault(cls, {})
+        old = marks.get(name)
+        if old is not None and (old or not retriever):
+            return  # idempotent; a retriever mark is never downgraded
+        marks[name] = retriever
+    _changed()
+
+
+def _public_methods(cls: type) -> list[str]:
+    return sorted(n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n, None)))
+
+
+def _changed() -> None:
+    # Lazy import: the core's registry caches the adapters' specs.
+    from spyglass.core.plugins import invalidate_instrument_specs
+
+    invalidate_instrument_specs()
+
+
+def marked_methods() -> list[MethodMark]:
+    """Return every live mark, classes in registration order."""
+    with _lock:
+        return [
+            MethodMark(cls, name, retriever)
+            for cls, marks in list(_registry.items())
+            for name, retriever in marks.items()
+        ]
+
+
+class _Marked:
+    """What ``@instrument`` puts in a class body until the class exists.
+
+    At class creation ``__set_name__`` puts the original function back on the class
+    and registers it, so the class holds exactly the function the user wrote. Used
+    outside a class body, it keeps working as the function (unrecorded).
+    """
+
+    def __init__(self, func: Callable[..., Any], retriever: bool) -> None:
+        self.func = func
+        self.retriever = retriever
+        self.__wrapped__ = func
+        self.__doc__ = getattr(func, "__doc__", None)
+        self.__name__ = getattr(func, "__name__", type(func).__name__)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        setattr(owner, name, self.func)
+        _register(owner, name, self.retriever)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        get = getattr(self.func, "__get__", None)
+        return get(instance, owner) if get is not None else self.func
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.func(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<instrumented {self.func!r}>"
+
+
+class Instrument:
+    """The ``instrument`` decorator and its registry functions (one instance: :data:`instrument`).
+
+    Usage::
+
+        from spyglass.adapters.custom import instrument
+
+        class Retriever:
+            @instrument(retriever=True)      # its rets are the app's context
+            def retrieve(self, query): ...
+
+        class App:
+            @instrument
+            def respond(self, query): ...
+
+        instrument.method(ThirdPartyLLM, "generate")     # a class you do not own
+        instrument.methods(ThirdPartyTool, ["run", "arun"])
+    """
+
+    @overload
+    def __call__(self, func: F, /) -> F: ...
+
+    @overload
+    def __call__(self, func: None = None, /, *, retriever: bool = ...) -> Callable[[F], F]: ...
+
+    def __call__(self, func: Any = None, /, *, retriever: bool = False) -> Any:
+        """Mark a method for recording: ``@instrument`` or ``@instrument(retriever=True)``."""
+        if func is None:
+            return lambda f: _Marked(f, retriever)
+        if not callable(func):
+            raise TypeError(
+                f"@instrument decorates methods, got {func!r}; use @instrument or "
+                "@instrument(retriever=True) directly above a def in a class body"
+            )
+        return _Marked(func, retriever)
+
+    @staticmethod
+    def method(cls: type, name: str, *, retriever: bool = False) -> None:
+        """Mark ``cls.name`` for recording, for a class you cannot decorate.
+
+        Args:
+            cls: the class (its subclasses' instances are recorded too).
+            name: the method's name.
+            retriever: the method returns the app's retrieved context.
+
+        Raises:
+            TypeError: ``cls`` is not a class or ``name`` not a str.
+            AttributeError: ``cls`` has no such method.
+        """
+        _register(cls, name, retriever)
+
+    @staticmethod
+    def methods(cls: type, names: Iterable[str]) -> None:
+        """Mark several methods of ``cls`` for recording (see :meth:`method`)."""
+        if isinstance(names, str):
+            raise TypeError(
+                f"instrument.methods expects a list of names, got the string {names!r}; "
+                f"use instrument.method({cls.__qualname__}, {names!r})"
+            )
+        for name in names:
+            _register(cls, name, False)
+
+    def __repr__(self) -> str:
+        return "spyglass.adapters.custom.instrument"
+
+
+instrument = Instrument()
+"""Mark methods for recording; see :class:`Instrument`."""

@@ -1,0 +1,117 @@
+"""The custom adapter's hookimpls (entry point ``custom``).
+
+Importing this module imports nothing but the ``@instrument`` registry: recorder
+classes are imported only when an app is wrapped, and objects of this adapter's
+own types are recognised through ``sys.modules`` (an object of a class cannot exist
+before its module is imported).
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import Any
+
+from spyglass.adapters.custom._instrument import marked_methods
+from spyglass.core.adapter import AdapterInfo, InstrumentSpec
+from spyglass.core.hookspecs import hookimpl
+
+_BASIC = "spyglass.adapters.custom._basic"
+_VIRTUAL = "spyglass.adapters.custom._virtual"
+_CUSTOM = "spyglass.adapters.custom._custom"
+
+
+@hookimpl
+def spyglass_adapter_info() -> AdapterInfo:
+    return AdapterInfo(
+        name="custom",
+        description="your own classes (methods marked with @instrument), plain callables, "
+        "virtual records",
+    )
+
+
+@hookimpl
+def spyglass_instrument_specs() -> list[InstrumentSpec]:
+    by_class: dict[tuple[type, bool], list[str]] = {}
+    for mark in marked_methods():
+        by_class.setdefault((mark.cls, mark.retriever), []).append(mark.name)
+    specs = [
+        InstrumentSpec(cls, tuple(names), kind="retriever" if retriever else "custom")
+        for (cls, retriever), names in by_class.items()
+    ]
+    basic = sys.modules.get(_BASIC)
+    if basic is not None:
+        specs.append(InstrumentSpec(basic.TruWrapperApp, ("_call",), kind="callable"))
+    return specs
+
+
+def _marked_classes() -> tuple[type, ...]:
+    return tuple({mark.cls for mark in marked_methods()})
+
+
+def _has_marked_component(app: Any, marked: tuple[type, ...]) -> bool:
+    """Whether ``app`` or one of its attributes (one level, lists and dicts included) is marked."""
+    if isinstance(app, marked):
+        return True
+    try:
+        values = list(vars(app).values())
+    except TypeError:
+        return False
+    for value in values:
+        if isinstance(value, dict):
+            candidates: Any = value.values()
+        elif isinstance(value, (list, tuple)):
+            candidates = value
+        else:
+            candidates = (value,)
+        if any(isinstance(candidate, marked) for candidate in candidates):
+            return True
+    return False
+
+
+# trylast: framework adapters know their objects better than a generic rule does.
+@hookimpl(trylast=True)
+def spyglass_recorder_class(app: Any) -> type | None:
+    virtual = sys.modules.get(_VIRTUAL)
+    if virtual is not None and isinstance(app, virtual.VirtualApp):
+        return virtual.TruVirtual  # type: ignore[no-any-return]
+    basic = sys.modules.get(_BASIC)
+    if basic is not None and isinstance(app, basic.TruWrapperApp):
+        return basic.TruBasicApp  # type: ignore[no-any-return]
+    marked = _marked_classes()
+    if marked and _has_marked_component(app, marked):
+        from spyglass.adapters.custom._custom import TruCustomApp
+
+        return TruCustomApp
+    if inspect.isfunction(app) or inspect.ismethod(app) or inspect.isbuiltin(app):
+        from spyglass.adapters.custom._basic import TruBasicApp
+
+        return TruBasicApp
+    return None
+
+
+@hookimpl
+def spyglass_component_children(obj: Any) -> Any:
+    virtual = sys.modules.get(_VIRTUAL)
+    if virtual is not None and isinstance(obj, virtual.VirtualApp):
+        return []  # a virtual app's dict is a description, not components
+    return None
+
+
+@hookimpl
+def spyglass_main_input(app: Any, func: Any, bindings: inspect.BoundArguments) -> Any:
+    basic = sys.modules.get(_BASIC)
+    if basic is not None and isinstance(app, basic.TruWrapperApp):
+        return basic.main_input_of_wrapped(app, bindings)
+    return None
+
+
+@hookimpl
+def spyglass_select_context(app: Any) -> Any:
+    virtual = sys.modules.get(_VIRTUAL)
+    if virtual is not None and isinstance(app, virtual.VirtualApp):
+        return app.select_context()
+    custom = sys.modules.get(_CUSTOM)
+    if custom is not None:
+        return custom.select_context_of(app)
+    return None
