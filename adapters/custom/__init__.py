@@ -1,1 +1,93 @@
-"""spyglass adapter: custom."""
+"""spyglass adapter for your own Python apps: ``TruCustomApp``, ``TruBasicApp``, ``TruVirtual``.
+
+Usage
+-----
+
+Mark the methods to record with :data:`instrument`, wrap the app, and call it::
+
+    from spyglass.adapters.custom import TruCustomApp, instrument
+
+    class Retriever:
+        @instrument(retriever=True)       # returns the app's context
+        def retrieve(self, query: str) -> list[str]: ...
+
+    class RAG:
+        def __init__(self):
+            self.retriever = Retriever()
+
+        @instrument
+        def respond(self, query: str) -> str: ...
+
+    rag = RAG()
+    recorder = TruCustomApp(rag, app_name="rag", app_version="v1")
+    with recorder as recording:
+        rag.respond("What is a lens?")
+    record = recording.get()
+    record.get(Select.RecordCalls.retriever.retrieve.rets[:])
+
+    recorder.print_instrumented()          # what is recorded, and where
+    TruCustomApp.select_context(rag)       # Select.RecordCalls.retriever.retrieve.rets[:]
+
+A plain function: ``TruBasicApp(fn)``, then call ``recorder.app(...)``. Records made
+elsewhere: ``TruVirtual(app=VirtualApp(...))`` and ``add_record(VirtualRecord(...))``.
+``spyglass.core.plugins.wrap_app(obj)`` picks the right recorder for you.
+
+Configuration
+-------------
+
+- ``@instrument`` / ``instrument.method(cls, name)`` / ``instrument.methods(cls, names)``
+  register ``(class, method)`` pairs in one registry; instances of subclasses are
+  recorded too. Marking changes nothing until a recorder is built.
+- ``TruCustomApp(app, methods_to_instrument={bound_method: path})`` records methods of
+  objects the walk from ``app`` cannot reach, at the path you give.
+- ``main_method=`` names the method ``with_record(app, ...)`` calls.
+- ``retriever=`` (a bound method or a lens) tells ``select_context`` where the
+  context comes from when no method is marked ``retriever=True``.
+- This adapter is the entry point ``custom``; ``SPYGLASS_DISABLE_ADAPTERS=custom``
+  turns it off.
+
+API
+---
+
+``TruCustomApp``, ``TruBasicApp``, ``TruWrapperApp``, ``TruVirtual``, ``VirtualApp``,
+``VirtualRecord``, ``instrument``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module that defines it; imported on first use, so that loading the
+# adapter's plugin (`_plugin`) does not import the recorder machinery.
+_EXPORTS: dict[str, str] = {
+    "TruBasicApp": "spyglass.adapters.custom._basic",
+    "TruCustomApp": "spyglass.adapters.custom._custom",
+    "TruVirtual": "spyglass.adapters.custom._virtual",
+    "TruWrapperApp": "spyglass.adapters.custom._basic",
+    "VirtualApp": "spyglass.adapters.custom._virtual",
+    "VirtualRecord": "spyglass.adapters.custom._virtual",
+    "instrument": "spyglass.adapters.custom._instrument",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spyglass.adapters.custom' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from spyglass.adapters.custom._basic import TruBasicApp, TruWrapperApp
+    from spyglass.adapters.custom._custom import TruCustomApp
+    from spyglass.adapters.custom._instrument import instrument
+    from spyglass.adapters.custom._virtual import TruVirtual, VirtualApp, VirtualRecord

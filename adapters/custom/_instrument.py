@@ -33,20 +33,26 @@ class MethodMark:
         name: the method's name.
         retriever: the method returns the app's retrieved context (used by
             ``TruCustomApp.select_context``).
+        decorated: marked with ``@instrument`` in the class body (rather than by
+            ``instrument.method``); ``TruCustomApp`` warns when such a method's class
+            is not reachable from the app.
     """
 
     cls: type
     name: str
     retriever: bool = False
+    decorated: bool = False
 
 
-# class -> {method name: retriever flag}. Weak keys: a class defined in a test or a
-# notebook cell may go away, and its marks with it (values must not refer to the class).
-_registry: weakref.WeakKeyDictionary[type, dict[str, bool]] = weakref.WeakKeyDictionary()
+# class -> {method name: (retriever, decorated)}. Weak keys: a class defined in a test or
+# a notebook cell may go away, and its marks with it (values must not refer to the class).
+_registry: weakref.WeakKeyDictionary[type, dict[str, tuple[bool, bool]]] = (
+    weakref.WeakKeyDictionary()
+)
 _lock = threading.Lock()
 
 
-def _register(cls: type, name: str, retriever: bool) -> None:
+def _register(cls: type, name: str, retriever: bool, decorated: bool = False) -> None:
     if not isinstance(cls, type):
         raise TypeError(
             f"instrument.method expects a class and a method name, got {cls!r}; "
@@ -61,10 +67,11 @@ def _register(cls: type, name: str, retriever: bool) -> None:
         )
     with _lock:
         marks = _registry.setdefault(cls, {})
-        old = marks.get(name)
-        if old is not None and (old or not retriever):
-            return  # idempotent; a retriever mark is never downgraded
-        marks[name] = retriever
+        old = marks.get(name, (False, False))
+        new = (old[0] or retriever, old[1] or decorated)  # marks only ever add up
+        if new == marks.get(name):
+            return  # idempotent
+        marks[name] = new
     _changed()
 
 
@@ -83,9 +90,9 @@ def marked_methods() -> list[MethodMark]:
     """Return every live mark, classes in registration order."""
     with _lock:
         return [
-            MethodMark(cls, name, retriever)
+            MethodMark(cls, name, retriever, decorated)
             for cls, marks in list(_registry.items())
-            for name, retriever in marks.items()
+            for name, (retriever, decorated) in marks.items()
         ]
 
 
@@ -106,7 +113,7 @@ class _Marked:
 
     def __set_name__(self, owner: type, name: str) -> None:
         setattr(owner, name, self.func)
-        _register(owner, name, self.retriever)
+        _register(owner, name, self.retriever, decorated=True)
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         get = getattr(self.func, "__get__", None)
