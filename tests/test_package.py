@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 import spyglass.core
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +39,9 @@ print(json.dumps({{"before": before, "after": after}}))
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert 0 == proc.returncode, f"{args} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
 
