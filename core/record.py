@@ -318,8 +318,11 @@ class Record(BaseModel):
 
         A future that raised yields a ``failed`` result instead of raising.
         """
-        futures = list(self.feedback_results or [])
-        definitions = {id(f): d for d, f in self.feedback_and_future_results or []}
+        pairs = self.feedback_and_future_results or []
+        definitions = {id(f): d for d, f in pairs}
+        # `feedback_results` is TruLens's field; fall back to the pairs if only they are set.
+        futures = list(self.feedback_results if self.feedback_results is not None else
+                       (f for _, f in pairs))
 
         def generate() -> Iterator[FeedbackResult]:
             for future in concurrent.futures.as_completed(futures):

@@ -92,6 +92,20 @@ def test_jsonify_extra_merges_app_extra_json() -> None:
     assert {"app": {"x": 2, "note": 1}} == definition.jsonify_extra({"app": {"x": 2}})
 
 
+SEED_APP_NAMES = (
+    "tru_class_info", "app_id", "app_name", "app_version", "tags", "metadata",
+    "feedback_definitions", "feedback_mode", "record_ingest_mode", "root_class", "root_callable",
+    "app", "initial_app_loader_dump", "app_extra_json", "__rich_repr__", "load", "model_validate",
+    "continue_session", "new_session", "get_loadable_apps", "select_inputs", "select_outputs",
+)
+
+
+def test_app_definition_has_every_seed_page_name() -> None:
+    """Every field and method the seed page lists for AppDefinition exists."""
+    definition = _definition()
+    assert [] == [name for name in SEED_APP_NAMES if not hasattr(definition, name)]
+
+
 def test_root_callable_is_a_class_attribute() -> None:
     """root_callable exists (TruLens API) and is None until a subclass sets it."""
     assert None is AppDefinition.root_callable

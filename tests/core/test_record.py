@@ -157,6 +157,20 @@ def test_unknown_stored_fields_are_ignored() -> None:
     assert "r" == record.record_id
 
 
+SEED_RECORD_NAMES = (
+    "record_id", "app_id", "cost", "perf", "ts", "tags", "meta", "main_input", "main_output",
+    "main_error", "calls", "experimental_otel_spans", "feedback_and_future_results",
+    "feedback_results", "feedback_results_as_completed", "__rich_repr__",
+    "wait_for_feedback_results", "get", "layout_calls_as_app",
+)
+
+
+def test_record_has_every_seed_page_name() -> None:
+    """Every field and method the seed page lists for Record exists."""
+    record = Record(app_id="a")
+    assert [] == [name for name in SEED_RECORD_NAMES if not hasattr(record, name)]
+
+
 def test_rich_repr_exists() -> None:
     """Record and AppDefinition keep TruLens's `__rich_repr__` for rich printing."""
     assert ("record_id", "r") in list(Record(app_id="a", record_id="r").__rich_repr__())
@@ -360,6 +374,12 @@ def test_results_as_completed_yields_every_result() -> None:
     results = sorted(record.feedback_results_as_completed, key=lambda r: r.name)
     assert [("bad", FeedbackResultStatus.FAILED), ("good", FeedbackResultStatus.DONE)] == [
         (r.name, r.status) for r in results]
+
+
+def test_results_as_completed_falls_back_to_pairs() -> None:
+    """With only feedback_and_future_results set, as_completed still yields their results."""
+    record = Record(app_id="a", feedback_and_future_results=[(_definition("one"), _done("one", 1.0))])
+    assert ["one"] == [r.name for r in record.feedback_results_as_completed]
 
 
 def test_record_is_collectable() -> None:
