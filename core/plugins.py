@@ -32,6 +32,7 @@ import dataclasses
 import importlib.metadata
 import logging
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -107,6 +108,15 @@ _failures_logged: set[tuple[str, str]] = set()
 # ------------------------------------------------------------------------ the manager
 
 
+def _warn(message: str) -> None:
+    """Warn, attributing the warning to the first frame outside spyglass (the user's code)."""
+    level, frame = 1, sys._getframe(0)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("spyglass."):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, SpyglassPluginWarning, stacklevel=level)
+
+
 def get_plugin_manager() -> pluggy.PluginManager:
     """Return the process's plugin manager, loading the entry points on first use.
 
@@ -146,7 +156,7 @@ def _create_registry() -> _Registry:
             _register_encoders(registry, name)
         _registry = registry
     for problem in problems:
-        warnings.warn(problem, SpyglassPluginWarning, stacklevel=2)
+        _warn(problem)
     return registry
 
 
@@ -217,7 +227,7 @@ def register_plugin(plugin: object, name: str | None = None) -> str:
             pm.unregister(plugin)
         registry.changed()
     if verdict.warning:
-        warnings.warn(verdict.warning, SpyglassPluginWarning, stacklevel=2)
+        _warn(verdict.warning)
     return plugin_name
 
 
