@@ -1,0 +1,208 @@
+"""Turning a finished root call's raw calls into `Record`\\ s.
+
+Runs once per root call, when it ends, on the thread that ended it, with recording
+suspended (see :mod:`spyglass.core.recording`). Everything deferred from the hot path
+happens here: arguments are bound to parameter names, values serialised, paths
+looked up, call ids drawn, ``RecordAppCall`` objects built, cost asked of the
+adapters, main input and output computed.
+
+Paths. A call's frame path is the path the recorder's walk gave its instance
+(``app.retriever``). An instance the walk did not reach (an object the framework
+created per call) is placed under the component path of its caller plus its class
+name: a ``CompactAndRefine`` created inside ``app.chat_engine`` is at
+``app.chat_engine.CompactAndRefine``. Root calls are always on reached instances.
+
+Cost. Each finished call is offered to the ``spyglass_call_cost`` hook; the answers
+are summed into ``Record.cost``. When no call reports a cost the record's cost is
+``Cost()`` (all zero, ``n_requests == 0``): read it as "nothing reported", not
+"free".
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from spyglass.core import _main_io
+from spyglass.core._jsonify import TRUNCATED, jsonify
+from spyglass.core.lens import Lens
+from spyglass.core.measures import Cost, Perf
+from spyglass.core.pyschema import Class, Method, Obj
+from spyglass.core.record import Record, RecordAppCall, RecordAppCallMethod
+
+if TYPE_CHECKING:
+    from spyglass.core.app import App
+    from spyglass.core.recording import Recording, _Call
+
+__all__ = ["build_records", "dry_call"]
+
+logger = logging.getLogger(__name__)
+
+_PID = os.getpid()
+_class_info: dict[type, Class] = {}
+
+
+def build_records(root: _Call) -> list[tuple[Recording, Record]]:
+    """Build one record per recording that accepted ``root``.
+
+    Recordings of the same recorder share the built calls; each gets its own
+    `Record` (its own ``meta``).
+    """
+    by_app: dict[int, list[Recording]] = {}
+    for recording in root.recordings:
+        by_app.setdefault(id(recording.app), []).append(recording)
+    out: list[tuple[Recording, Record]] = []
+    for recordings in by_app.values():
+        app = recordings[0].app
+        parts = _record_parts(app, root)
+        for recording in recordings:
+            meta = recording.record_metadata
+            record = Record(
+                app_id=app.app_id,
+                tags=app.tags,
+                meta=None if meta is None else jsonify(meta),
+                **parts,
+            )
+            out.append((recording, record))
+    return out
+
+
+def _record_parts(app: App, root: _Call) -> dict[str, Any]:
+    calls, cost = _calls(app, root)
+    wall0 = root.wall0
+    site = root.site
+    bindings = site.bind(root.instance, root.args, root.kwargs)
+    main_input = _main_io.main_input(app.app, site.func, bindings)
+    error = root.error
+    if error is None:
+        main_output = _main_io.main_output(
+            app.app, site.func, bindings, root.ret, streamed=root.items is not None
+        )
+        main_error = None
+    else:
+        main_output = None
+        main_error = jsonify(error)
+    end = _datetime(wall0 + root.end)
+    return {
+        "cost": cost,
+        "perf": Perf(start_time=_datetime(wall0 + root.start), end_time=end),
+        "ts": end,
+        "main_input": jsonify(main_input),
+        "main_output": jsonify(main_output),
+        "main_error": main_error,
+        "calls": calls,
+    }
+
+
+def _calls(app: App, root: _Call) -> tuple[list[RecordAppCall], Cost]:
+    from spyglass.core.plugins import call_first
+
+    wall0 = root.wall0
+    known = app._paths
+    construct_call = RecordAppCall.model_construct
+    construct_perf = Perf.model_construct
+    # per raw call (by id): its path and its stack
+    paths: dict[int, Lens] = {}
+    stacks: dict[int, list[RecordAppCallMethod]] = {}
+    frames: dict[tuple[int, int, int], RecordAppCallMethod] = {}
+    # (id of the caller's path, class name) -> path of an instance the walk did not reach
+    unreached: dict[tuple[int, str], Lens] = {}
+    calls: list[RecordAppCall] = []
+    ends: list[int] = []
+    cost: Cost | None = None
+    for node in list(root.calls):  # parents are always listed before their children
+        instance = node.instance
+        parent = node.parent
+        path = known.get(id(instance))
+        if path is None:
+            path = _unreached_path(unreached, paths[id(parent)], instance) if parent else Lens()
+        paths[id(node)] = path
+        site = node.site
+        key = (id(instance), id(site), id(path))
+        frame = frames.get(key)
+        if frame is None:
+            frame = frames[key] = RecordAppCallMethod.model_construct(
+                path=path, method=_method(site.cls, site.name, instance)
+            )
+        stack = [*stacks[id(parent)], frame] if parent is not None else [frame]
+        stacks[id(node)] = stack
+        if node.end is None:
+            continue  # still open when its root ended (a stream nobody finished)
+        error = node.error
+        if node.items is not None:
+            ret = node.items
+            rets = jsonify(ret)
+            if node.dropped and isinstance(rets, list):
+                rets.append({TRUNCATED: f"{node.dropped} more items were streamed, not kept"})
+        else:
+            ret = node.ret
+            rets = None if error is not None else jsonify(ret)
+        args = site.arguments(instance, node.args, node.kwargs)
+        ends.append(node.end)
+        calls.append(
+            construct_call(
+                call_id=str(uuid.uuid4()),
+                stack=stack,
+                args={k: jsonify(v) for k, v in args.items()},
+                rets=rets,
+                error=str(error) if error is not None else node.note,
+                perf=construct_perf(
+                    start_time=_datetime(wall0 + node.start), end_time=_datetime(wall0 + node.end)
+                ),
+                pid=_PID,
+                tid=node.tid,
+            )
+        )
+        reported = call_first("spyglass_call_cost", obj=instance, method_name=site.name, ret=ret)
+        if reported is not None:
+            cost = reported if cost is None else cost + reported
+    # End order at nanosecond precision: datetimes keep microseconds, so calls that end
+    # within one microsecond would otherwise keep start order (the root first).
+    order = sorted(range(len(calls)), key=ends.__getitem__)
+    return [calls[i] for i in order], cost if cost is not None else Cost()
+
+
+def _method(cls: type, name: str, instance: Any) -> Method:
+    info = _class_info.get(cls)
+    if info is None:
+        info = _class_info[cls] = Class.of_class(cls)
+    # Obj has a field named `cls`, which model_construct cannot take by keyword.
+    return Method.model_construct(obj=Obj(cls=info, id=id(instance)), name=name)
+
+
+def dry_call(path: Lens, cls: type, name: str, function: Any, instance: Any) -> RecordAppCall:
+    """A stand-in call of ``cls.name`` at ``path`` for ``App.dry_run_layout``.
+
+    Its ``args`` are the parameters (the instance parameter left out) with their
+    defaults, ``None`` when there is none; ``rets`` is ``None``.
+    """
+    args: dict[str, Any] = {}
+    try:
+        params = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    for i, param in enumerate(params):
+        if i == 0 and param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            continue  # the instance
+        args[param.name] = None if param.default is param.empty else jsonify(param.default)
+    frame = RecordAppCallMethod.model_construct(path=path, method=_method(cls, name, instance))
+    return RecordAppCall.model_construct(
+        call_id="dry_run", stack=[frame], args=args, rets=None, error=None, perf=None, pid=0, tid=0
+    )
+
+
+def _unreached_path(cache: dict[tuple[int, str], Lens], caller: Lens, instance: Any) -> Lens:
+    name = type(instance).__name__
+    key = (id(caller), name)
+    path = cache.get(key)
+    if path is None:
+        path = cache[key] = caller[name]
+    return path
+
+
+def _datetime(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns / 1e9)

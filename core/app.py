@@ -1,0 +1,698 @@
+"""`App`: the recorder base class that every adapter's recorder extends.
+
+Building a recorder walks the wrapped app (:mod:`spyglass.core._walk`), asks the
+adapters which classes and methods to instrument (``spyglass_instrument_specs``),
+and wraps each such method once on its defining class (:mod:`spyglass.core.instrument`).
+Recording itself is :mod:`spyglass.core.recording`; building the records is
+:mod:`spyglass.core._record_build`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from spyglass.core import _walk, instrument, recording
+from spyglass.core.adapter import InstrumentSpec
+from spyglass.core.enums import FeedbackMode, RecordIngestMode
+from spyglass.core.errors import RecordingError, SelectorError
+from spyglass.core.lens import Lens
+
+if TYPE_CHECKING:
+    import munch
+
+    from spyglass.core.app_definition import AppDefinition
+    from spyglass.core.record import Record
+
+__all__ = ["App"]
+
+logger = logging.getLogger(__name__)
+
+_DEFERRED_FALLBACK = (
+    "FeedbackMode.DEFERRED needs a database, which spyglass does not have yet; use "
+    "FeedbackMode.WITH_APP_THREAD or FeedbackMode.WITH_APP."
+)
+
+
+@dataclass(frozen=True)
+class _Component:
+    path: Lens
+    obj: Any
+    kind: str
+    adapter: str
+
+
+@dataclass(frozen=True)
+class _Method:
+    obj_id: int
+    cls: type
+    name: str
+    path: Lens
+    function: Any
+
+
+@dataclass(frozen=True)
+class _Skipped:
+    cls: type
+    name: str
+    reason: str
+
+
+class _HybridMethod:
+    """A method that works on the class (``TruChain.select_context(chain)``) and on a
+    recorder (``recorder.select_context()``, whose app is then the default)."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., Any]:
+        def bound(app: Any = None) -> Any:
+            if app is None and instance is not None:
+                app = instance.app
+            return self.func(owner if owner is not None else type(instance), app)
+
+        bound.__doc__ = self.__doc__
+        return bound
+
+
+class App:
+    """Records the calls of an app; the base of ``TruCustomApp``, ``TruChain``, ``TruLlama``.
+
+    Usage::
+
+        recorder = TruCustomApp(my_app, app_name="rag", app_version="v1")
+        with recorder as recording:
+            my_app.respond("What is spyglass?")
+        record = recording.get()
+
+        answer, record = recorder.with_record(my_app.respond, "What is spyglass?")
+
+    **Paths.** The wrapped app is at ``app``; each object the walk reaches is at the
+    lens from there (``app.retriever``, ``app.steps[1]``, ``app.tools.search``). A call on
+    an instance of an instrumented class that the walk did not reach (frameworks
+    create objects per call) is recorded under its caller, at the caller's component
+    path plus the class name: ``app.chat_engine.CompactAndRefine``. A top-level call
+    on an object that is not part of the app is not recorded by this recorder.
+
+    **What is recorded.** Each top-level call of an instrumented component made inside
+    ``with recorder`` (or ``async with``), including in tasks and context-copying
+    threads started there, becomes one ``Record``; nested blocks each get the calls
+    made inside them. The record is built when the root call ends (for a stream:
+    when it is exhausted or closed), before the call returns to the app. A root that
+    raises still gives a record, with ``main_error``; the exception propagates
+    unchanged. ``Record.cost`` sums what the adapters report per call (``Cost()``,
+    all zero, when none reports). See :mod:`spyglass.core.recording` for streams.
+
+    The recorder is a plain object: its definition (what is serialised) is
+    :attr:`definition`, an ``AppDefinition``, and ``app_id``, ``app_name``,
+    ``app_version``, ``tags``, ``metadata``, ``feedback_mode``, ... read from it.
+
+    Args:
+        app: the object to record.
+        app_name: the app's name.
+        app_version: the app's version; ``app_id`` is computed from name and version.
+        feedbacks: feedback functions evaluated on each record.
+        feedback_mode: when feedbacks run (``FeedbackMode.DEFERRED`` is not available:
+            it needs a database).
+        record_ingest_mode: how records are stored (kept for compatibility).
+        tags: tags of the app.
+        metadata: metadata of the app.
+        app_extra_json: extra JSON merged into the app's serialised form.
+        selector_check_warning: warn, instead of raising, when a feedback selector
+            cannot match the app.
+        selector_nocheck: do not check feedback selectors.
+        main_method: the method ``with_record(recorder.app, ...)`` calls; a bound
+            method of the app or a function taking it first.
+        app_id: deprecated; computed from ``app_name`` and ``app_version``.
+
+    Raises:
+        TypeError: an unknown keyword argument (the message lists the valid ones).
+        ValueError: ``feedback_mode=FeedbackMode.DEFERRED``.
+        SelectorError: a feedback's selector cannot match the app.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        app_name: str = "default_app",
+        app_version: str = "base",
+        feedbacks: Iterable[Any] = (),
+        feedback_mode: FeedbackMode | str = FeedbackMode.WITH_APP_THREAD,
+        record_ingest_mode: RecordIngestMode | str = RecordIngestMode.IMMEDIATE,
+        tags: str = "-",
+        metadata: dict[str, Any] | None = None,
+        app_extra_json: dict[str, Any] | None = None,
+        selector_check_warning: bool = False,
+        selector_nocheck: bool = False,
+        main_method: Callable[..., Any] | None = None,
+        app_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs:
+            valid = sorted(
+                p for p in inspect.signature(App.__init__).parameters if p not in ("self", "app", "kwargs")
+            )
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword argument(s) "
+                f"{', '.join(map(repr, sorted(kwargs)))}; valid options: {', '.join(valid)}"
+                " (TruLens's connector/session arguments have no equivalent yet)"
+            )
+        mode = FeedbackMode(feedback_mode)
+        if mode is FeedbackMode.DEFERRED:
+            raise ValueError(_deferred_message())
+        self.app = app
+        self.feedbacks: list[Any] = list(feedbacks)
+        self._main_method = main_method
+        self._components: list[_Component] = []
+        self._paths: dict[int, Lens] = {}
+        self._methods: list[_Method] = []
+        self._skipped: list[_Skipped] = []
+        self._keep: list[Any] = []  # the walked objects, so that their ids stay theirs
+        self._instrument()
+        self.definition: AppDefinition = self._make_definition(
+            app_name=app_name,
+            app_version=app_version,
+            feedback_mode=mode,
+            record_ingest_mode=RecordIngestMode(record_ingest_mode),
+            tags=tags,
+            metadata=metadata,
+            app_extra_json=app_extra_json,
+            selector_check_warning=selector_check_warning,
+            selector_nocheck=selector_nocheck,
+            app_id=app_id,
+        )
+        self._feedback_runner = _feedback_runner(self)
+        self._check_selectors()
+
+    # ------------------------------------------------------------ construction
+
+    def _make_definition(self, **fields: Any) -> AppDefinition:
+        from spyglass.core._jsonify import jsonify
+        from spyglass.core.app_definition import AppDefinition
+        from spyglass.core.pyschema import Class
+
+        if fields.get("app_id") is None:
+            fields.pop("app_id", None)
+        return AppDefinition(
+            root_class=Class.of_class(type(self.app)),
+            app=jsonify(self.app),
+            feedback_definitions=[
+                str(getattr(fb, "feedback_definition_id", fb)) for fb in self.feedbacks
+            ],
+            metadata=fields.pop("metadata") or {},
+            app_extra_json=fields.pop("app_extra_json") or {},
+            **fields,
+        )
+
+    def _extra_components(self) -> Iterable[tuple[Lens, Any]]:
+        """Components to add besides those the walk finds, as ``(path, obj)``.
+
+        For subclasses (``TruCustomApp(methods_to_instrument=...)``); called during
+        construction, before the walk's results are instrumented. Default: none.
+        """
+        return ()
+
+    def _instrument(self) -> None:
+        """Walk the app, match the adapters' specs, wrap their methods."""
+        from spyglass.core.plugins import instrument_specs
+
+        found = _walk.walk(self.app, Lens().app)
+        objects: list[tuple[Lens, Any]] = list(found.found.values())
+        try:
+            objects.extend(self._extra_components())
+        except Exception:
+            logger.exception("%s._extra_components failed; extra components ignored", type(self).__name__)
+        specs = _resolve_specs(instrument_specs())
+        matches: dict[type, list[tuple[type, InstrumentSpec, frozenset[type]]]] = {}
+        skipped: dict[tuple[type, str], str] = {}
+        for path, obj in objects:
+            key = id(obj)
+            if key in self._paths:
+                continue
+            self._paths[key] = path
+            self._keep.append(obj)
+            tp = type(obj)
+            mine = matches.get(tp)
+            if mine is None:
+                mine = matches[tp] = [m for m in specs if _isinstance(obj, m[0])]
+            if not mine:
+                if obj is self.app:
+                    self._components.append(_Component(path, obj, "app", ""))
+                continue
+            first = mine[0][1]
+            self._components.append(_Component(path, obj, first.kind, first.adapter))
+            done: set[str] = set()
+            for _, spec, skip_on in mine:
+                for name in spec.methods:
+                    if name in done:
+                        continue
+                    done.add(name)
+                    owner = _defining_class(tp, name)
+                    if owner is None:
+                        skipped.setdefault((tp, name), f"{tp.__qualname__} has no method {name!r}")
+                        continue
+                    if owner in skip_on:
+                        skipped.setdefault(
+                            (owner, name),
+                            spec.reason
+                            or f"{owner.__qualname__}.{name} must not be wrapped (the framework "
+                            "compares it by identity)",
+                        )
+                        continue
+                    if instrument.wrap_method(owner, name, spec.kind, spec.adapter):
+                        entry = instrument.entry_for(owner, name)
+                        original = entry.original if entry is not None else None
+                        self._methods.append(_Method(key, owner, name, path, original))
+                    else:
+                        reason = instrument.why_not_wrappable(owner, name) or "could not be patched"
+                        skipped.setdefault((owner, name), reason)
+        for cls, spec, skip_on in specs:
+            if spec.eager:
+                _wrap_eagerly(cls, spec, skip_on, skipped)
+        self._skipped = [_Skipped(cls, name, why) for (cls, name), why in skipped.items()]
+
+    def _check_selectors(self) -> None:
+        try:
+            from spyglass.core._selector_check import check_selectors
+        except ImportError:  # pragma: no cover - ships with the core
+            return
+        check_selectors(self)
+
+    # ------------------------------------------------------------ definition
+
+    @property
+    def app_id(self) -> str:
+        """The app's id, computed from its name and version."""
+        return self.definition.app_id
+
+    @property
+    def app_name(self) -> str:
+        """The app's name."""
+        return self.definition.app_name
+
+    @property
+    def app_version(self) -> str:
+        """The app's version."""
+        return self.definition.app_version
+
+    @property
+    def tags(self) -> str:
+        """The app's tags."""
+        return self.definition.tags
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The app's metadata."""
+        return self.definition.metadata
+
+    @property
+    def feedback_mode(self) -> FeedbackMode:
+        """When feedbacks are evaluated."""
+        return self.definition.feedback_mode
+
+    @property
+    def record_ingest_mode(self) -> RecordIngestMode:
+        """How records are stored."""
+        return self.definition.record_ingest_mode
+
+    @property
+    def feedback_definitions(self) -> list[str]:
+        """The ids of the feedbacks evaluated on each record."""
+        return self.definition.feedback_definitions
+
+    @property
+    def root_class(self) -> Any:
+        """The class of the wrapped app, as a ``pyschema.Class``."""
+        return self.definition.root_class
+
+    @property
+    def selector_check_warning(self) -> bool:
+        """Whether selector-check failures warn instead of raising."""
+        return self.definition.selector_check_warning
+
+    @property
+    def selector_nocheck(self) -> bool:
+        """Whether feedback selectors are left unchecked."""
+        return self.definition.selector_nocheck
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """The definition as JSON-ready data (``AppDefinition.model_dump``)."""
+        return self.definition.model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """The definition as a JSON string."""
+        return self.definition.model_dump_json(**kwargs)
+
+    @classmethod
+    def select_inputs(cls) -> Lens:
+        """The lens to the root call's arguments: ``Select.RecordCall.args``."""
+        from spyglass.core.app_definition import AppDefinition
+
+        return AppDefinition.select_inputs()
+
+    @classmethod
+    def select_outputs(cls) -> Lens:
+        """The lens to the root call's return value: ``Select.RecordCall.rets``."""
+        from spyglass.core.app_definition import AppDefinition
+
+        return AppDefinition.select_outputs()
+
+    # ------------------------------------------------------------ recording
+
+    def _knows(self, key: int) -> bool:
+        """Whether the object with this ``id()`` is part of the app (the walk reached it)."""
+        return key in self._paths
+
+    def __enter__(self) -> recording.Recording:
+        return recording.enter(self)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        recording.leave(self)
+
+    async def __aenter__(self) -> recording.Recording:
+        return recording.enter(self)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        recording.leave(self)
+
+    def _on_record(self, record: Record) -> None:
+        """Hand a finished record to the feedback runner. Never raises."""
+        runner = self._feedback_runner
+        if runner is None:
+            return
+        try:
+            runner.on_record(record)
+        except Exception:
+            logger.exception("spyglass could not schedule feedback on record %s", record.record_id)
+
+    def main_method(self) -> Callable[..., Any]:
+        """The bound method ``with_record(recorder.app, ...)`` calls.
+
+        ``main_method=`` if given (bound, or a function taking the app first),
+        else :meth:`_default_main_method`.
+        """
+        given = self._main_method
+        if given is None:
+            return self._default_main_method()
+        if inspect.ismethod(given) or getattr(given, "__self__", None) is self.app:
+            return given
+        get = getattr(given, "__get__", None)
+        return get(self.app, type(self.app)) if get is not None else given  # type: ignore[no-any-return]
+
+    def _default_main_method(self) -> Callable[..., Any]:
+        """The main method when none was given; subclasses name their framework's."""
+        call = getattr(type(self.app), "__call__", None)
+        if call is None or isinstance(self.app, type):
+            raise TypeError(
+                f"{type(self).__name__} does not know which method of {type(self.app).__name__} "
+                "to call: pass main_method=<bound method> to the recorder, or call "
+                "with_record(app.some_method, ...)"
+            )
+        return self.app.__call__  # type: ignore[no-any-return]
+
+    def with_record(
+        self, func: Callable[..., Any], *args: Any, record_metadata: Any = None, **kwargs: Any
+    ) -> tuple[Any, Record]:
+        """Call ``func(*args, **kwargs)`` in a recording; return its result and its record.
+
+        Args:
+            func: an instrumented method of the app, or the app itself (then its main
+                method is called, see :meth:`main_method`).
+            *args: its positional arguments.
+            record_metadata: set as the record's ``meta``.
+            **kwargs: its keyword arguments.
+
+        Raises:
+            RecordingError: the call made no record (no instrumented method ran, or it
+                returned a stream that has not been consumed yet), or several.
+        """
+        if func is self.app:
+            func = self.main_method()
+        with self as rec:
+            rec.record_metadata = record_metadata
+            ret = func(*args, **kwargs)
+        return ret, self._sole_record(rec, func, ret)
+
+    async def awith_record(
+        self, func: Callable[..., Any], *args: Any, record_metadata: Any = None, **kwargs: Any
+    ) -> tuple[Any, Record]:
+        """The async twin of :meth:`with_record`: awaits ``func``'s result if awaitable."""
+        if func is self.app:
+            func = self.main_method()
+        async with self as rec:
+            rec.record_metadata = record_metadata
+            ret = func(*args, **kwargs)
+            if inspect.isawaitable(ret):
+                ret = await ret
+        return ret, self._sole_record(rec, func, ret)
+
+    def _sole_record(self, rec: recording.Recording, func: Any, ret: Any) -> Record:
+        if not rec.records:
+            if inspect.isgenerator(ret) or inspect.isasyncgen(ret):
+                raise RecordingError(
+                    f"Calling {_name(func)} returned a stream; its record is made when the "
+                    "stream is consumed. Use `with recorder as recording:` around the call "
+                    "and the loop that consumes it, then recording.get()."
+                )
+            raise RecordingError(
+                "Did not create any records. This means that no instrumented methods were "
+                f"invoked in the process of calling {_name(func)}."
+            )
+        return rec.get()
+
+    def wait_for_feedback_results(self, feedback_timeout: float | None = None) -> list[Record]:
+        """Wait for the feedback of every record made so far; return those records.
+
+        Args:
+            feedback_timeout: the most seconds to wait in all (``None``: until done).
+        """
+        runner = self._feedback_runner
+        return [] if runner is None else list(runner.wait(feedback_timeout))
+
+    # ------------------------------------------------------------ context
+
+    @_HybridMethod
+    def select_context(cls, app: Any = None) -> Lens:  # noqa: N805 - class or instance
+        """The lens to the app's retrieved context, from the adapter that knows the app.
+
+        Works on the class (``TruChain.select_context(chain)``) and on a recorder
+        (``recorder.select_context()``).
+
+        Raises:
+            SelectorError: no app was given, or no adapter knows where this app's
+                context is (or the answer is ambiguous; the adapter lists candidates).
+        """
+        if app is None:
+            raise SelectorError(
+                f"{cls.__name__}.select_context needs the app: call it on the recorder "
+                f"(recorder.select_context()) or pass the app ({cls.__name__}.select_context(app))"
+            )
+        from spyglass.core.plugins import call_first
+
+        lens = call_first("spyglass_select_context", app=app)
+        if lens is None:
+            raise SelectorError(
+                f"No adapter knows where the retrieved context of a {type(app).__module__}."
+                f"{type(app).__qualname__} is. Select it yourself, e.g. "
+                "Select.RecordCalls.<retriever path>.<method>.rets, or for a custom app mark "
+                "the retriever method with @instrument(retriever=True)."
+            )
+        return lens  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------ inspection
+
+    def instrumented(self) -> dict[str, list[dict[str, Any]]]:
+        """What this recorder instruments, as data.
+
+        Returns:
+            ``{"components": [{"path", "class", "kind", "adapter"}], "methods":
+            [{"class", "name", "path"}], "skipped": [{"class", "name", "reason"}]}``;
+            paths are strings (``"app.retriever"``), classes qualified names.
+        """
+        return {
+            "components": [
+                {"path": str(c.path), "class": _qualname(type(c.obj)), "kind": c.kind, "adapter": c.adapter}
+                for c in self._components
+            ],
+            "methods": [
+                {"class": _qualname(m.cls), "name": m.name, "path": str(m.path)} for m in self._methods
+            ],
+            "skipped": [
+                {"class": _qualname(s.cls), "name": s.name, "reason": s.reason} for s in self._skipped
+            ],
+        }
+
+    def print_instrumented(self) -> None:
+        """Print the instrumented components and methods (to stdout)."""
+        print("Components:")
+        self.print_instrumented_components()
+        print("\nMethods:")
+        self.print_instrumented_methods()
+
+    def print_instrumented_components(self) -> None:
+        """Print one line per component: class, kind, address and path."""
+        print(f"\t{type(self).__name__} (recorder) at 0x{id(self):x} with path __app__")
+        for c in self._components:
+            print(f"\t{type(c.obj).__name__} ({c.kind}) at 0x{id(c.obj):x} with path __app__.{c.path}")
+
+    def print_instrumented_methods(self) -> None:
+        """Print, per component object, its instrumented methods with their path."""
+        by_object: dict[int, list[_Method]] = {}
+        for m in self._methods:
+            by_object.setdefault(m.obj_id, []).append(m)
+        for obj_id, methods in by_object.items():
+            print(f"Object at 0x{obj_id:x}:")
+            for m in methods:
+                print(f"\t{m.function!r} with path __app__.{m.path}")
+
+    def dry_run_layout(self) -> munch.Munch:
+        """The layout a record of this app would have, before any call is made.
+
+        Like ``Record.layout_calls_as_app()``: every instrumented ``(path, method)``
+        holds one ``RecordAppCall`` whose ``args`` are ``{parameter: default or None}``
+        (``self`` left out) and whose ``rets`` is ``None``; the record fields
+        (``main_input``, ``main_output``, ...) are present with ``None`` values.
+        Used to check feedback selectors before the app runs.
+        """
+        from spyglass.core._record_build import dry_call
+        from spyglass.core.record import Record
+
+        calls = [dry_call(m.path, m.cls, m.name, m.function, self._object(m.obj_id)) for m in self._methods]
+        return Record(app_id=self.app_id, tags=self.tags, calls=calls).layout_calls_as_app()
+
+    def _object(self, key: int) -> Any:
+        for c in self._components:
+            if id(c.obj) == key:
+                return c.obj
+        return None
+
+    # ------------------------------------------------------------ TruLens migration
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _MOVED:
+            raise AttributeError(f"{type(self).__name__}.{name} no longer exists: {_MOVED[name]}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        try:
+            return f"{type(self).__name__}(app_name={self.app_name!r}, app_version={self.app_version!r})"
+        except Exception:
+            return f"<{type(self).__name__} (not fully built)>"
+
+
+_MOVED = {
+    "call_with_record": "use `ret, record = recorder.with_record(func, *args)`.",
+    "acall_with_record": "use `ret, record = await recorder.awith_record(func, *args)`.",
+    "with_": "use `recorder.with_record(func, *args)` (returns the result and the record).",
+    "awith_": "use `await recorder.awith_record(func, *args)`.",
+    "_call": "call the app itself inside `with recorder as recording:`.",
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _deferred_message() -> str:
+    try:
+        from spyglass.core._feedback_runner import DEFERRED_UNAVAILABLE
+
+        return str(DEFERRED_UNAVAILABLE)
+    except ImportError:  # pragma: no cover
+        return _DEFERRED_FALLBACK
+
+
+def _feedback_runner(app: App) -> Any:
+    try:
+        from spyglass.core._feedback_runner import FeedbackRunner
+    except ImportError:  # pragma: no cover - ships with the core
+        return None
+    return FeedbackRunner(app)
+
+
+def _resolve_class(path: str | type) -> type | None:
+    """The class named by ``path``, if its module is already imported; never imports."""
+    if isinstance(path, type):
+        return path
+    if ":" in path:
+        module_name, qualname = path.split(":", 1)
+    else:
+        parts = path.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            if ".".join(parts[:cut]) in sys.modules:
+                module_name, qualname = ".".join(parts[:cut]), ".".join(parts[cut:])
+                break
+        else:
+            return None
+    obj: Any = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part, None)
+    return obj if isinstance(obj, type) else None
+
+
+def _resolve_specs(
+    specs: Sequence[InstrumentSpec],
+) -> list[tuple[type, InstrumentSpec, frozenset[type]]]:
+    out = []
+    for spec in specs:
+        cls = _resolve_class(spec.class_path)
+        if cls is None:
+            continue
+        skip_on = frozenset(c for c in map(_resolve_class, spec.skip_defined_on) if c is not None)
+        out.append((cls, spec, skip_on))
+    return out
+
+
+def _isinstance(obj: Any, cls: type) -> bool:
+    try:
+        return isinstance(obj, cls)
+    except Exception:
+        return False
+
+
+def _defining_class(tp: type, name: str) -> type | None:
+    for klass in tp.__mro__:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+def _wrap_eagerly(
+    base: type, spec: InstrumentSpec, skip_on: frozenset[type], skipped: dict[tuple[type, str], str]
+) -> None:
+    """Wrap ``spec.methods`` on ``base`` and its imported subclasses that define them."""
+    seen: set[type] = set()
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        try:
+            todo.extend(cls.__subclasses__())
+        except TypeError:
+            pass
+        for name in spec.methods:
+            if name not in cls.__dict__:
+                continue
+            if cls in skip_on:
+                skipped.setdefault((cls, name), spec.reason or "compared by identity")
+                continue
+            if not instrument.wrap_method(cls, name, spec.kind, spec.adapter):
+                reason = instrument.why_not_wrappable(cls, name) or "could not be patched"
+                skipped.setdefault((cls, name), reason)
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _name(func: Any) -> str:
+    return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or func)

@@ -1,0 +1,646 @@
+"""Recording state and the per-call logic of instrumented methods.
+
+State lives in one context variable and nowhere else, so it follows asyncio tasks
+and every thread pool that copies the context (LangChain, LlamaIndex,
+:class:`~spyglass.core.ContextThreadPoolExecutor`), and concurrent threads or tasks
+never see each other's calls. Its value is one of:
+
+- ``None``: nothing is recording here (also inside :func:`recording_suspended`).
+  An instrumented method calls straight through.
+- a scope (``with recorder as recording:``): the open recordings. A call made here
+  is a *root* call; each open recording whose app reached the call's instance in
+  its walk records it. A call on an object no open recording knows is not recorded.
+- a call: the innermost instrumented call in progress. A call made here is nested
+  under it and belongs to the same root (and so to the same records).
+
+On the hot path a call stores raw references only (instance, args tuple, kwargs
+dict, return value or exception, ``perf_counter_ns`` stamps, its parent) in a small
+slotted object. Arguments are bound, values serialised and ``RecordAppCall``\\ s
+built once, when the root call finishes, still on the app's thread and before the
+root returns (see :mod:`spyglass.core._record_build`). So an argument that the app
+mutates while the root runs is recorded as it is at the root's end.
+
+Lazy results keep their call open:
+
+- a generator or async generator is handed back wrapped; each step runs with the
+  call re-installed as the current call, so calls made while producing items nest
+  under it. The call's return value is the list of yielded items (at most
+  ``MAX_STREAM_ITEMS``, then a truncation marker). It ends when the stream is
+  exhausted, fails (recorded as its error; the same exception propagates), is
+  closed early (recorded with what was streamed, noted in ``error``) or is
+  garbage-collected unfinished (noted the same way).
+- a coroutine is handed back wrapped the same way; the call ends when it is done.
+- an ``asyncio``/``concurrent.futures`` future is returned unchanged; the call ends
+  when the future is done.
+- objects that carry a stream: adapters answer the ``spyglass_stream_wrapper``
+  hook, asked once per return type.
+
+A root's record is delivered when the root ends, which for a stream is when it is
+exhausted or closed. Calls still open when their root ends are left out of its
+record.
+
+Anything that goes wrong inside spyglass here is logged once per place and the
+app's call goes on unchanged; the app's own exceptions propagate unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import inspect
+import logging
+import sys
+import time
+import types
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+from spyglass.core.errors import RecordingError
+
+if TYPE_CHECKING:
+    from spyglass.core.app import App
+    from spyglass.core.record import Record
+
+__all__ = [
+    "MAX_STREAM_ITEMS",
+    "CallSite",
+    "Recording",
+    "current_state",
+    "record_call",
+    "recording_suspended",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_STREAM_ITEMS = 10_000
+"""How many items of one stream a call keeps; later items are counted, not kept."""
+
+_STATE: contextvars.ContextVar[Any] = contextvars.ContextVar("spyglass_recording", default=None)
+
+current_state = _STATE.get
+"""The current recording state (``None`` when nothing records); the wrapper's one read."""
+
+_now = time.perf_counter_ns
+
+
+# ------------------------------------------------------------------ call sites
+
+
+class CallSite:
+    """What the recording logic needs to know about one wrapped method.
+
+    Created by :func:`spyglass.core.instrument.wrap_method`, once per
+    ``(class, name)``. The signature is read lazily, on first record build.
+    """
+
+    __slots__ = ("cls", "name", "func", "enabled", "_signature", "_names", "_first")
+
+    def __init__(self, cls: type, name: str, func: Callable[..., Any]) -> None:
+        self.cls = cls
+        self.name = name
+        self.func = func
+        self.enabled = True
+        self._signature: inspect.Signature | None = None
+        # Parameter names after self when every parameter is plain positional-or-
+        # keyword: then positional arguments map to names without Signature.bind.
+        self._names: tuple[str, ...] | None = None
+        self._first = "self"  # the name of the instance parameter, whatever it is
+
+    def signature(self) -> inspect.Signature | None:
+        """The method's signature (``self`` included), or ``None`` if unknown."""
+        sig = self._signature
+        if sig is None:
+            try:
+                sig = inspect.signature(self.func)
+            except (TypeError, ValueError):
+                return None
+            params = list(sig.parameters.values())
+            if params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+                self._first = params[0].name
+            if params and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
+                self._names = tuple(p.name for p in params[1:])
+            self._signature = sig
+        return sig
+
+    def bind(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Bind a call's arguments: an ``inspect.BoundArguments`` (``self`` included).
+
+        Falls back to a stand-in holding ``{"args": args, "kwargs": kwargs}`` when
+        the arguments do not fit the signature (the call itself then raised).
+        """
+        sig = self.signature()
+        if sig is not None:
+            try:
+                return sig.bind(instance, *args, **kwargs)
+            except TypeError:
+                pass
+        return _LooseBindings(args, kwargs)
+
+    def arguments(
+        self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The call's arguments by parameter name; the instance parameter left out."""
+        if self._signature is None:
+            self.signature()
+        names = self._names
+        if names is not None and not kwargs and len(args) <= len(names):
+            return dict(zip(names, args))
+        bound = self.bind(instance, args, kwargs).arguments
+        first = self._first
+        return {k: v for k, v in bound.items() if k != first and k != "self" and k != "_self"}
+
+
+class _LooseBindings:
+    """A stand-in for ``inspect.BoundArguments`` when binding failed."""
+
+    __slots__ = ("args", "kwargs", "arguments")
+
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.args = args
+        self.kwargs = kwargs
+        self.arguments = {"args": args, "kwargs": kwargs}
+
+
+# ------------------------------------------------------------------ state objects
+
+
+class _Scope:
+    """The state inside ``with recorder as recording:`` (outside any call)."""
+
+    __slots__ = ("recordings", "root", "token", "owner")
+
+    def __init__(self, recordings: tuple[Recording, ...], owner: App) -> None:
+        self.recordings = recordings
+        self.root = None  # marks "not inside a call"
+        self.token: contextvars.Token[Any] | None = None
+        self.owner = owner
+
+
+class _Call:
+    """One instrumented call in progress (or finished, until its root's record is built)."""
+
+    __slots__ = (
+        "site",
+        "instance",
+        "args",
+        "kwargs",
+        "parent",
+        "root",
+        "start",
+        "end",
+        "ret",
+        "error",
+        "note",
+        "items",
+        "dropped",
+        "tid",
+        # root only
+        "recordings",
+        "calls",
+        "wall0",
+        "__weakref__",
+    )
+
+    def __init__(
+        self, site: CallSite, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], parent: Any
+    ) -> None:
+        self.site = site
+        self.instance = instance
+        self.args = args
+        self.kwargs = kwargs
+        self.parent = parent
+        self.end: int | None = None
+        self.ret: Any = None
+        self.error: BaseException | None = None
+        self.note: str | None = None
+        self.items: list[Any] | None = None
+        self.dropped = 0
+        self.tid = _native_id()
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the call's return value is the list of a stream's items."""
+        return self.items is not None
+
+
+_native_id = __import__("threading").get_native_id
+
+
+# ------------------------------------------------------------------ the hot path
+
+
+def record_call(
+    site: CallSite, state: Any, wrapped: Any, instance: Any, args: Any, kwargs: Any
+) -> Any:
+    """Run one call of an instrumented method while a recording state is active.
+
+    Called by the wrapper only when :data:`current_state` is not ``None``. Returns
+    exactly what the method returns (lazy results wrapped, see the module doc) and
+    raises exactly what it raises.
+    """
+    call = None
+    if site.enabled:
+        try:
+            call = _open(site, state, instance, args, kwargs)
+        except Exception as exc:
+            _log_once("opening a call", exc)
+    if call is None:
+        return wrapped(*args, **kwargs)
+    token = _STATE.set(call)
+    call.start = _now()
+    try:
+        ret = wrapped(*args, **kwargs)
+    except BaseException as exc:
+        call.end = _now()
+        _STATE.reset(token)
+        call.error = exc
+        if call.root is call:
+            _finish_root(call)
+        raise
+    call.end = _now()
+    _STATE.reset(token)
+    kind = _KINDS.get(type(ret))
+    if kind is None or kind:
+        try:
+            return _lazy(call, ret, kind)
+        except Exception as exc:
+            _log_once("wrapping a lazy result", exc)
+    call.ret = ret
+    if call.root is call:
+        _finish_root(call)
+    return ret
+
+
+def _open(site: CallSite, state: Any, instance: Any, args: Any, kwargs: Any) -> _Call | None:
+    root = state.root
+    if root is None:  # a scope: this is a root call, if some recording knows the instance
+        key = id(instance)
+        recordings = tuple(r for r in state.recordings if r.app._knows(key))
+        if not recordings:
+            return None
+        call = _Call(site, instance, args, kwargs, None)
+        call.root = call
+        call.recordings = recordings
+        call.calls = [call]
+        call.wall0 = time.time_ns() - _now()  # wall clock = wall0 + perf_counter_ns()
+        return call
+    call = _Call(site, instance, args, kwargs, state)
+    call.root = root
+    root.calls.append(call)  # list.append is atomic: threads of one root may share it
+    return call
+
+
+# ------------------------------------------------------------------ lazy results
+
+# return type -> 0 plain value, else a kind below; filled on first sight of a type.
+_KINDS: dict[type, int] = {}
+_GEN, _AGEN, _CORO, _FUTURE, _HOOK = 1, 2, 3, 4, 5
+_STREAM_WRAPPERS: dict[type, Callable[..., Any]] = {}
+
+
+def _kind_of(tp: type) -> int:
+    if issubclass(tp, types.GeneratorType):
+        return _GEN
+    if issubclass(tp, types.AsyncGeneratorType):
+        return _AGEN
+    if issubclass(tp, types.CoroutineType):
+        return _CORO
+    if issubclass(tp, _future_types()):
+        return _FUTURE
+    if tp.__module__ != "builtins":
+        try:
+            from spyglass.core.plugins import call_first
+
+            wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
+        except Exception as exc:
+            _log_once("asking adapters for a stream wrapper", exc)
+            wrap = None
+        if wrap is not None:
+            _STREAM_WRAPPERS[tp] = wrap
+            return _HOOK
+    return 0
+
+
+def _future_types() -> tuple[type, ...]:
+    import concurrent.futures
+
+    found: list[type] = [concurrent.futures.Future]
+    aio = sys.modules.get("asyncio")
+    if aio is not None:
+        found.append(aio.Future)
+    return tuple(found)
+
+
+def _lazy(call: _Call, ret: Any, kind: int | None) -> Any:
+    """Wrap a lazy result so that its call stays open; plain values are recorded now."""
+    tp = type(ret)
+    if kind is None:
+        kind = _KINDS[tp] = _kind_of(tp)
+    if kind == 0:
+        call.ret = ret
+        if call.root is call:
+            _finish_root(call)
+        return ret
+    call.end = None  # still open
+    if kind == _GEN:
+        call.items = []
+        proxy: Any = _generator(call, ret)
+        _on_collect(proxy, call)
+        return proxy
+    if kind == _AGEN:
+        call.items = []
+        proxy = _async_generator(call, ret)
+        _on_collect(proxy, call)
+        return proxy
+    if kind == _CORO:
+        return _coroutine(call, ret)
+    if kind == _FUTURE:
+        ret.add_done_callback(lambda fut: _future_done(call, fut))
+        return ret
+    wrap = _STREAM_WRAPPERS[tp]
+
+    def finish(value: Any, error: BaseException | None = None) -> None:
+        _finish_lazy(call, value, error)
+
+    return wrap(ret, finish)
+
+
+def _finish_lazy(call: _Call, value: Any, error: BaseException | None, note: str | None = None) -> None:
+    """End a lazy call once: its return value, error, end time; deliver if root."""
+    if call.end is not None:
+        return
+    call.end = _now()
+    call.ret = value
+    call.error = error
+    call.note = note
+    if call.root is call:
+        _finish_root(call)
+
+
+def _future_done(call: _Call, fut: Any) -> None:
+    try:
+        if fut.cancelled():
+            _finish_lazy(call, None, None, "the future was cancelled")
+            return
+        error = fut.exception()
+        _finish_lazy(call, None if error is not None else fut.result(), error)
+    except Exception as exc:
+        _log_once("reading a finished future", exc)
+
+
+def _on_collect(proxy: Any, call: _Call) -> None:
+    """End the call if its stream is garbage-collected before it was ever started."""
+    try:
+        finalizer = weakref.finalize(proxy, _abandoned, call)
+        finalizer.atexit = False
+    except TypeError:  # not weak-referenceable
+        pass
+
+
+def _abandoned(call: _Call) -> None:
+    if call.end is None:
+        _finish_lazy(
+            call, call.items, None, _stream_note(call, "was garbage-collected before it finished")
+        )
+
+
+def _stream_note(call: _Call, what: str) -> str:
+    count = len(call.items or ()) + call.dropped
+    return f"the stream {what}, after {count} item{'s' if count != 1 else ''}"
+
+
+def _keep(call: _Call, item: Any) -> None:
+    items = call.items
+    if items is not None and len(items) < MAX_STREAM_ITEMS:
+        items.append(item)
+    else:
+        call.dropped += 1
+
+
+def _generator(call: _Call, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+    """Hand out ``gen``'s items with ``call`` as the current call around each step."""
+    step: Callable[[Any], Any] = gen.send
+    value: Any = None
+    while True:
+        token = _STATE.set(call)
+        try:
+            item = step(value)
+        except StopIteration as stop:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, None)
+            return stop.value
+        except BaseException as exc:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, exc)
+            raise
+        _STATE.reset(token)
+        _keep(call, item)
+        try:
+            value = yield item
+            step = gen.send
+        except GeneratorExit:
+            token = _STATE.set(call)
+            try:
+                gen.close()
+            finally:
+                _STATE.reset(token)
+                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
+            raise
+        except BaseException as exc:  # thrown in by the consumer: pass it on
+            step, value = gen.throw, exc
+
+
+async def _async_generator(call: _Call, agen: AsyncGenerator[Any, Any]) -> AsyncGenerator[Any, Any]:
+    """Hand out ``agen``'s items with ``call`` as the current call around each step."""
+    step: Callable[[Any], Any] = agen.asend
+    value: Any = None
+    while True:
+        token = _STATE.set(call)
+        try:
+            item = await step(value)
+        except StopAsyncIteration:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, None)
+            return
+        except BaseException as exc:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, exc)
+            raise
+        _STATE.reset(token)
+        _keep(call, item)
+        try:
+            value = yield item
+            step = agen.asend
+        except GeneratorExit:
+            token = _STATE.set(call)
+            try:
+                await agen.aclose()
+            finally:
+                _STATE.reset(token)
+                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
+            raise
+        except BaseException as exc:
+            step, value = agen.athrow, exc
+
+
+async def _coroutine(call: _Call, coro: Any) -> Any:
+    """Await ``coro`` with ``call`` as the current call; end the call with its result."""
+    token = _STATE.set(call)
+    try:
+        ret = await coro
+    except BaseException as exc:
+        _STATE.reset(token)
+        _finish_lazy(call, None, exc)
+        raise
+    _STATE.reset(token)
+    _finish_lazy(call, ret, None)
+    return ret
+
+
+# ------------------------------------------------------------------ finishing roots
+
+
+def _finish_root(root: _Call) -> None:
+    """Build and deliver the root's records, one per recording; never raises.
+
+    Runs with recording suspended, so calls made by adapters' hooks or by feedback
+    evaluation (``FeedbackMode.WITH_APP``) are not recorded.
+    """
+    token = _STATE.set(None)
+    try:
+        from spyglass.core._record_build import build_records
+
+        for recording, record in build_records(root):
+            try:
+                recording._add(record)
+            except Exception as exc:
+                _log_once("delivering a record", exc)
+    except Exception as exc:
+        _log_once("building a record", exc)
+    finally:
+        _STATE.reset(token)
+        root.calls = []  # the record holds what it needs; let the raw calls go
+
+
+_logged: set[str] = set()
+
+
+def _log_once(place: str, exc: BaseException) -> None:
+    """Log a failure inside spyglass once per place; the app's call is unaffected."""
+    if place in _logged:
+        logger.debug("spyglass failed again while %s: %r", place, exc)
+        return
+    _logged.add(place)
+    logger.error(
+        "spyglass failed while %s; the app's call is unaffected but its record may be "
+        "missing or incomplete. Please report this at the spyglass issue tracker with the "
+        "traceback below (shown once).",
+        place,
+        exc_info=exc,
+    )
+
+
+# ------------------------------------------------------------------ suspension
+
+
+@contextlib.contextmanager
+def recording_suspended() -> Iterator[None]:
+    """Record nothing inside this block, in this context (and contexts copied from it).
+
+    Used by feedback evaluation and by spyglass itself, so that calls they make to
+    instrumented components do not become part of the app's records.
+    """
+    token = _STATE.set(None)
+    try:
+        yield
+    finally:
+        _STATE.reset(token)
+
+
+# ------------------------------------------------------------------ Recording
+
+
+class Recording:
+    """The records of one ``with recorder as recording:`` block.
+
+    Each top-level call of an instrumented component made in the block (or in tasks
+    and threads that copied its context) adds one record, when that call ends (for
+    a stream: when it is exhausted or closed).
+
+    Attributes:
+        app: the recorder.
+        records: the records, in the order their root calls ended.
+        record_metadata: JSON-able metadata attached as ``meta`` to the records
+            that end after it is set.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.records: list[Record] = []
+        self.record_metadata: Any = None
+
+    def _add(self, record: Record) -> None:
+        self.records.append(record)
+        self.app._on_record(record)
+
+    def get(self) -> Record:
+        """The only record of the block.
+
+        Raises:
+            RecordingError: the block recorded no record, or more than one.
+        """
+        if not self.records:
+            raise RecordingError("Recording context did not record any records.")
+        if len(self.records) > 1:
+            raise RecordingError(
+                "Recording context recorded more than 1 record. "
+                "You can get them with ctx.records, ctx[i], or `for r in ctx: ...`."
+            )
+        return self.records[0]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> Record:
+        return self.records[index]
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+    def __repr__(self) -> str:
+        return f"<Recording of {type(self.app).__name__} with {len(self.records)} records>"
+
+
+def enter(app: App) -> Recording:
+    """Open a recording for ``app`` in the current context (``App.__enter__``)."""
+    recording = Recording(app)
+    state = _STATE.get()
+    if state is None:
+        outer: tuple[Recording, ...] = ()
+    elif state.root is None:
+        outer = state.recordings
+    else:  # a `with` inside an instrumented call: its calls become roots of this scope
+        outer = state.root.recordings
+    scope = _Scope((*outer, recording), app)
+    scope.token = _STATE.set(scope)
+    return recording
+
+
+def leave(app: App) -> None:
+    """Close the innermost recording ``app`` opened in this context (``App.__exit__``)."""
+    state = _STATE.get()
+    if not isinstance(state, _Scope) or state.owner is not app:
+        logger.warning(
+            "spyglass: %s's recording block was left out of order (nested `with` blocks "
+            "of several recorders must close innermost first); its state was reset",
+            type(app).__name__,
+        )
+        if not isinstance(state, _Scope):
+            return
+    token = state.token
+    try:
+        if token is not None:
+            _STATE.reset(token)
+    except ValueError:  # left in another context than entered (e.g. another task)
+        _STATE.set(token.old_value if token is not None and token.old_value is not token.MISSING else None)
