@@ -24,6 +24,7 @@ anything else is logged.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import os
 import threading
@@ -103,7 +104,7 @@ def evaluate(feedback: Any, record: Any, app: Any) -> Any:
 class _Entry:
     """A record whose feedback the runner scheduled, until wait() claims it."""
 
-    __slots__ = ("record", "futures", "left")
+    __slots__ = ("futures", "left", "record")
 
     def __init__(self, record: Any, futures: list[Future[Any]]) -> None:
         self.record = record
@@ -124,6 +125,7 @@ class FeedbackRunner:
         self._done = threading.Condition(self._lock)
         self._entries: collections.OrderedDict[int, _Entry] = collections.OrderedDict()
         self._dropped_warned = False
+        self._waited = False  # whether anyone collects records with wait()
         self._app_json: Any = None
 
     # -------------------------------------------------------------- scheduling
@@ -167,9 +169,8 @@ class FeedbackRunner:
         if mode is FeedbackMode.WITH_APP:
             # All but the last in the pool, the last on this thread, then wait: one
             # feedback costs no thread hop, several still run side by side.
-            pool = feedback_pool() if len(feedbacks) > 1 else None
             for fb in feedbacks[:-1]:
-                pairs.append((fb, pool.submit(evaluate, fb, record, app_json)))
+                pairs.append((fb, feedback_pool().submit(evaluate, fb, record, app_json)))
             last: Future[Any] = Future()
             last.set_running_or_notify_cancel()
             last.set_result(evaluate(feedbacks[-1], record, app_json))
@@ -200,10 +201,11 @@ class FeedbackRunner:
         with self._lock:
             self._entries[id(entry)] = entry
             self._evict()
+        done = functools.partial(self._one_done, entry)
         for fut in futures:
-            fut.add_done_callback(lambda _f, e=entry: self._one_done(e))
+            fut.add_done_callback(done)
 
-    def _one_done(self, entry: _Entry) -> None:
+    def _one_done(self, entry: _Entry, _future: Future[Any] | None = None) -> None:
         with self._done:
             entry.left -= 1
             if entry.left <= 0:
@@ -219,8 +221,10 @@ class FeedbackRunner:
             if self._entries[key].left <= 0:
                 del self._entries[key]
                 if not self._dropped_warned:
+                    # Only a user who collects records with wait() loses something here.
                     self._dropped_warned = True
-                    logger.warning(
+                    logger.log(
+                        logging.WARNING if self._waited else logging.INFO,
                         "More than %d records with finished feedback were never collected "
                         "with wait_for_feedback_results(); the oldest are no longer returned "
                         "by it (their results stay on each record).",
@@ -247,6 +251,7 @@ class FeedbackRunner:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._done:
+            self._waited = True
             while True:
                 running = any(e.left > 0 for e in self._entries.values())
                 if not running:

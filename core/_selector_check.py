@@ -137,7 +137,7 @@ class _Check:
 
         if self.app_json is None or lens.exists({"__app__": self.app_json}):
             return None
-        return why_nothing_selected(lens, {"__app__": self.app_json})
+        return str(why_nothing_selected(lens, {"__app__": self.app_json}))
 
     def _component(self, path: tuple[Any, ...], i: int, node: Any, where: str) -> str | None:
         while i < len(path):
@@ -185,9 +185,7 @@ class _Check:
             i + 1 < len(path) and _kind(path[i + 1]) in ("GetIndex", "GetSlice", "GetIndices")
         )
         if wants_method:
-            msg = (
-                f"`{where}` has no instrumented method `{name}`; instrumented: {_quoted(methods)}"
-            )
+            msg = f"`{where}` has no instrumented method `{name}`; instrumented: {_quoted(methods)}"
             if children:
                 msg += f"; components under it: {_quoted(children)}"
         else:
@@ -206,8 +204,8 @@ class _Check:
         if self.app_json is None:
             return False
         try:
-            return Lens(path=steps).exists(self.app_json)
-        except Exception:
+            return bool(Lens(path=steps).exists(self.app_json))
+        except Exception:  # noqa: BLE001 - a hint only; never fail the check on it
             return False
 
     def _calls(self, path: tuple[Any, ...], i: int, calls: list[Any], where: str) -> str | None:
@@ -244,9 +242,8 @@ class _Check:
             return f"`{where}` arguments are selected by name (`args.<param>`); parameters: {_quoted(params)}"
         if pname in params:
             return None
-        return (
-            f"`{where}` has no parameter `{pname}`; parameters: {_quoted(params)}."
-            + _closest(pname, params)
+        return f"`{where}` has no parameter `{pname}`; parameters: {_quoted(params)}." + _closest(
+            pname, params
         )
 
 
@@ -262,8 +259,8 @@ def _render(lens: Lens) -> str:
     try:
         from spyglass.core.select import Select
 
-        return Select.render_for_dashboard(lens)
-    except Exception:
+        return str(Select.render_for_dashboard(lens))
+    except Exception:  # noqa: BLE001 - fall back to the plain form
         return str(lens)
 
 
@@ -280,7 +277,7 @@ def explain_selector(lens: Lens, layout: Any, app_json: Any = None) -> str | Non
     try:
         if lens.exists(source):
             return None
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 - the walk below explains it
         pass
     return _Check(source, app_json).explain(lens)
 

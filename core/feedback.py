@@ -52,7 +52,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import PrivateAttr
-
 from spyglass.core._jsonify import jsonify
 from spyglass.core.enums import (
     FeedbackCombinations,
@@ -80,7 +79,7 @@ _ALIASES: tuple[tuple[str, Lens], ...] = (
 )
 
 
-class SkipEval(Exception):  # noqa: N818 - TruLens's name, kept for drop-in use
+class SkipEval(Exception):
     """Raise inside a feedback implementation to skip one combination of inputs.
 
     The combination is not evaluated and does not count in the aggregate. When
@@ -128,8 +127,8 @@ def _describe(value: Any) -> str:
 def _render(lens: Lens) -> str:
     """The ``Select.…`` form of a lens, falling back to its string form."""
     try:
-        return Select.render_for_dashboard(lens)
-    except Exception:  # a rendering problem must not hide the real message
+        return str(Select.render_for_dashboard(lens))
+    except Exception:  # noqa: BLE001 - a rendering problem must not hide the real message
         return str(lens)
 
 
@@ -140,7 +139,7 @@ def why_nothing_selected(lens: Lens, source: Any) -> str:
     """
     try:
         values = list(lens.get(source))
-    except Exception as exc:  # the lens error names the step and what exists there
+    except Exception as exc:  # noqa: BLE001 - the lens error names the step and what exists there
         return str(exc)
     if values:
         return f"`{lens}` selects {len(values)} value(s)"
@@ -150,15 +149,14 @@ def why_nothing_selected(lens: Lens, source: Any) -> str:
         prefix = Lens(path=path[: i + 1])
         try:
             now = list(prefix.get(source))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is the answer
             return str(exc)
         if not now:
             met = "; ".join(_describe(v) for v in before[:3])
             if len(before) > 3:
                 met += f"; … ({len(before)} values in all)"
             return (
-                f"step `{step!r}` of `{lens}` selected nothing: "
-                f"`{Lens(path=path[:i])}` gave {met}"
+                f"step `{step!r}` of `{lens}` selected nothing: `{Lens(path=path[:i])}` gave {met}"
             )
         before = now
     return f"`{lens}` selected nothing"
@@ -203,7 +201,7 @@ def _callable_schema(func: Callable[..., Any] | None) -> Any:
 
     try:
         return FunctionOrMethod.of_callable(func)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - optional: the definition omits it
         logger.warning(
             "Could not serialise %r for a feedback definition (%s); the definition will not "
             "name it and cannot be reloaded to run later.",
@@ -313,7 +311,9 @@ class Feedback(FeedbackDefinition):
         if selectors:
             names, var_kw, _ = _parameters(imp) if imp is not None else ([], True, set())
             checked = {
-                k: _as_lens(v, k) for k, v in dict(selectors).items() if self._check_name(k, names, var_kw)
+                k: _as_lens(v, k)
+                for k, v in dict(selectors).items()
+                if self._check_name(k, names, var_kw)
             }
             self.selectors = checked
         self._refresh_id()
@@ -570,7 +570,9 @@ class Feedback(FeedbackDefinition):
             last_ts=datetime.now(),
         )
 
-    def _source(self, app: Any, record: Any, source_data: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _source(
+        self, app: Any, record: Any, source_data: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
         source: dict[str, Any] = dict(source_data or {})
         if record is not None:
             source[RECORD_KEY] = record.layout_calls_as_app()
@@ -596,7 +598,7 @@ class Feedback(FeedbackDefinition):
                 continue
             try:
                 selected = list(lens.get(source))
-            except Exception:
+            except Exception:  # noqa: BLE001 - explained below
                 selected = []
             if not selected:
                 problems.append(

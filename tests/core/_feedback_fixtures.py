@@ -34,7 +34,9 @@ def call(stack: list[tuple[str, str]], args: dict[str, Any], rets: Any, end: int
 ROOT = ("app", "respond")
 
 
-def rag_record(retrievals: list[tuple[str, list[str]]], answer: str = "Paris is in France.") -> Record:
+def rag_record(
+    retrievals: list[tuple[str, list[str]]], answer: str = "Paris is in France."
+) -> Record:
     """A record of `app.respond(question)` that called `app.retrieve(query)` once per
     entry of `retrievals` (query, documents returned)."""
     calls = [

@@ -9,7 +9,6 @@ import statistics
 
 import pytest
 from _feedback_fixtures import DOCS, one_retrieval, overlap, rag_record, three_retrievals
-
 from spyglass.core.enums import (
     FeedbackCombinations,
     FeedbackOnMissingParameters,
@@ -138,7 +137,11 @@ def test_index_selects_one_invocation():
 
 def test_product_of_three_queries_and_six_documents():
     """Product combinations: every query with every document (3 x 6 = 18 evaluations), last parameter fastest."""
-    f = Feedback(overlap).on(Select.RecordCalls.retrieve.args.query).on(Select.RecordCalls.retrieve.rets[:])
+    f = (
+        Feedback(overlap)
+        .on(Select.RecordCalls.retrieve.args.query)
+        .on(Select.RecordCalls.retrieve.rets[:])
+    )
     result = f.run(record=three_retrievals())
     assert 18 == len(result.calls)
     assert {"question": "Where is Paris?", "context": "d1"} == result.calls[1].args
@@ -212,13 +215,17 @@ def test_aggregator_is_serialised():
     f = Feedback(overlap).on_input_output().aggregate(statistics.median)
     dump = f.model_dump()
     assert "median" == dump["aggregator"]["name"]
-    assert {"question": "__record__.main_input", "context": "__record__.main_output"} == dump["selectors"]
+    assert {"question": "__record__.main_input", "context": "__record__.main_output"} == dump[
+        "selectors"
+    ]
 
 
 def test_feedback_round_trips_as_feedback_definition():
     """A feedback's JSON validates as a FeedbackDefinition with the same selectors and id."""
-    f = Feedback(overlap, name="rel").on(Select.RecordCalls.retrieve.args.query).on(
-        Select.RecordCalls.retrieve.rets[:]
+    f = (
+        Feedback(overlap, name="rel")
+        .on(Select.RecordCalls.retrieve.args.query)
+        .on(Select.RecordCalls.retrieve.rets[:])
     )
     loaded = FeedbackDefinition.model_validate(json.loads(f.model_dump_json()))
     assert f.selectors == loaded.selectors
@@ -274,9 +281,9 @@ def test_announcements_go_to_logger_not_stdout(caplog, capsys):
     """The "✅ In <name>, input <param> will be set to ..." lines are logged at INFO, never printed."""
     with caplog.at_level(logging.INFO, logger="spyglass.core.feedback"):
         Feedback(overlap, name="rel").on_input()
-    assert ["✅ In rel, input question will be set to __record__.main_input or `Select.RecordInput` ."] == [
-        r.getMessage() for r in caplog.records
-    ]
+    assert [
+        "✅ In rel, input question will be set to __record__.main_input or `Select.RecordInput` ."
+    ] == [r.getMessage() for r in caplog.records]
     assert "" == capsys.readouterr().out
 
 
@@ -357,8 +364,11 @@ def test_failing_aggregator_fails():
     def agg(values):
         raise RuntimeError("agg broke")
 
-    result = Feedback(lambda doc: 1.0).on(Select.RecordCalls.retrieve.rets[:]).aggregate(agg).run(
-        record=one_retrieval()
+    result = (
+        Feedback(lambda doc: 1.0)
+        .on(Select.RecordCalls.retrieve.rets[:])
+        .aggregate(agg)
+        .run(record=one_retrieval())
     )
     assert FAILED == result.status
     assert "agg broke" in result.error
@@ -373,7 +383,9 @@ def test_skip_eval_skips_combinations():
             raise SkipEval(f"{doc} is odd")
         return float(n)
 
-    result = Feedback(even_only).on(Select.RecordCalls.retrieve.rets[:]).run(record=three_retrievals())
+    result = (
+        Feedback(even_only).on(Select.RecordCalls.retrieve.rets[:]).run(record=three_retrievals())
+    )
     assert DONE == result.status
     assert [0.0, 2.0, 4.0] == rets_of(result)
     assert 2.0 == result.result
@@ -399,14 +411,21 @@ def test_selector_selecting_nothing_fails_naming_the_step():
     record = rag_record([("q", [])])
     result = Feedback(lambda doc: 1.0).on(Select.RecordCalls.retrieve.rets[:]).run(record=record)
     assert FAILED == result.status
-    assert "Selector for argument `doc`, `Select.RecordCalls.retrieve.rets[:]`, selected nothing" in result.error
+    assert (
+        "Selector for argument `doc`, `Select.RecordCalls.retrieve.rets[:]`, selected nothing"
+        in result.error
+    )
     assert "step `[:]`" in result.error
     assert "an empty list" in result.error
 
 
 def test_selector_with_wrong_name_fails_with_did_you_mean():
     """A selector naming a missing component fails with the lens error: failing step and closest name."""
-    result = Feedback(lambda q: 1.0).on(Select.RecordCalls.retreive.args.query).run(record=one_retrieval())
+    result = (
+        Feedback(lambda q: 1.0)
+        .on(Select.RecordCalls.retreive.args.query)
+        .run(record=one_retrieval())
+    )
     assert FAILED == result.status
     assert "retreive" in result.error
     assert "retrieve" in result.error.split("retreive", 1)[1]

@@ -7,7 +7,6 @@ import time
 
 import pytest
 from _feedback_fixtures import one_retrieval
-
 from spyglass.core._feedback_runner import DEFERRED_UNAVAILABLE, FeedbackRunner
 from spyglass.core.enums import FeedbackMode, FeedbackResultStatus
 from spyglass.core.feedback import Feedback
@@ -196,7 +195,9 @@ def test_recorder_with_app_blocks_until_feedback_done():
     ret, record, _, _ = record_with([f], FeedbackMode.WITH_APP)
     assert ANSWER == ret
     assert [True] == [fut.done() for fut in record.feedback_results]
-    assert {"one": DONE} == {d.name: r.status for d, r in record.wait_for_feedback_results(0).items()}
+    assert {"one": DONE} == {
+        d.name: r.status for d, r in record.wait_for_feedback_results(0).items()
+    }
 
 
 def test_recorder_with_app_thread_returns_before_feedback():
@@ -232,7 +233,9 @@ def test_failures_never_reach_the_app(mode):
     ]
     ret, record, _, _ = record_with(fbs, mode, selector_nocheck=True)
     assert ANSWER == ret
-    results = {d.name: r for d, r in record.wait_for_feedback_results(feedback_timeout=0.05).items()}
+    results = {
+        d.name: r for d, r in record.wait_for_feedback_results(feedback_timeout=0.05).items()
+    }
     assert FAILED == results["raises"].status
     assert "RuntimeError: judge unavailable" in results["raises"].error
     if mode is FeedbackMode.WITH_APP:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from _feedback_fixtures import call
 from munch import Munch
-
 from spyglass.core._selector_check import SelectorWarning, check_selectors, explain_selector
 from spyglass.core.errors import SelectorError
 from spyglass.core.feedback import Feedback
@@ -104,13 +103,16 @@ def test_component_without_instrumented_methods_is_explained():
     """A component that exists in the app but has no instrumented method is named as such."""
     message = why(R.llm.generate.rets)
     assert message.startswith("`app` has no component or instrumented method `llm`")
-    assert message.endswith("`app.llm` is part of the app, but none of its methods is instrumented.")
+    assert message.endswith(
+        "`app.llm` is part of the app, but none of its methods is instrumented."
+    )
 
 
 def test_unknown_parameter_lists_parameters():
     """An argument name the method does not have: the message lists its parameters."""
-    assert "`app.retriever.retrieve` has no parameter `qurey`; parameters: `query`, `k`. Did you mean `query`?" == (
-        why(R.retriever.retrieve.args.qurey)
+    assert (
+        "`app.retriever.retrieve` has no parameter `qurey`; parameters: `query`, `k`. Did you mean `query`?"
+        == (why(R.retriever.retrieve.args.qurey))
     )
 
 
@@ -131,7 +133,9 @@ def test_unknown_record_field_lists_fields():
 
 def test_component_index_out_of_range():
     """An index past a list of components says how many there are."""
-    assert "`app.tools` is a list of 1 components; it has no component [3]" == why(R.tools[3].run.rets)
+    assert "`app.tools` is a list of 1 components; it has no component [3]" == why(
+        R.tools[3].run.rets
+    )
 
 
 def test_selector_outside_record_and_app():
@@ -201,7 +205,11 @@ def test_check_covers_if_exists():
 
 def test_good_feedbacks_pass():
     """Feedbacks whose selectors can match pass the check silently."""
-    f = Feedback(lambda q, d: 1.0).on(R.retriever.retrieve.args.query).on(R.retriever.retrieve.rets[:])
+    f = (
+        Feedback(lambda q, d: 1.0)
+        .on(R.retriever.retrieve.args.query)
+        .on(R.retriever.retrieve.rets[:])
+    )
     check_selectors(FakeApp([f, Feedback(lambda t: 1.0).on_output()]))
 
 
@@ -238,11 +246,18 @@ class RAG:
 
 def test_recorder_construction_checks_selectors():
     """Building a recorder with a selector that cannot match raises the explaining SelectorError."""
-    with pytest.raises(SelectorError, match="`app.retriever` has no instrumented method `get_context`; instrumented: `retrieve`"):
+    with pytest.raises(
+        SelectorError,
+        match="`app.retriever` has no instrumented method `get_context`; instrumented: `retrieve`",
+    ):
         custom.TruCustomApp(RAG(), feedbacks=[BAD])
 
 
 def test_recorder_construction_accepts_good_selectors():
     """A recorder with matching selectors is built without complaint."""
-    f = Feedback(lambda q, d: 1.0).on(R.retriever.retrieve.args.query).on(R.retriever.retrieve.rets[:])
+    f = (
+        Feedback(lambda q, d: 1.0)
+        .on(R.retriever.retrieve.args.query)
+        .on(R.retriever.retrieve.rets[:])
+    )
     custom.TruCustomApp(RAG(), feedbacks=[f])
