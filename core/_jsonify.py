@@ -1,0 +1,781 @@
+"""`jsonify`: turn any Python value into plain JSON, totally and safely.
+
+`jsonify` runs on every recorded call's arguments and return value, so it must never
+raise, never hang and never leak secrets. Its output is made only of ``dict`` (with
+``str`` keys), ``list``, ``str``, ``int``, ``float`` (finite), ``bool`` and ``None``:
+``json.dumps(jsonify(x), allow_nan=False)`` always succeeds.
+
+Forms, checked in this order:
+
+===============================================  ==============================================
+value                                            JSON form
+===============================================  ==============================================
+``str``, ``int``, ``bool``, ``None``             itself (``str`` subclasses: the plain string)
+``float``                                        itself; NaN / ±inf become the strings
+                                                 ``"NaN"``, ``"Infinity"``, ``"-Infinity"``
+a string longer than ``max_str``                 its first ``max_str`` characters +
+                                                 ``"...[__tru_truncated: <length> chars]"``
+a string equal to a registered secret            ``REDACTED`` (``"__tru_redacted"``)
+an instance of a registered type                 the encoder's result, serialised in turn
+                                                 (`register_encoder`; most specific class wins)
+pydantic ``SecretStr`` / ``SecretBytes``         ``REDACTED`` (``"**********"`` if not redacting)
+``str``-valued ``Enum`` member                   its value; other ``Enum`` members: their name
+``bytes``, ``bytearray``, ``memoryview``         the text if valid UTF-8, else
+                                                 ``{"__tru_bytes_base64": "<base64>"}``
+awaitable, iterator, generator, async            a fixed string, e.g. ``"spyglass: Cannot
+generator / iterator, coroutine function,        jsonify an iterator object."`` -- never
+generator function                               consumed, awaited or iterated
+``dict`` and other mappings                      ``dict``; non-``str`` keys become ``str(key)``
+                                                 (``str``-Enum keys their value, other Enum
+                                                 keys their name); a key that then collides
+                                                 gets `` (<type name>)`` appended
+``list``, ``tuple``, ``set``, ``frozenset``,     ``list`` (sets of strings are sorted, so the
+``deque``, ``range``, dict views, sequences      output does not depend on hash order)
+``datetime``, ``date``, ``time``                 ``isoformat()``
+``timedelta``                                    total seconds (``float``)
+``pathlib`` paths, ``UUID``                      ``str``
+``Decimal``                                      ``float``
+``complex``                                      ``str`` (``"(1+2j)"``)
+exceptions                                       ``{"__tru_exception": {"type", "module",
+                                                 "message"}}``
+numpy scalars / arrays (only if numpy is         Python numbers / (nested) lists
+already imported)
+`spyglass.core.lens.Lens`                        ``str(lens)``
+pydantic v2 models                               their fields (not those declared
+                                                 ``exclude=True``), extra fields and computed
+                                                 fields; a raising computed field gives
+                                                 ``{"__tru_property_error": <exception form>}``
+dataclass instances                              their fields
+app components (``is_component(obj)`` true)      their attributes and properties (a raising
+                                                 property: ``{"__tru_property_error": ...}``;
+                                                 ``_x`` left out when ``x`` exists; values that
+                                                 would be non-serialised objects left out), plus
+                                                 ``"tru_class_info"`` (class with bases)
+anything else                                    ``{"__tru_non_serialized_object": {"cls":
+                                                 <Class>, "id": id(obj), "init_bindings": None}}``
+===============================================  ==============================================
+
+Bounds, each with an explicit marker (never silent truncation):
+
+- An object that is its own ancestor: ``{"__tru_circular_reference": id(obj)}``. Shared
+  sub-objects that are not ancestors are serialised in each place.
+- Past ``max_depth`` nested containers: ``{"__tru_truncated": {"max_depth": N}}``.
+- A collection longer than ``max_items``: the first ``max_items`` entries, then (list)
+  an element or (dict) a key ``"__tru_truncated"`` holding ``{"len": total, "kept": N}``.
+- After ``max_nodes`` containers in one call, every further container becomes
+  ``{"__tru_truncated": {"max_nodes": N}}``.
+- Anything that fails while being serialised becomes the non-serialised form.
+
+Redaction (on by default) works in every branch -- dicts, pydantic models,
+dataclasses and components: the value of a secret-looking key becomes
+``"__tru_redacted"`` (``None`` stays ``None``), and so does any string equal to a value
+given to `register_secret`. The key rules are in :mod:`spyglass.core._secrets`
+(``api_key``, ``*_api_key``, ``*_token``, ``*_secret``, ``*password*``, ``authorization``,
+any case; not ``key`` or ``token`` alone).
+
+``skip_specials=True`` (for display) turns circular references, non-serialised objects
+and property errors into ``None`` and leaves out ``tru_class_info``.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import dataclasses
+import datetime as dt
+import functools
+import inspect
+import itertools
+import logging
+import math
+import sys
+import types
+import uuid
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    MappingView,
+    Sequence,
+)
+from collections.abc import Set as AbstractSet
+from decimal import Decimal
+from enum import Enum
+from pathlib import PurePath
+from typing import Any
+
+from pydantic import BaseModel
+from spyglass.core._secrets import (
+    is_secret_key,
+    register_secret,
+    secret_values,
+    unregister_secret,
+)
+from spyglass.core.pyschema import Class
+
+__all__ = [
+    "BYTES",
+    "CIRCULAR",
+    "CLASS_INFO",
+    "EXCEPTION",
+    "NON_SERIALIZED",
+    "PROPERTY_ERROR",
+    "REDACTED",
+    "TRUNCATED",
+    "is_secret_key",
+    "jsonify",
+    "register_encoder",
+    "register_secret",
+    "unregister_encoder",
+    "unregister_secret",
+]
+
+logger = logging.getLogger(__name__)
+
+CIRCULAR = "__tru_circular_reference"
+NON_SERIALIZED = "__tru_non_serialized_object"
+PROPERTY_ERROR = "__tru_property_error"
+TRUNCATED = "__tru_truncated"
+REDACTED = "__tru_redacted"
+CLASS_INFO = "tru_class_info"
+EXCEPTION = "__tru_exception"
+BYTES = "__tru_bytes_base64"
+
+DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_ITEMS = 10_000
+DEFAULT_MAX_STR = 1_000_000
+DEFAULT_MAX_NODES = 1_000_000
+
+_JSON = Any
+_CACHE_LIMIT = 4096
+
+# ------------------------------------------------------------- encoder registry
+
+_encoders_by_class: dict[type, Callable[[Any], Any]] = {}
+_encoders_by_path: dict[str, Callable[[Any], Any]] = {}
+_failed_encoder_types: set[type] = set()
+
+
+def register_encoder(cls_or_path: type | str, fn: Callable[[Any], Any]) -> None:
+    """Teach `jsonify` a type: its instances are serialised as ``jsonify(fn(obj))``.
+
+    This is where adapters add framework types (``plugins.py`` registers the answers
+    of the ``spyglass_json_encoders`` hook here). The most specific registration in
+    ``type(obj).__mro__`` wins. `fn` should return plain data; whatever it returns is
+    serialised in turn, with the same bounds. An encoder that raises, or returns an
+    object of the same type, is logged once per type and the default form is used.
+
+    Args:
+        cls_or_path: a class, or its path as ``"module:QualName"`` or
+            ``"module.QualName"`` -- a path lets adapters name a framework's types
+            without importing the framework.
+        fn: the encoder.
+
+    Raises:
+        TypeError: `cls_or_path` is neither a class nor a string, or `fn` is not callable.
+        ValueError: the path has no module part.
+    """
+    if not callable(fn):
+        raise TypeError(
+            f"register_encoder: the encoder for {cls_or_path!r} must be callable, got {fn!r}."
+        )
+    if isinstance(cls_or_path, type):
+        _encoders_by_class[cls_or_path] = fn
+    elif isinstance(cls_or_path, str):
+        if "." not in cls_or_path and ":" not in cls_or_path:
+            raise ValueError(
+                f"register_encoder: {cls_or_path!r} is not a class path; write it as "
+                "'module:QualName' (e.g. 'langchain_core.documents.base:Document')."
+            )
+        _encoders_by_path[cls_or_path] = fn
+    else:
+        raise TypeError(
+            "register_encoder: expected a class or a 'module:QualName' string, got "
+            f"{cls_or_path!r}."
+        )
+    _kinds.clear()
+    _failed_encoder_types.clear()
+
+
+def unregister_encoder(cls_or_path: type | str) -> None:
+    """Remove a registration made by `register_encoder` (no error if there is none)."""
+    if isinstance(cls_or_path, type):
+        _encoders_by_class.pop(cls_or_path, None)
+    else:
+        _encoders_by_path.pop(cls_or_path, None)
+    _kinds.clear()
+
+
+def _encoder_for(t: type) -> Callable[[Any], Any] | None:
+    if not (_encoders_by_class or _encoders_by_path):
+        return None
+    for klass in getattr(t, "__mro__", (t,)):
+        found = _encoders_by_class.get(klass)
+        if found is None and _encoders_by_path:
+            module = getattr(klass, "__module__", "")
+            qualname = getattr(klass, "__qualname__", "")
+            found = _encoders_by_path.get(f"{module}:{qualname}") or _encoders_by_path.get(
+                f"{module}.{qualname}"
+            )
+        if found is not None:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------- type kinds
+
+# How values of a type are serialised, decided once per type: (kind, detail).
+_kinds: dict[type, tuple[str, Any]] = {}
+
+_LAZY_TYPES: tuple[tuple[type, str], ...] = (
+    (types.GeneratorType, "a generator object"),
+    (types.AsyncGeneratorType, "an async generator object"),
+    (Awaitable, "an awaitable object"),
+    (Iterator, "an iterator object"),
+    (AsyncIterator, "an async iterator object"),
+)
+_LAZY_FUNCTIONS: tuple[tuple[Callable[[Any], bool], str], ...] = (
+    (inspect.isasyncgenfunction, "an async generator function"),
+    (inspect.iscoroutinefunction, "a coroutine function"),
+    (inspect.isgeneratorfunction, "a generator function"),
+)
+_FUNCTION_TYPES = (
+    types.FunctionType,
+    types.MethodType,
+    types.BuiltinFunctionType,
+    functools.partial,
+)
+_SEQUENCE_TYPES = (list, tuple, collections.deque, range)
+
+
+def _lazy_text(what: str) -> str:
+    return f"spyglass: Cannot jsonify {what}."
+
+
+def _is_pydantic_secret(t: type) -> bool:
+    return any(
+        getattr(klass, "__name__", "") in ("SecretStr", "SecretBytes", "Secret")
+        and getattr(klass, "__module__", "").startswith("pydantic")
+        for klass in getattr(t, "__mro__", ())
+    )
+
+
+def _classify(t: type, use_encoders: bool = True) -> tuple[str, Any]:
+    """Decide how instances of `t` are serialised (see the table in the module doc)."""
+    if use_encoders:
+        encoder = _encoder_for(t)
+        if encoder is not None:
+            return ("encoder", encoder)
+    if _is_pydantic_secret(t):
+        return ("secret", None)
+    if issubclass(t, Enum):
+        return ("enum", None)
+    for base, kind in ((str, "str"), (int, "int"), (float, "float")):
+        if issubclass(t, base):
+            return (kind, None)
+    if issubclass(t, (bytes, bytearray, memoryview)):
+        return ("bytes", None)
+    if issubclass(t, (dt.datetime, dt.date, dt.time)):
+        return ("iso", None)
+    if issubclass(t, dt.timedelta):
+        return ("seconds", None)
+    if issubclass(t, (PurePath, uuid.UUID, complex)):
+        return ("text", None)
+    if issubclass(t, Decimal):
+        return ("decimal", None)
+    if issubclass(t, BaseException):
+        return ("exception", None)
+    lens_class = getattr(sys.modules.get("spyglass.core.lens"), "Lens", None)
+    if lens_class is not None and issubclass(t, lens_class):
+        return ("text", None)
+    if issubclass(t, BaseModel):
+        return ("pydantic", None)
+    if issubclass(t, _FUNCTION_TYPES):
+        return ("function", None)
+    # Lazy values are never consumed: checked before anything that iterates.
+    for lazy_type, what in _LAZY_TYPES:
+        if issubclass(t, lazy_type):
+            return ("lazy", _lazy_text(what))
+    if issubclass(t, dict):
+        return ("dict", None)
+    if issubclass(t, Mapping):
+        return ("mapping", None)
+    if issubclass(t, _SEQUENCE_TYPES) or issubclass(t, Sequence):
+        return ("sequence", None)
+    if issubclass(t, (AbstractSet, MappingView)):
+        return ("set", None)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        if issubclass(t, numpy.ndarray):
+            return ("ndarray", None)
+        if issubclass(t, numpy.generic):
+            return ("npscalar", None)
+    if dataclasses.is_dataclass(t):
+        return ("dataclass", None)
+    return ("object", None)
+
+
+def _kind_of(t: type) -> tuple[str, Any]:
+    kind = _kinds.get(t)
+    if kind is None:
+        kind = _classify(t)
+        if len(_kinds) >= _CACHE_LIMIT:
+            _kinds.clear()
+        _kinds[t] = kind
+    return kind
+
+
+# ------------------------------------------------------------------ small forms
+
+_NOT_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+# Returned internally for "has no form but the non-serialised one"; never in output.
+_PLAIN: Any = object()
+
+
+def _float(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    return _NOT_FINITE.get(value, "NaN")
+
+
+def _safe_text(value: object) -> str:
+    """``str(value)``, else ``repr(value)``, else a description that cannot fail."""
+    for render in (str, repr):
+        try:
+            text = render(value)
+            if isinstance(text, str):
+                return str.__str__(text)
+        except Exception:  # noqa: BLE001, S112 - try the next rendering
+            continue
+    return f"<unprintable {type(value).__qualname__} at {id(value):#x}>"
+
+
+def _class_info(t: type, with_bases: bool = False) -> _JSON:
+    return Class.of_class(t, with_bases=with_bases).model_dump()
+
+
+def _exception_form(exc: BaseException) -> _JSON:
+    t = type(exc)
+    return {
+        EXCEPTION: {
+            "type": getattr(t, "__qualname__", "?"),
+            "module": getattr(t, "__module__", "?"),
+            "message": _safe_text(exc),
+        }
+    }
+
+
+def _utf8(raw: bytes, cut: bool) -> str | None:
+    """`raw` as UTF-8 text, else None; a cut may have split one character at the end."""
+    for drop in range(4 if cut else 1):
+        try:
+            return raw[: len(raw) - drop].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _len(o: Any) -> int | None:
+    try:
+        return len(o)
+    except Exception:  # noqa: BLE001 - unknown length
+        return None
+
+
+def _attribute_names(o: object, t: type) -> list[tuple[str, bool]]:
+    """(name, is_property) of a component's instance attributes, slots and properties."""
+    names: dict[str, bool] = {}
+    try:
+        instance_dict = object.__getattribute__(o, "__dict__")
+    except Exception:  # noqa: BLE001 - no instance dict
+        instance_dict = {}
+    if isinstance(instance_dict, dict):
+        for name in list(instance_dict):
+            if isinstance(name, str):
+                names[name] = False
+    for klass in getattr(t, "__mro__", ()):
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if isinstance(name, str) and name not in ("__dict__", "__weakref__"):
+                names.setdefault(name, False)
+        for name, attr in klass.__dict__.items():
+            if isinstance(attr, property):
+                names.setdefault(name, True)
+    return [
+        (name, is_prop)
+        for name, is_prop in names.items()
+        if not name.startswith("__") and not (name.startswith("_") and name[1:] in names)
+    ]
+
+
+# ---------------------------------------------------------------------- encoder
+
+
+class _Encoder:
+    """The state of one `jsonify` call: settings, the ancestor ids and the node budget."""
+
+    __slots__ = (
+        "ancestors",
+        "is_component",
+        "max_depth",
+        "max_items",
+        "max_str",
+        "nodes_left",
+        "redact",
+        "skip_specials",
+    )
+
+    def __init__(
+        self,
+        redact: bool,
+        max_depth: int,
+        max_items: int,
+        max_str: int,
+        max_nodes: int,
+        skip_specials: bool,
+        is_component: Callable[[Any], bool] | None,
+    ) -> None:
+        self.redact = redact
+        self.max_depth = max_depth
+        self.max_items = max(0, max_items)
+        self.max_str = max(0, max_str)
+        self.nodes_left = max_nodes
+        self.skip_specials = skip_specials
+        self.is_component = is_component
+        self.ancestors: set[int] = set()
+
+    # -- every value goes through `encode` ----------------------------------------
+
+    def encode(self, o: Any, depth: int) -> _JSON:
+        t = type(o)
+        if t is str:
+            if len(o) > self.max_str or (secret_values and self.redact and o in secret_values):
+                return self.string(o)
+            return o
+        if t is int or t is bool or o is None:
+            return o
+        if t is float:
+            return o if math.isfinite(o) else _float(o)
+        result = self.container(o, t, depth)
+        return self.plain(o, t) if result is _PLAIN else result
+
+    def string(self, s: str) -> str:
+        if self.redact and s in secret_values:
+            return REDACTED
+        if len(s) > self.max_str:
+            return f"{s[: self.max_str]}...[{TRUNCATED}: {len(s)} chars]"
+        return s
+
+    def plain(self, o: Any, t: type) -> _JSON:
+        """The non-serialised-object form."""
+        if self.skip_specials:
+            return None
+        try:
+            cls = _class_info(t)
+        except Exception:  # noqa: BLE001 - a class that cannot even be described
+            cls = None
+        return {NON_SERIALIZED: {"cls": cls, "id": id(o), "init_bindings": None}}
+
+    def container(self, o: Any, t: type, depth: int) -> _JSON:
+        """Serialise a non-scalar; `_PLAIN` if it has no form but the non-serialised one."""
+        oid = id(o)
+        if oid in self.ancestors:
+            return None if self.skip_specials else {CIRCULAR: oid}
+        if depth > self.max_depth:
+            return {TRUNCATED: {"max_depth": self.max_depth}}
+        if self.nodes_left <= 0:
+            return {TRUNCATED: {"max_nodes": "exceeded"}}
+        self.nodes_left -= 1
+        self.ancestors.add(oid)
+        try:
+            if t is dict:
+                return self.mapping(o.items(), len(o), depth)
+            if t is list or t is tuple:
+                return self.sequence(o, len(o), depth)
+            kind, detail = _kind_of(t)
+            return self.by_kind(o, t, kind, detail, depth)
+        except Exception as exc:  # noqa: BLE001 - serialisation is total
+            logger.debug("jsonify: a %s failed (%r); written as non-serialised", t, exc)
+            return _PLAIN
+        finally:
+            self.ancestors.discard(oid)
+
+    # -- by kind --------------------------------------------------------------------
+
+    def by_kind(self, o: Any, t: type, kind: str, detail: Any, depth: int) -> _JSON:
+        if kind == "pydantic":
+            return self.finish(o, t, self.pydantic(o, t, depth))
+        if kind == "iso":
+            return o.isoformat()
+        if kind == "enum":
+            return self.encode(o.value, depth) if isinstance(o, str) else _safe_text(o.name)
+        if kind == "str":
+            return self.string(str.__str__(o))
+        if kind == "int":
+            return int.__int__(o)
+        if kind == "float":
+            return _float(float.__float__(o))
+        if kind in ("dict", "mapping"):
+            items = dict.items(o) if kind == "dict" else o.items()
+            return self.mapping(items, _len(o), depth)
+        if kind == "sequence":
+            return self.sequence(o, _len(o), depth)
+        if kind == "set":
+            out = self.sequence(o, _len(o), depth)
+            if all(type(item) is str for item in out):
+                out.sort()
+            return out
+        if kind == "text":
+            return str(o)
+        if kind == "lazy":
+            return detail
+        if kind == "exception":
+            return _exception_form(o)
+        if kind == "encoder":
+            return self.encoded(o, t, detail, depth)
+        if kind == "secret":
+            return REDACTED if self.redact else "**********"
+        if kind == "bytes":
+            return self.binary(o)
+        if kind == "seconds":
+            return o.total_seconds()
+        if kind == "decimal":
+            return _float(float(o))
+        if kind == "ndarray":
+            return self.array(o, depth)
+        if kind == "npscalar":
+            item = o.item()
+            return _safe_text(o) if type(item) is t else self.encode(item, depth)
+        if kind == "dataclass":
+            names = [f.name for f in dataclasses.fields(o)]
+            return self.finish(o, t, self.fields(o, names, depth))
+        if kind == "function":
+            for check, what in _LAZY_FUNCTIONS:
+                if check(o):
+                    return _lazy_text(what)
+        if self.component(o):
+            return self.finish(o, t, self.attributes(o, t, depth))
+        return _PLAIN
+
+    def encoded(self, o: Any, t: type, encoder: Callable[[Any], Any], depth: int) -> _JSON:
+        try:
+            result = encoder(o)
+        except Exception as exc:  # noqa: BLE001 - fall back to the default form
+            self.encoder_failed(t, repr(exc))
+        else:
+            if result is not o and type(result) is not t:
+                return self.encode(result, depth)
+            self.encoder_failed(t, "it returned an object of the same type")
+        kind, detail = _classify(t, use_encoders=False)
+        return self.by_kind(o, t, kind, detail, depth)
+
+    @staticmethod
+    def encoder_failed(t: type, why: str) -> None:
+        if t not in _failed_encoder_types:
+            _failed_encoder_types.add(t)
+            logger.warning(
+                "The JSON encoder registered for %s.%s failed (%s); using the default form "
+                "for this type.",
+                t.__module__,
+                t.__qualname__,
+                why,
+            )
+
+    # -- containers -------------------------------------------------------------------
+
+    def key(self, k: Any) -> str:
+        if isinstance(k, str):
+            return k.value if isinstance(k, Enum) else str.__str__(k)  # type: ignore[no-any-return]
+        if isinstance(k, Enum):
+            return _safe_text(k.name)
+        return _safe_text(k)
+
+    def mapping(self, items: Any, total: int | None, depth: int) -> _JSON:
+        out: dict[str, Any] = {}
+        redact = self.redact
+        limit = self.max_items
+        child = depth + 1
+        for count, (k, v) in enumerate(items):
+            if count >= limit:
+                out[TRUNCATED] = {"len": total, "kept": limit}
+                break
+            key = k if type(k) is str else self.key(k)
+            if key in out:
+                key = f"{key} ({type(k).__name__})"
+            if redact and v is not None and is_secret_key(key):
+                out[key] = REDACTED
+            else:
+                out[key] = self.encode(v, child)
+        return out
+
+    def sequence(self, items: Any, total: int | None, depth: int) -> list[Any]:
+        limit = self.max_items
+        child = depth + 1
+        iterator = iter(items)
+        out = [self.encode(v, child) for v in itertools.islice(iterator, limit)]
+        if total is None:  # unknown length: look one further to learn whether there is more
+            if len(out) < limit or next(iterator, _PLAIN) is _PLAIN:
+                return out
+        elif total <= limit:
+            return out
+        out.append({TRUNCATED: {"len": total, "kept": limit}})
+        return out
+
+    def binary(self, o: bytes | bytearray | memoryview) -> _JSON:
+        if isinstance(o, memoryview):
+            o = o.tobytes()
+        total = len(o)
+        cut = total > self.max_str
+        raw = bytes(o[: self.max_str]) if cut else bytes(o)
+        text = _utf8(raw, cut)
+        if text is None:
+            form: dict[str, Any] = {BYTES: base64.b64encode(raw).decode("ascii")}
+            if cut:
+                form[TRUNCATED] = {"len": total, "kept": len(raw)}
+            return form
+        if self.redact and text in secret_values:
+            return REDACTED
+        return f"{text}...[{TRUNCATED}: {total} bytes]" if cut else text
+
+    def array(self, o: Any, depth: int) -> _JSON:
+        if o.ndim == 0:
+            return self.encode(o.item(), depth)
+        head = o[: self.max_items]
+        items = head.tolist() if o.ndim == 1 else list(head)
+        return self.sequence(items, len(o), depth)
+
+    # -- objects with named fields --------------------------------------------------
+
+    def fields(self, o: Any, names: Any, depth: int) -> dict[str, Any]:
+        """Named fields of a model or dataclass, each read safely and redacted by name."""
+        return {name: self.attribute(o, name, depth) for name in names}
+
+    def attribute(self, o: Any, name: str, depth: int) -> _JSON:
+        """Read attribute `name` of `o`; a raising read is recorded, not raised."""
+        try:
+            value = getattr(o, name)
+        except Exception as exc:  # noqa: BLE001 - a raising property is data, not a failure
+            return None if self.skip_specials else {PROPERTY_ERROR: _exception_form(exc)}
+        if self.redact and value is not None and is_secret_key(name):
+            return REDACTED
+        return self.encode(value, depth + 1)
+
+    def pydantic(self, o: BaseModel, t: type[BaseModel], depth: int) -> dict[str, Any]:
+        names = [
+            name
+            for name, field in t.model_fields.items()
+            if not field.exclude and not (self.skip_specials and name == CLASS_INFO)
+        ]
+        out = self.fields(o, names, depth)
+        extra = o.__pydantic_extra__
+        if extra:
+            out.update(self.mapping(list(extra.items()), len(extra), depth))
+        for name in t.model_computed_fields:
+            out[name] = self.attribute(o, name, depth)
+        return out
+
+    def component(self, o: Any) -> bool:
+        if self.is_component is None:
+            return False
+        try:
+            return bool(self.is_component(o))
+        except Exception:  # noqa: BLE001 - a failing predicate means "not a component"
+            return False
+
+    def attributes(self, o: Any, t: type, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            instance_dict = object.__getattribute__(o, "__dict__")
+        except Exception:  # noqa: BLE001 - no instance dict
+            instance_dict = {}
+        for name, is_property in _attribute_names(o, t):
+            if is_property:
+                out[name] = self.attribute(o, name, depth)
+                continue
+            if isinstance(instance_dict, dict) and name in instance_dict:
+                value = instance_dict[name]
+            else:
+                try:
+                    value = object.__getattribute__(o, name)
+                except Exception:  # noqa: BLE001, S112 - an empty slot
+                    continue
+            if self.redact and value is not None and is_secret_key(name):
+                out[name] = REDACTED
+                continue
+            vt = type(value)
+            if vt is str or vt is int or vt is bool or vt is float or value is None:
+                out[name] = self.encode(value, depth + 1)
+                continue
+            encoded = self.container(value, vt, depth + 1)
+            if encoded is not _PLAIN:  # a lock, a client, ...: left out, as TruLens does
+                out[name] = encoded
+        return out
+
+    def finish(self, o: Any, t: type, content: dict[str, Any]) -> _JSON:
+        """Add class info to components and apply a ``jsonify_extra(content)`` hook."""
+        if not self.skip_specials and CLASS_INFO not in content and self.component(o):
+            content[CLASS_INFO] = _class_info(t, with_bases=True)
+        extra = getattr(t, "jsonify_extra", None)
+        if callable(extra):
+            try:
+                changed = extra(o, content)
+            except Exception as exc:  # noqa: BLE001 - keep the content as it was
+                logger.debug("jsonify_extra of %s failed: %r", t, exc)
+            else:
+                if isinstance(changed, dict):
+                    content = changed
+        return content
+
+
+# ---------------------------------------------------------------------- jsonify
+
+
+def jsonify(
+    obj: Any,
+    *,
+    redact: bool = True,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    max_str: int = DEFAULT_MAX_STR,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    skip_specials: bool = False,
+    is_component: Callable[[Any], bool] | None = None,
+) -> _JSON:
+    """Serialise `obj` to plain JSON data; never raises (forms in the module docstring).
+
+    Args:
+        obj: anything.
+        redact: replace the values of secret-looking keys, pydantic secrets and
+            registered secret strings by ``"__tru_redacted"``.
+        max_depth: containers nested deeper than this become a truncation marker.
+        max_items: entries kept per list, dict, set or array; the rest is counted in
+            a marker.
+        max_str: characters kept per string (bytes per bytes value).
+        max_nodes: containers serialised in this call before the rest is truncated.
+        skip_specials: write circular references, non-serialised objects and property
+            errors as ``None`` and leave out ``tru_class_info`` (for display).
+        is_component: tells which objects are app components: those are serialised
+            by their attributes and carry ``tru_class_info``. Default: none are.
+
+    Returns:
+        ``dict`` / ``list`` / ``str`` / ``int`` / ``float`` / ``bool`` / ``None`` data
+        that ``json.dumps(..., allow_nan=False)`` accepts.
+    """
+    t = type(obj)
+    if t is int or t is bool or obj is None:
+        return obj
+    if t is str and len(obj) <= max_str and not (redact and secret_values and obj in secret_values):
+        return obj
+    try:
+        encoder = _Encoder(
+            redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component
+        )
+        return encoder.encode(obj, 0)
+    except Exception as exc:  # noqa: BLE001 - e.g. RecursionError when called very deep
+        logger.debug("jsonify failed on a %s: %r", t, exc)
+        if skip_specials:
+            return None
+        return {NON_SERIALIZED: {"cls": None, "id": id(obj), "init_bindings": None}}

@@ -1,0 +1,110 @@
+"""What `jsonify` treats as secret: key names by rule, and values registered at run time.
+
+A dict key, model field or attribute is secret when its name, compared
+case-insensitively after turning ``camelCase``, ``-``, ``.`` and spaces into
+``snake_case``,
+
+- contains ``password`` or ``passwd``;
+- is ``api_key``, ``apikey``, ``secret``, ``authorization``, ``credential(s)`` or
+  ``kaggle_key``, or ends in ``_api_key``, ``_apikey``, ``secret_key``, ``access_key``,
+  ``private_key``, ``signing_key``, ``_secret``, ``_secrets``, ``_credentials`` or
+  ``authorization``;
+- ends in ``_token``, unless the word before it is tokenizer or counting vocabulary
+  (``bos_token``, ``eos_token``, ``pad_token``, ``max_token``, ... are kept).
+
+``key`` and ``token`` alone are *not* secret: ``key`` is usually data and ``token`` a
+streamed piece of text; nor are configuration names such as ``input_key``. So
+``OPENAI_API_KEY``, ``apiKey``, ``X-Api-Key``, ``Password``, ``db_password_hash``,
+``access_token`` and ``client_secret`` are secret; ``key``, ``token``, ``eos_token``,
+``memory_key`` and ``max_tokens`` are not.
+
+Values passed to `register_secret` are redacted wherever they appear as a string.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_secret_key", "is_secret_value", "register_secret", "unregister_secret"]
+
+_SECRET_NAMES = frozenset(
+    {"api_key", "apikey", "secret", "authorization", "credential", "credentials", "kaggle_key"}
+)
+_SECRET_SUFFIXES = (
+    "_api_key",
+    "_apikey",
+    "secret_key",
+    "access_key",
+    "private_key",
+    "signing_key",
+    "_secret",
+    "_secrets",
+    "_credentials",
+    "authorization",
+)
+# `<word>_token` names that are tokenizer or counting vocabulary, not credentials.
+_NOT_SECRET_TOKENS = frozenset(
+    ["bos", "eos", "pad", "unk", "sep", "cls", "mask", "stop", "start", "end", "eot", "eom", "new", "next", "last", "first", "special", "max", "min", "num", "n", "total", "image", "audio", "video", "system", "user", "assistant", "prompt", "completion"]
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s.\-]+")
+_CACHE_LIMIT = 10_000
+
+# Decisions by key; read on every dict key jsonify meets, so kept in a plain dict.
+_key_cache: dict[str, bool] = {}
+
+# Registered secret values. Read without a lock: set membership is atomic.
+secret_values: set[str] = set()
+
+
+def _decide(key: str) -> bool:
+    name = _SEPARATORS.sub("_", _CAMEL.sub("_", key)).lower()
+    return (
+        "password" in name
+        or "passwd" in name
+        or name in _SECRET_NAMES
+        or name.endswith(_SECRET_SUFFIXES)
+        or (name.endswith("_token") and name[:-6].rpartition("_")[2] not in _NOT_SECRET_TOKENS)
+    )
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether the value under a key or attribute named `key` is redacted (rules above)."""
+    secret = _key_cache.get(key)
+    if secret is None:
+        secret = _decide(key)
+        if len(_key_cache) >= _CACHE_LIMIT:
+            _key_cache.clear()
+        _key_cache[key] = secret
+    return secret
+
+
+def is_secret_value(text: str) -> bool:
+    """Whether `text` was registered with `register_secret`."""
+    return bool(secret_values) and text in secret_values
+
+
+def register_secret(value: str) -> None:
+    """Redact `value` wherever `jsonify` meets it as a string (when redacting).
+
+    Args:
+        value: the secret, e.g. an API key read from the environment; a pydantic
+            ``SecretStr`` is accepted too.
+
+    Raises:
+        TypeError: `value` is not a string.
+        ValueError: `value` is empty (it would redact every empty string).
+    """
+    getter = getattr(value, "get_secret_value", None)
+    if callable(getter) and not isinstance(value, str):
+        value = getter()
+    if not isinstance(value, str):
+        raise TypeError(f"register_secret: expected a str, got {type(value).__name__}.")
+    if not value:
+        raise ValueError("register_secret: an empty string cannot be a secret.")
+    secret_values.add(str.__str__(value))
+
+
+def unregister_secret(value: str) -> None:
+    """Forget a value given to `register_secret` (no error if it was not registered)."""
+    secret_values.discard(value)
