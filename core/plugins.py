@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
-
 from spyglass.core import hookspecs
 from spyglass.core.adapter import AdapterInfo, InstrumentSpec
 from spyglass.core.errors import PluginError, SelectorError
@@ -307,8 +306,8 @@ def _load_entry_point(
     try:
         pm.register(plugin, name=ep.name)
     except pluggy.PluginValidationError as exc:
-        reason = str(exc).replace("\n", "; ")
-        return f"spyglass {where} does not match the spyglass hookspecs and is skipped: {reason}"
+        mismatch = str(exc).replace("\n", "; ")
+        return f"spyglass {where} does not match the spyglass hookspecs and is skipped: {mismatch}"
     reason = _unknown_hooks(pm, plugin)
     if reason is None:
         try:
@@ -613,4 +612,5 @@ def wrap_app(app: Any, **kwargs: Any) -> App:
             "For your own classes, mark methods with spyglass.adapters.custom.instrument "
             "and use TruCustomApp."
         )
-    return cls(app, **kwargs)  # type: ignore[no-any-return]
+    recorder: App = cls(app, **kwargs)
+    return recorder

@@ -14,7 +14,6 @@ from __future__ import annotations
 import warnings
 
 import pytest
-
 from spyglass.core import plugins
 
 _LOAD_WARNINGS = pytest.StashKey[list[str]]()

@@ -162,8 +162,7 @@ class Instrument:
             )
         return _Marked(func, retriever)
 
-    @staticmethod
-    def method(cls: type, name: str, *, retriever: bool = False) -> None:
+    def method(self, cls: type, name: str, *, retriever: bool = False) -> None:
         """Mark ``cls.name`` for recording, for a class you cannot decorate.
 
         Args:
@@ -177,8 +176,7 @@ class Instrument:
         """
         _register(cls, name, retriever)
 
-    @staticmethod
-    def methods(cls: type, names: Iterable[str]) -> None:
+    def methods(self, cls: type, names: Iterable[str]) -> None:
         """Mark several methods of ``cls`` for recording (see :meth:`method`)."""
         if isinstance(names, str):
             raise TypeError(

@@ -50,23 +50,10 @@ def _marked_classes() -> tuple[type, ...]:
 
 
 def _has_marked_component(app: Any, marked: tuple[type, ...]) -> bool:
-    """Whether ``app`` or one of its attributes (one level, lists and dicts included) is marked."""
-    if isinstance(app, marked):
-        return True
-    try:
-        values = list(vars(app).values())
-    except TypeError:
-        return False
-    for value in values:
-        if isinstance(value, dict):
-            candidates: Any = value.values()
-        elif isinstance(value, (list, tuple)):
-            candidates = value
-        else:
-            candidates = (value,)
-        if any(isinstance(candidate, marked) for candidate in candidates):
-            return True
-    return False
+    """Whether the walk from ``app`` reaches an instance of a class with marked methods."""
+    from spyglass.core._walk import walk
+
+    return any(isinstance(obj, marked) for _, obj in walk(app).found.values())
 
 
 # trylast: framework adapters know their objects better than a generic rule does.

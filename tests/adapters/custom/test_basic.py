@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from spyglass.adapters.custom import TruBasicApp, TruWrapperApp
 from spyglass.core.plugins import wrap_app
 
@@ -68,9 +67,8 @@ def test_error_in_the_function_is_recorded_and_reraised() -> None:
         raise problem
 
     tb = TruBasicApp(fails)
-    with tb as recording:
-        with pytest.raises(ValueError) as info:
-            tb.app("p")
+    with tb as recording, pytest.raises(ValueError) as info:
+        tb.app("p")
     assert info.value is problem
     record = recording.get()
     assert record.main_error is not None

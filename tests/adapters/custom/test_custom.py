@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from spyglass.adapters.custom import TruCustomApp, instrument
 from spyglass.adapters.custom._instrument import marked_methods
 from spyglass.core import Select
@@ -339,3 +338,40 @@ def test_select_context_explicit_retriever_argument() -> None:
     app = Both()
     recorder = TruCustomApp(app, retriever=app.docs.search)
     assert Select.RecordCalls.docs.search.rets[:] == recorder.select_context(app)
+
+
+def test_recorders_see_a_new_mark_through_the_adapters_specs() -> None:
+    """A class decorated after the specs were cached appears in them, adapter `custom`."""
+    from spyglass.core.plugins import instrument_specs
+
+    instrument_specs()  # cache the current answer
+
+    class Late:
+        __module__ = "spyglass_test_late"
+
+        @instrument
+        def go(self) -> None: ...
+
+    mine = [s for s in instrument_specs() if s.class_path is Late]
+    assert [(("go",), "custom")] == [(s.methods, s.adapter) for s in mine]
+
+
+def test_wrap_app_finds_marked_components_below_the_root() -> None:
+    """An app whose root has no marks but a component does is still a custom app."""
+
+    class Model:
+        __module__ = "spyglass_test_holder"
+
+        @instrument
+        def predict(self, x: str) -> str:
+            return x
+
+    class Holder:
+        __module__ = "spyglass_test_holder"
+
+        def __init__(self) -> None:
+            self.inner = {"model": Model()}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert isinstance(wrap_app(Holder()), TruCustomApp)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from spyglass.adapters.custom import TruCustomApp, instrument
 
 
@@ -68,7 +67,7 @@ def bot_and_output(capsys: pytest.CaptureFixture[str]) -> tuple[Bot, TruCustomAp
 
 
 def blocks(out: str) -> tuple[list[str], list[str]]:
-    head, _, rest = out.partition("Components:\n")
+    _, _, rest = out.partition("Components:\n")
     components, _, methods = rest.partition("\n\nMethods:\n")
     return components.splitlines(), methods.splitlines()
 

@@ -7,6 +7,12 @@ adapter (:mod:`spyglass_toyframework.spyglass_plugin`) is found by spyglass thro
 
 from __future__ import annotations
 
-from spyglass_toyframework.framework import ToyAnswer, ToyDocument, ToyLLM, ToyPipeline, ToyRetriever
+from spyglass_toyframework.framework import (
+    ToyAnswer,
+    ToyDocument,
+    ToyLLM,
+    ToyPipeline,
+    ToyRetriever,
+)
 
 __all__ = ["ToyAnswer", "ToyDocument", "ToyLLM", "ToyPipeline", "ToyRetriever"]
