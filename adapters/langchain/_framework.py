@@ -1,0 +1,104 @@
+"""The one place that imports LangChain (``langchain_core``) and LangGraph.
+
+Importing this module imports ``langchain_core`` and its ``Runnable``, or raises
+:class:`~spyglass.core.errors.MissingDependencyError` with the ``pip install`` line.
+Every other class the adapter tests against is looked up in ``sys.modules`` by
+:func:`loaded`, never imported: an object of a class cannot exist before its module
+is imported, so an ``isinstance`` test against a class whose module is not loaded
+is answered ``False`` without paying for the import (``langgraph`` alone takes a
+second to import).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from spyglass.core.errors import MissingDependencyError
+
+try:
+    import langchain_core
+    from langchain_core.runnables.base import Runnable
+except ImportError as exc:  # pragma: no cover - the adapter's tests need langchain_core
+    raise MissingDependencyError(
+        "spyglass's LangChain adapter (TruChain) needs langchain-core 1.x; install it with "
+        "`pip install 'spyglass[langchain]'`"
+    ) from exc
+
+__all__ = [
+    "AI_MESSAGE",
+    "BASE_MESSAGE",
+    "CHAT_MODEL",
+    "COMPONENT_BASES",
+    "DOCUMENT",
+    "EMBEDDINGS",
+    "HUMAN_MESSAGE",
+    "LLM",
+    "PREGEL",
+    "PREGEL_NODE",
+    "PROMPT_VALUE",
+    "RETRIEVER",
+    "RUNNABLE",
+    "RUNNABLE_CALLABLE",
+    "Runnable",
+    "TOOL",
+    "VECTOR_STORE",
+    "is_instance",
+    "is_langchain_module",
+    "langchain_core",
+    "loaded",
+]
+
+# Class paths ("module:QualName") of the framework classes the adapter recognises.
+RUNNABLE = "langchain_core.runnables.base:Runnable"
+RETRIEVER = "langchain_core.retrievers:BaseRetriever"
+CHAT_MODEL = "langchain_core.language_models.chat_models:BaseChatModel"
+LLM = "langchain_core.language_models.llms:BaseLLM"
+TOOL = "langchain_core.tools.base:BaseTool"
+VECTOR_STORE = "langchain_core.vectorstores.base:VectorStore"
+EMBEDDINGS = "langchain_core.embeddings.embeddings:Embeddings"
+DOCUMENT = "langchain_core.documents.base:Document"
+BASE_MESSAGE = "langchain_core.messages.base:BaseMessage"
+AI_MESSAGE = "langchain_core.messages.ai:AIMessage"
+HUMAN_MESSAGE = "langchain_core.messages.human:HumanMessage"
+PROMPT_VALUE = "langchain_core.prompt_values:PromptValue"
+PREGEL = "langgraph.pregel.main:Pregel"
+PREGEL_NODE = "langgraph.pregel._read:PregelNode"
+RUNNABLE_CALLABLE = "langgraph._internal._runnable:RunnableCallable"
+
+# What the walk treats as a component: everything the adapter's specs instrument.
+COMPONENT_BASES = (RUNNABLE, VECTOR_STORE, EMBEDDINGS)
+
+_cache: dict[str, type] = {}
+
+
+def loaded(path: str) -> type | None:
+    """The class at ``path`` if its module is already imported, else ``None``."""
+    found = _cache.get(path)
+    if found is not None:
+        return found
+    module_name, _, qualname = path.partition(":")
+    module = sys.modules.get(module_name)
+    if module is None:
+        return None
+    value: Any = module
+    for part in qualname.split("."):
+        value = getattr(value, part, None)
+    if isinstance(value, type):
+        _cache[path] = value
+        return value
+    return None
+
+
+def is_instance(obj: Any, *paths: str) -> bool:
+    """``isinstance(obj, <any class of paths>)``, for classes whose module is loaded."""
+    for path in paths:
+        cls = loaded(path)
+        if cls is not None and isinstance(obj, cls):
+            return True
+    return False
+
+
+def is_langchain_module(module_name: str) -> bool:
+    """Whether a module belongs to LangChain or LangGraph (their code is not the user's)."""
+    return module_name.startswith(("langchain", "langgraph", "langsmith"))
