@@ -1,0 +1,194 @@
+"""JSON encoders for LlamaIndex objects that appear in records.
+
+Each encoder turns an object into a small, readable dict; the serialiser then
+continues into that dict with its usual depth and size bounds (so a node's long
+text is truncated there, with a marker). What is left out, on purpose:
+
+- embedding vectors (of nodes and of ``QueryBundle``; TruLens stored a query's whole
+  vector as the main input) — their length is kept as ``embedding_dim``;
+- a node's relationships, templates and excluded-metadata lists (bookkeeping);
+- streams, queues, threads and events of streaming responses;
+- the contents of indexes, document stores and vector stores (an app definition
+  names them, it does not copy the data).
+
+Encoders read attributes only (no LlamaIndex import) and never raise: a field that
+fails to read is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["ENCODERS"]
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    try:
+        return getattr(obj, name, default)
+    except Exception:  # noqa: BLE001 - a third-party property may fail; leave it out
+        return default
+
+
+def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def _embedding_dim(obj: Any) -> int | None:
+    vector = _get(obj, "embedding")
+    try:
+        return len(vector) if vector is not None else None
+    except TypeError:
+        return None
+
+
+def encode_node(node: Any) -> dict[str, Any]:
+    """A node or document: id, text, metadata (and the embedding's size, not its values)."""
+    text = _get(node, "text")
+    if text is None:
+        try:
+            text = node.get_content()
+        except Exception:  # noqa: BLE001 - a node we cannot read is recorded without text
+            text = None
+    return _drop_none(
+        {
+            "id_": _get(node, "id_") or _get(node, "node_id"),
+            "text": text,
+            "metadata": _get(node, "metadata") or None,
+            "embedding_dim": _embedding_dim(node),
+        }
+    )
+
+
+def encode_node_with_score(item: Any) -> dict[str, Any]:
+    """``NodeWithScore``: the node and its score (``node.text`` is what context lenses read)."""
+    return {"node": _get(item, "node"), "score": _get(item, "score")}
+
+
+def encode_query_bundle(bundle: Any) -> dict[str, Any]:
+    """``QueryBundle``: the query text, never the embedding vector."""
+    return _drop_none(
+        {
+            "query_str": _get(bundle, "query_str"),
+            "image_path": _get(bundle, "image_path"),
+            "custom_embedding_strs": _get(bundle, "custom_embedding_strs"),
+            "embedding_dim": _embedding_dim(bundle),
+        }
+    )
+
+
+def encode_response(response: Any) -> dict[str, Any]:
+    """``Response`` / ``PydanticResponse``: text, source nodes and metadata."""
+    return {
+        "response": _get(response, "response"),
+        "source_nodes": list(_get(response, "source_nodes") or ()),
+        "metadata": _get(response, "metadata"),
+    }
+
+
+def encode_streaming_response(response: Any) -> dict[str, Any]:
+    """``StreamingResponse`` / ``AsyncStreamingResponse``: the text streamed so far, no stream."""
+    return {
+        "response_txt": _get(response, "response_txt"),
+        "source_nodes": list(_get(response, "source_nodes") or ()),
+        "metadata": _get(response, "metadata"),
+    }
+
+
+def encode_chat_response(response: Any) -> dict[str, Any]:
+    """``AgentChatResponse`` / ``StreamingAgentChatResponse``: text, tool outputs, sources."""
+    return {
+        "response": _get(response, "response"),
+        "sources": list(_get(response, "sources") or ()),
+        "source_nodes": list(_get(response, "source_nodes") or ()),
+    }
+
+
+def encode_chat_message(message: Any) -> dict[str, Any]:
+    """``ChatMessage``: role and text content (and extra kwargs such as tool calls)."""
+    role = _get(message, "role")
+    return _drop_none(
+        {
+            "role": _get(role, "value", role),
+            "content": _get(message, "content"),
+            "additional_kwargs": _get(message, "additional_kwargs") or None,
+        }
+    )
+
+
+def encode_llm_chat_response(response: Any) -> dict[str, Any]:
+    """An LLM's ``ChatResponse``: the message, the delta and the provider's raw data."""
+    return _drop_none(
+        {
+            "message": _get(response, "message"),
+            "delta": _get(response, "delta"),
+            "raw": _get(response, "raw"),
+            "additional_kwargs": _get(response, "additional_kwargs") or None,
+        }
+    )
+
+
+def encode_completion_response(response: Any) -> dict[str, Any]:
+    """An LLM's ``CompletionResponse``: text, delta and the provider's raw data."""
+    return _drop_none(
+        {
+            "text": _get(response, "text"),
+            "delta": _get(response, "delta"),
+            "raw": _get(response, "raw"),
+            "additional_kwargs": _get(response, "additional_kwargs") or None,
+        }
+    )
+
+
+def encode_tool_output(output: Any) -> dict[str, Any]:
+    """A tool's ``ToolOutput``: which tool, with what input, what it gave."""
+    return _drop_none(
+        {
+            "tool_name": _get(output, "tool_name"),
+            "raw_input": _get(output, "raw_input"),
+            "raw_output": _get(output, "raw_output"),
+            "content": _get(output, "content"),
+            "is_error": _get(output, "is_error"),
+        }
+    )
+
+
+def encode_index(index: Any) -> dict[str, Any]:
+    """An index: its id, never its contents."""
+    struct = _get(index, "_index_struct")
+    return _drop_none({"index_id": _get(struct, "index_id"), "class": type(index).__name__})
+
+
+def encode_store(store: Any) -> dict[str, Any]:
+    """A document / index / vector / chat store or storage context: its class, not its data."""
+    return {"class": type(store).__name__}
+
+
+def encode_workflow_handler(handler: Any) -> dict[str, Any]:
+    """A ``WorkflowHandler``: its run id (the result is recorded when it resolves)."""
+    return _drop_none({"run_id": _get(handler, "run_id")})
+
+
+ENCODERS: dict[str, Callable[[Any], Any]] = {
+    "llama_index.core.schema:BaseNode": encode_node,
+    "llama_index.core.schema:NodeWithScore": encode_node_with_score,
+    "llama_index.core.schema:QueryBundle": encode_query_bundle,
+    "llama_index.core.base.response.schema:Response": encode_response,
+    "llama_index.core.base.response.schema:PydanticResponse": encode_response,
+    "llama_index.core.base.response.schema:StreamingResponse": encode_streaming_response,
+    "llama_index.core.base.response.schema:AsyncStreamingResponse": encode_streaming_response,
+    "llama_index.core.chat_engine.types:AgentChatResponse": encode_chat_response,
+    "llama_index.core.chat_engine.types:StreamingAgentChatResponse": encode_chat_response,
+    "llama_index.core.base.llms.types:ChatMessage": encode_chat_message,
+    "llama_index.core.base.llms.types:ChatResponse": encode_llm_chat_response,
+    "llama_index.core.base.llms.types:CompletionResponse": encode_completion_response,
+    "llama_index.core.tools.types:ToolOutput": encode_tool_output,
+    "llama_index.core.indices.base:BaseIndex": encode_index,
+    "llama_index.core.storage.docstore.types:BaseDocumentStore": encode_store,
+    "llama_index.core.storage.index_store.types:BaseIndexStore": encode_store,
+    "llama_index.core.storage.storage_context:StorageContext": encode_store,
+    "llama_index.core.storage.chat_store.base:BaseChatStore": encode_store,
+    "llama_index.core.vector_stores.simple:SimpleVectorStoreData": encode_store,
+    "llama_index.core.callbacks.base:CallbackManager": encode_store,
+    "workflows.handler:WorkflowHandler": encode_workflow_handler,
+}

@@ -1,0 +1,231 @@
+"""Which children of a LlamaIndex object the component walk visits.
+
+LlamaIndex keeps components on private attributes: plain classes (query engines,
+retrievers, synthesizers, chat engines) in ``vars(obj)`` (``_retriever``,
+``_response_synthesizer``, ``_node_postprocessors``), pydantic ones (LLMs,
+embeddings, agents) in their fields and in ``__pydantic_private__``. So a
+component's children are its plain attributes, its pydantic fields and its
+pydantic private attributes, each at ``parent_path.<attribute name>``, lists as
+``[i]`` and string-keyed dicts as ``[key]``; e.g. ``app._retriever._embed_model``,
+``app._node_postprocessors[0]``.
+
+The walk never goes into data: documents and nodes, index structures, document /
+index / chat stores, storage contexts, vector-store contents, callback managers,
+workflow contexts and events are never visited. Vector stores, memories, prompts
+and node parsers are listed as components but not walked into. Objects of other
+libraries found on a LlamaIndex object (HTTP clients, tokenizers, file systems)
+are not followed either; the user's own objects are.
+
+Classes are recognised by the ``module:QualName`` of the classes in their MRO, so
+nothing here imports LlamaIndex; the verdict is cached per type.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import types
+from collections.abc import Iterable
+from typing import Any
+
+from spyglass.core.lens import Lens
+
+__all__ = ["children_of", "is_llama_type"]
+
+_LLAMA_PREFIXES = ("llama_index.", "llama_index_instrumentation", "workflows.")
+
+# Never visited: they hold data, not components.
+_DATA = frozenset(
+    {
+        "llama_index.core.schema:BaseNode",
+        "llama_index.core.schema:NodeWithScore",
+        "llama_index.core.schema:QueryBundle",
+        "llama_index.core.schema:RelatedNodeInfo",
+        "llama_index.core.schema:MediaResource",
+        "llama_index.core.base.llms.types:ChatMessage",
+        "llama_index.core.base.llms.types:ChatResponse",
+        "llama_index.core.base.llms.types:CompletionResponse",
+        "llama_index.core.base.llms.types:LLMMetadata",
+        "llama_index.core.base.response.schema:Response",
+        "llama_index.core.base.response.schema:StreamingResponse",
+        "llama_index.core.base.response.schema:AsyncStreamingResponse",
+        "llama_index.core.chat_engine.types:AgentChatResponse",
+        "llama_index.core.chat_engine.types:StreamingAgentChatResponse",
+        "llama_index.core.storage.docstore.types:BaseDocumentStore",
+        "llama_index.core.storage.index_store.types:BaseIndexStore",
+        "llama_index.core.storage.kvstore.types:BaseKVStore",
+        "llama_index.core.storage.storage_context:StorageContext",
+        "llama_index.core.storage.chat_store.base:BaseChatStore",
+        "llama_index.core.data_structs.data_structs:IndexStruct",
+        "llama_index.core.graph_stores.types:GraphStore",
+        "llama_index.core.graph_stores.types:PropertyGraphStore",
+        "llama_index.core.callbacks.base:CallbackManager",
+        "llama_index.core.indices.prompt_helper:PromptHelper",
+        "llama_index.core.tools.types:ToolOutput",
+        "llama_index.core.tools.types:ToolMetadata",
+        "workflows.events:Event",
+        "workflows.context.context:Context",
+        "workflows.handler:WorkflowHandler",
+    }
+)
+
+# Listed as components, never walked into (contents, clients, templates).
+_LEAVES = frozenset(
+    {
+        "llama_index.core.vector_stores.types:BasePydanticVectorStore",
+        "llama_index.core.vector_stores.types:VectorStore",
+        "llama_index.core.memory.types:BaseMemory",
+        "llama_index.core.prompts.base:BasePromptTemplate",
+        "llama_index.core.schema:TransformComponent",
+    }
+)
+
+# Walked after their siblings: a retriever's own `_embed_model` and `_vector_store`
+# then get the short path (`app._retriever._embed_model`), not one through its index.
+_LAST = frozenset({"llama_index.core.indices.base:BaseIndex"})
+
+# Attribute names that hold bookkeeping, never components.
+_SKIP_NAMES = frozenset(
+    {"callback_manager", "_callback_manager", "object_map", "_object_map", "_kwargs"}
+)
+
+# Other libraries whose objects LlamaIndex components hold (clients, tokenizers, file
+# systems): not the user's components, so not followed.
+_FOREIGN = frozenset(
+    {
+        "anyio",
+        "asyncio",
+        "concurrent",
+        "fsspec",
+        "httpx",
+        "logging",
+        "networkx",
+        "nltk",
+        "numpy",
+        "openai",
+        "pandas",
+        "pydantic",
+        "queue",
+        "sqlalchemy",
+        "tenacity",
+        "threading",
+        "tiktoken",
+        "tokenizers",
+        "transformers",
+        "weakref",
+        "wrapt",
+    }
+)
+
+_MAX_ITEMS = 64  # list / dict entries looked at per attribute
+
+_DATA_V, _LEAF_V, _WALK_V, _OTHER_V = "data", "leaf", "walk", "other"
+_verdicts: dict[type, str] = {}
+_last: dict[type, bool] = {}
+_SCALARS = (str, bytes, int, float, bool, type(None))
+_NOT_OBJECTS = (type, types.ModuleType, functools.partial)
+
+
+def _verdict(cls: type) -> str:
+    found = _verdicts.get(cls)
+    if found is not None:
+        return found
+    verdict = _OTHER_V
+    for klass in cls.__mro__:
+        path = f"{klass.__module__}:{klass.__qualname__}"
+        if path in _DATA:
+            verdict = _DATA_V
+            break
+        if path in _LEAVES:
+            verdict = _LEAF_V
+            break
+        if verdict == _OTHER_V and klass.__module__.startswith(_LLAMA_PREFIXES):
+            verdict = _WALK_V  # keep looking: a data / leaf base decides first
+    _verdicts[cls] = verdict
+    return verdict
+
+
+def _goes_last(cls: type) -> bool:
+    found = _last.get(cls)
+    if found is None:
+        found = _last[cls] = any(
+            f"{klass.__module__}:{klass.__qualname__}" in _LAST for klass in cls.__mro__
+        )
+    return found
+
+
+def is_llama_type(cls: type) -> bool:
+    """Whether ``cls`` is a LlamaIndex class or derives from one."""
+    return _verdict(cls) != _OTHER_V
+
+
+def _followed(value: Any) -> bool:
+    """Whether the walk should visit ``value`` found on a LlamaIndex object."""
+    if isinstance(value, _SCALARS) or inspect.isroutine(value) or isinstance(value, _NOT_OBJECTS):
+        return False
+    cls = type(value)
+    verdict = _verdict(cls)
+    if verdict == _DATA_V:
+        return False
+    if verdict != _OTHER_V:
+        return True
+    module = cls.__module__
+    if module == "builtins":
+        return False
+    top = module.partition(".")[0]
+    return top not in _FOREIGN and top not in sys.stdlib_module_names
+
+
+def _attributes(obj: Any) -> Iterable[tuple[str, Any]]:
+    """Plain attributes and pydantic fields (both live in ``__dict__``), then private ones."""
+    try:
+        attrs = object.__getattribute__(obj, "__dict__")
+    except AttributeError:
+        attrs = {}
+    yield from list(attrs.items())
+    private = getattr(obj, "__pydantic_private__", None)
+    if isinstance(private, dict):
+        yield from list(private.items())
+
+
+def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
+    """The walk's children of ``obj`` if it is a LlamaIndex object, else ``None``.
+
+    Returns ``[]`` for data and for components that are not walked into.
+    """
+    verdict = _verdict(type(obj))
+    if verdict == _OTHER_V:
+        return None
+    if verdict != _WALK_V:
+        return []
+    # Workflow internals (runtime, locks, step registry) sit on private names; a
+    # workflow's components are its public attributes and pydantic fields.
+    public_only = _is_workflow(type(obj))
+    found: list[tuple[Lens, Any]] = []
+    later: list[tuple[Lens, Any]] = []
+    for name, value in _attributes(obj):
+        if name in _SKIP_NAMES or public_only and name.startswith("_"):
+            continue
+        if isinstance(value, (list, tuple)):
+            found.extend(
+                (Lens()[name][i], item)
+                for i, item in enumerate(value[:_MAX_ITEMS])
+                if _followed(item)
+            )
+        elif isinstance(value, dict):
+            found.extend(
+                (Lens()[name][key], item)
+                for key, item in list(value.items())[:_MAX_ITEMS]
+                if isinstance(key, str) and _followed(item)
+            )
+        elif _followed(value):
+            (later if _goes_last(type(value)) else found).append((Lens()[name], value))
+    return found + later
+
+
+def _is_workflow(cls: type) -> bool:
+    return any(
+        klass.__module__ == "workflows.workflow" and klass.__qualname__ == "Workflow"
+        for klass in cls.__mro__
+    )
