@@ -243,8 +243,6 @@ def walk(root: Any, path: Lens | None = None) -> Walk:
             continue
         children = _children(obj)
         for relative, child in reversed(children):
-            if id(child) in found and child is not found[id(child)][1]:
-                continue  # pragma: no cover - ids are unique while objects are alive
             stack.append((where + relative, child, depth + 1))
     if result.truncated:
         logger.info(

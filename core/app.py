@@ -401,7 +401,10 @@ class App:
         if given is None:
             return self._default_main_method()
         if inspect.ismethod(given) or getattr(given, "__self__", None) is self.app:
-            return given
+            return _through_class(given)
+        name = getattr(given, "__name__", None)
+        if isinstance(name, str) and getattr(type(self.app), name, None) is not None:
+            return _through_class(getattr(self.app, name))  # the instrumented attribute
         get = getattr(given, "__get__", None)
         return get(self.app, type(self.app)) if get is not None else given  # type: ignore[no-any-return]
 
@@ -432,8 +435,7 @@ class App:
             RecordingError: the call made no record (no instrumented method ran, or it
                 returned a stream that has not been consumed yet), or several.
         """
-        if func is self.app:
-            func = self.main_method()
+        func = self.main_method() if func is self.app else _through_class(func)
         with self as rec:
             rec.record_metadata = record_metadata
             ret = func(*args, **kwargs)
@@ -443,8 +445,7 @@ class App:
         self, func: Callable[..., Any], *args: Any, record_metadata: Any = None, **kwargs: Any
     ) -> tuple[Any, Record]:
         """The async twin of :meth:`with_record`: awaits ``func``'s result if awaitable."""
-        if func is self.app:
-            func = self.main_method()
+        func = self.main_method() if func is self.app else _through_class(func)
         async with self as rec:
             rec.record_metadata = record_metadata
             ret = func(*args, **kwargs)
@@ -688,6 +689,22 @@ def _wrap_eagerly(
             if not instrument.wrap_method(cls, name, spec.kind, spec.adapter):
                 reason = instrument.why_not_wrappable(cls, name) or "could not be patched"
                 skipped.setdefault((cls, name), reason)
+
+
+def _through_class(func: Any) -> Any:
+    """``obj.method`` looked up again, so that a bound method taken before the recorder
+    wrapped its class goes through the wrapper."""
+    owner = getattr(func, "__self__", None)
+    name = getattr(func, "__name__", None)
+    if not inspect.ismethod(func) or owner is None or isinstance(owner, type) or not isinstance(name, str):
+        return func
+    defining = _defining_class(type(owner), name)
+    if defining is None or not instrument.is_wrapped(defining, name):
+        return func
+    try:
+        return getattr(owner, name)
+    except Exception:
+        return func
 
 
 def _qualname(cls: type) -> str:
