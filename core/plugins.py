@@ -100,6 +100,7 @@ class _Registry:
 
 _lock = threading.RLock()
 _registry: _Registry | None = None
+_loading = False  # entry points are being imported (on the thread holding _lock)
 # (plugin name, hook name) pairs whose failure was already logged at WARNING
 _failures_logged: set[tuple[str, str]] = set()
 
@@ -138,24 +139,38 @@ def _get_registry() -> _Registry:
 
 
 def _create_registry() -> _Registry:
-    global _registry
+    global _registry, _loading
     problems: list[str] = []
     with _lock:
         if _registry is not None:
             return _registry
-        pm = pluggy.PluginManager(hookspecs.PROJECT)
-        pm.add_hookspecs(hookspecs)
-        registry = _Registry(pm)
-        disabled = _read_disabled()
-        for ep in _entry_points():
-            problem = _load_entry_point(registry, ep, disabled)
-            if problem:
-                problems.append(problem)
-        for name in list(registry.adapters):
-            _register_encoders(registry, name)
+        if _loading:  # the lock is re-entrant: only a plugin's own import gets here
+            raise PluginError(
+                "a spyglass plugin used the plugin manager while it was being imported; "
+                "call spyglass hooks or get_plugin_manager() from functions, not at import time"
+            )
+        _loading = True
+        try:
+            registry = _load_registry(problems)
+        finally:
+            _loading = False
         _registry = registry
     for problem in problems:
         _warn(problem)
+    return registry
+
+
+def _load_registry(problems: list[str]) -> _Registry:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    registry = _Registry(pm)
+    disabled = _read_disabled()
+    for ep in _entry_points():
+        problem = _load_entry_point(registry, ep, disabled)
+        if problem:
+            problems.append(problem)
+    for name in list(registry.adapters):
+        _register_encoders(registry, name)
     return registry
 
 
@@ -184,7 +199,10 @@ def register_plugin(plugin: object, name: str | None = None) -> str:
         name: the plugin's name; defaults to pluggy's canonical name for ``plugin``.
 
     Returns:
-        The name it was registered under (pass it to :func:`unregister_plugin`).
+        The name it was registered under (pass it to :func:`unregister_plugin`). An
+        adapter whose required distribution is not installed is not registered
+        (quietly, as for entry points); one outside its range is not registered, with
+        a :class:`SpyglassPluginWarning`.
 
     Raises:
         PluginError: the plugin's hookimpls do not match the specs, its adapter info is

@@ -344,3 +344,17 @@ def test_recording_survives_an_adapter_whose_hook_raises(registered: Any) -> Non
     ret, record = recorder.with_record(app.run, "do dogs bark")
     assert "do dogs bark" == record.main_input
     assert ret.answer == record.main_output
+
+
+def test_plugin_using_the_manager_at_import_is_skipped_with_a_warning(
+    fresh_plugins: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plugin that calls get_plugin_manager() while being imported is skipped, named in a warning."""
+    reentrant = SimpleNamespace(
+        name="reentrant", value="reentrant_plugin", dist=None, load=plugins.get_plugin_manager
+    )
+    monkeypatch.setattr(plugins, "_entry_points", lambda: [reentrant])
+    texts = load_with_warnings()
+    assert 1 == len(texts)
+    assert "'reentrant'" in texts[0] and "at import time" in texts[0]
+    assert [] == names_of_active()
