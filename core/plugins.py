@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
+
 from spyglass.core import hookspecs
 from spyglass.core.adapter import AdapterInfo, InstrumentSpec
 from spyglass.core.errors import PluginError, SelectorError

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from spyglass.core import AdapterInfo, InstrumentSpec, hookimpl, plugins
 from spyglass.core.errors import PluginError, SelectorError
 from spyglass.core.plugins import SpyglassPluginWarning
