@@ -45,7 +45,7 @@ from spyglass.core._lens_steps import (
     GetItems,
     GetSlice,
     Step,
-    _quote_name,
+    quote_name,
 )
 from spyglass.core.errors import LensParseError
 
@@ -141,7 +141,7 @@ class _Parser:
             raise self.error("expected a name", start)
         if not name.isidentifier():
             raise self.error(
-                f"`{name}` is not an identifier; quote such a name: .{_quote_name(name)}",
+                f"`{name}` is not an identifier; quote such a name: .{quote_name(name)}",
                 start,
             )
         self.i = i

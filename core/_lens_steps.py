@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from spyglass.core.errors import LensIndexError, LensKeyError, LensValueError
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ _LISTED = 12  # how many keys / attributes an error message lists
 # Built only when a step fails.
 
 
-def _kind(obj: Any) -> str:
+def kind_of(obj: Any) -> str:
     name = type(obj).__name__
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
@@ -67,9 +68,11 @@ def _did_you_mean(name: str, names: Sequence[str]) -> str:
     return f" Did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
 
 
-def _no_key(step: Step, name: str, obj: dict[Any, Any]) -> LensKeyError:
+def no_key_error(step: Step, name: str, obj: dict[Any, Any]) -> LensKeyError:
     keys = [str(k) for k in obj]
-    where = f"{_kind(obj)} with keys {_listing(keys)}" if keys else f"an empty {type(obj).__name__}"
+    where = (
+        f"{kind_of(obj)} with keys {_listing(keys)}" if keys else f"an empty {type(obj).__name__}"
+    )
     return LensKeyError(
         f"no key `{name}` in {where}.{_did_you_mean(name, keys)}", step=step, available=tuple(keys)
     )
@@ -79,7 +82,7 @@ def _no_attribute(step: Step, name: str, obj: Any) -> LensValueError:
     names = _attribute_names(obj)
     has = f" with attributes {_listing(names)}" if names else ""
     return LensValueError(
-        f"no attribute `{name}` on {_kind(obj)}{has}.{_did_you_mean(name, names)}",
+        f"no attribute `{name}` on {kind_of(obj)}{has}.{_did_you_mean(name, names)}",
         step=step,
         available=tuple(names),
     )
@@ -94,14 +97,14 @@ def _not_a(step: Step, obj: Any, what: str) -> LensValueError:
     else:
         available, has = (), ""
     return LensValueError(
-        f"expected {what} but found {_kind(obj)}{has}", step=step, available=available
+        f"expected {what} but found {kind_of(obj)}{has}", step=step, available=available
     )
 
 
 def _out_of_range(step: Step, index: int, obj: Sequence[Any]) -> LensIndexError:
     n = len(obj)
     return LensIndexError(
-        f"index `{index}` is out of range for {_kind(obj)} of length {n}",
+        f"index `{index}` is out of range for {kind_of(obj)} of length {n}",
         step=step,
         available=tuple(str(i) for i in range(n)),
     )
@@ -111,7 +114,7 @@ def _is_sequence(obj: Any) -> bool:
     return isinstance(obj, Sequence) and not isinstance(obj, str)
 
 
-def _quote_name(name: str) -> str:
+def quote_name(name: str) -> str:
     """A name as a string literal for ``."x y"``; double quotes read best there."""
     text = repr(name)
     if text[0] == "'" and '"' not in name and "'" not in name:
@@ -138,7 +141,7 @@ def _copy_with(obj: Any, key: str, value: Any) -> Any:
 
 # ---------------------------------------------------------------------------- steps
 
-_Update = Callable[[Any], Any]
+Update = Callable[[Any], Any]
 
 
 class Step(BaseModel):
@@ -176,7 +179,7 @@ class Step(BaseModel):
         """
         raise NotImplementedError
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         """A copy of ``obj`` with every selected value ``v`` replaced by ``update(v)``.
 
         Missing slots are created (``update(None)``) where the step can create them.
@@ -217,7 +220,7 @@ class GetItemOrAttribute(StepItemOrAttribute):
         name = self.item_or_attribute
         if isinstance(obj, dict):
             if name not in obj:
-                raise _no_key(self, name, obj)
+                raise no_key_error(self, name, obj)
             yield obj[name]
         elif _is_sequence(obj):
             if len(obj) == 1:
@@ -249,7 +252,7 @@ class GetItemOrAttribute(StepItemOrAttribute):
             return len(obj) > 1 or (len(obj) == 1 and self._present(obj[0]))
         return hasattr(obj, self.item_or_attribute)
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         name = self.item_or_attribute
         if obj is None:
             return {name: update(None)}
@@ -262,7 +265,7 @@ class GetItemOrAttribute(StepItemOrAttribute):
 
     def __repr__(self) -> str:
         name = self.item_or_attribute
-        return f".{name}" if name.isidentifier() else f".{_quote_name(name)}"
+        return f".{name}" if name.isidentifier() else f".{quote_name(name)}"
 
 
 class GetItem(StepItemOrAttribute):
@@ -277,10 +280,10 @@ class GetItem(StepItemOrAttribute):
         if not isinstance(obj, dict):
             raise _not_a(self, obj, f"a dict to look up key `{self.item}` in")
         if self.item not in obj:
-            raise _no_key(self, self.item, obj)
+            raise no_key_error(self, self.item, obj)
         yield obj[self.item]
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         if obj is None:
             return {self.item: update(None)}
         if not isinstance(obj, dict):
@@ -305,7 +308,7 @@ class GetAttribute(StepItemOrAttribute):
             raise _no_attribute(self, self.attribute, obj)
         yield value
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         if obj is None:
             import munch  # a Munch takes attributes and still serialises as a dict
 
@@ -349,7 +352,7 @@ class GetIndex(Step):
             raise _out_of_range(self, i, obj)
         yield obj[i]
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         new = _padded(obj, self, (self.index,))
         new[self.index] = update(new[self.index])
         return new
@@ -376,7 +379,7 @@ class GetSlice(Step):
         for i in self._positions(obj):
             yield obj[i]
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         if obj is None:
             return []  # a slice of nothing is empty; slices never pad
         positions = self._positions(obj)
@@ -404,7 +407,7 @@ class GetIndices(Step):
                 raise _out_of_range(self, i, obj)
             yield obj[i]
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         new = _padded(obj, self, self.indices)
         for i in self.indices:
             new[i] = update(new[i])
@@ -426,10 +429,10 @@ class GetItems(Step):
             raise _not_a(self, obj, f"a dict to look up keys `{self!r}` in")
         for k in self.items:
             if k not in obj:
-                raise _no_key(self, k, obj)
+                raise no_key_error(self, k, obj)
             yield obj[k]
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         if obj is None:
             obj = {}
         elif not isinstance(obj, dict):
@@ -454,7 +457,7 @@ class Collect(Step):
     def get(self, obj: Any) -> Iterator[Any]:
         raise NotImplementedError("`.collect()` gathers the values of a whole lens; use Lens.get.")
 
-    def _modify(self, obj: Any, update: _Update) -> Any:
+    def _modify(self, obj: Any, update: Update) -> Any:
         raise NotImplementedError(
             "A lens with `.collect()` cannot set values; select the positions with `[:]` instead."
         )
@@ -477,5 +480,5 @@ Step._by_key.update(
 )
 
 
-def _to_step(value: Any) -> Any:
+def to_step(value: Any) -> Any:
     return value if isinstance(value, Step) else Step.model_validate(value)

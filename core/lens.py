@@ -29,9 +29,27 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Annotated, Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    TypeVar,
+    cast,
+    overload,
+)
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    model_serializer,
+    model_validator,
+)
+
 from spyglass.core._lens_parse import parse
 from spyglass.core._lens_steps import (
     MISSING,
@@ -45,12 +63,15 @@ from spyglass.core._lens_steps import (
     GetSlice,
     Step,
     StepItemOrAttribute,
-    _kind,
-    _no_key,
-    _to_step,
-    _Update,
+    Update,
+    kind_of,
+    no_key_error,
+    to_step,
 )
 from spyglass.core.errors import LensError, LensValueError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "Collect",
@@ -82,7 +103,7 @@ def _walk(path: tuple[Step, ...], i: int, obj: Any) -> Iterator[Any]:
             name = step.item_or_attribute  # type: ignore[attr-defined]
             value = obj.get(name, MISSING)
             if value is MISSING:
-                raise _no_key(step, name, obj)
+                raise no_key_error(step, name, obj)
             obj = value
         elif cls is GetIndex or cls is GetItem or cls is GetAttribute:
             (obj,) = step.get(obj)  # exactly one value
@@ -101,13 +122,13 @@ def _select(path: tuple[Step, ...], obj: Any) -> Iterator[Any]:
     return _walk(path, 0, obj)
 
 
-def _modify(path: tuple[Step, ...], i: int, obj: Any, update: _Update) -> Any:
+def _modify(path: tuple[Step, ...], i: int, obj: Any, update: Update) -> Any:
     if i == len(path):
         return update(obj)
     return path[i]._modify(obj, lambda value: _modify(path, i + 1, value, update))
 
 
-def _append(val: Any) -> _Update:
+def _append(val: Any) -> Update:
     def update(existing: Any) -> Any:
         if isinstance(existing, (list, tuple)):
             return [*existing, val]
@@ -207,8 +228,8 @@ class Lens(BaseModel):
     ``existing_prefix``, ``get_sole_item``, ``is_prefix_of``, ``path``, ``copy``,
     ``dict``, ``json``, ``of_string``, ``schema``, ``validate``, ``construct`` and the
     ``model_*`` names. Write those with item syntax: ``Select.RecordCalls.ret["get"].rets``
-    gives the same step ``lens.get`` would. ``lens.get.rets`` fails with an error that
-    says so.
+    gives the step ``.get`` would. For the methods of this class and ``copy``, ``dict``
+    and ``json``, a slip like ``lens.get.rets`` raises an error that says exactly this.
 
     **Dunder names.** ``lens.__record__`` and ``lens.__app__`` build steps; any other
     ``__name__`` is treated as a Python protocol probe; write ``lens["__name__"]``.
@@ -218,23 +239,23 @@ class Lens(BaseModel):
     from ``{"path": [step dicts]}`` or from a Lens.
     """
 
-    model_config = ConfigDict(frozen=True, ignored_types=(_LensMethod,))
+    model_config = ConfigDict(frozen=True, extra="forbid", ignored_types=(_LensMethod,))
 
-    path: tuple[Annotated[Step, BeforeValidator(_to_step)], ...] = ()
+    path: tuple[Annotated[Step, BeforeValidator(to_step)], ...] = ()
 
     # ------------------------------------------------------------------ pydantic
 
     @model_validator(mode="wrap")
     @classmethod
-    def _validate(cls, value: Any, handler: Callable[[Any], Lens]) -> Lens:
-        if isinstance(value, Lens):
+    def _validate(cls, value: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        if isinstance(value, cls):
             return value
         if isinstance(value, str):
-            return cls.of_string(value)
+            return cast("Self", cls.of_string(value))
         if isinstance(value, dict):
             return handler(value)
         raise ValueError(
-            f"Expected a lens, its string form or {{'path': [...]}}; got {_kind(value)}: "
+            f"Expected a lens, its string form or {{'path': [...]}}; got {kind_of(value)}: "
             f"{value!r:.80}"
         )
 
@@ -291,7 +312,7 @@ class Lens(BaseModel):
                 )
         else:
             raise TypeError(
-                f"Cannot build a lens step from {_kind(item)}: {item!r:.80}. Use an int, a "
+                f"Cannot build a lens step from {kind_of(item)}: {item!r:.80}. Use an int, a "
                 "str, a slice, or a tuple of ints or of strs."
             )
         return self._of((*self.path, step))
@@ -301,11 +322,17 @@ class Lens(BaseModel):
         if not (
             isinstance(last, StepItemOrAttribute) and last.get_item_or_attribute() == "collect"
         ):
-            name = last.get_item_or_attribute() if isinstance(last, StepItemOrAttribute) else None
+            if isinstance(last, StepItemOrAttribute):
+                name = last.get_item_or_attribute()
+                hint = (
+                    f" `{name}` names a method of your app? Select its calls without calling "
+                    f"it: `{self}`."
+                )
+            else:
+                name, hint = (repr(last) if last else "an empty lens"), ""
             raise TypeError(
-                f"Only `collect` is a valid function name in python call syntax when building "
-                f"lenses; `{self}` calls `{name or repr(last)}`. If `{name}` is a method of "
-                f"your app, select its calls without calling it: `{self}`."
+                "Only `collect` is a valid function name in python call syntax when building "
+                f"lenses; `{self}()` calls `{name}`.{hint}"
             )
         if args or kwargs:
             warnings.warn("Arguments to `.collect()` are ignored.", UserWarning, stacklevel=2)

@@ -11,6 +11,7 @@ from typing import Any
 import munch
 import pytest
 from pydantic import BaseModel
+
 from spyglass.core.errors import (
     LensError,
     LensIndexError,

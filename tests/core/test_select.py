@@ -7,6 +7,7 @@ import types
 from typing import Any
 
 import pytest
+
 from spyglass.core.lens import GetIndex, Lens
 from spyglass.core.select import Select
 
