@@ -26,6 +26,7 @@ from llama_index.core.embeddings import BaseEmbedding
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.llms import CustomLLM, MockLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
+from llama_index.core.memory import ChatMemoryBuffer
 
 QUESTION = "What is the capital of Germany?"
 
@@ -113,9 +114,30 @@ def streaming_engine(index: VectorStoreIndex, llm: MockLLM) -> Any:
     return index.as_query_engine(llm=llm, similarity_top_k=2, streaming=True)
 
 
+def make_chat_engine(index: VectorStoreIndex, llm: Any) -> Any:
+    """A condense-plus-context chat engine with an in-process memory.
+
+    The default memory of 0.14 keeps history in an aiosqlite database whose connection
+    LlamaIndex never closes (a ResourceWarning at garbage collection), so the tests
+    pass a ``ChatMemoryBuffer``.
+    """
+    return index.as_chat_engine(
+        chat_mode="condense_plus_context",
+        llm=llm,
+        similarity_top_k=2,
+        memory=ChatMemoryBuffer.from_defaults(token_limit=3000),
+    )
+
+
 @pytest.fixture
 def chat_engine(index: VectorStoreIndex, llm: MockLLM) -> Any:
-    return index.as_chat_engine(chat_mode="condense_plus_context", llm=llm, similarity_top_k=2)
+    return make_chat_engine(index, llm)
+
+
+@pytest.fixture
+def new_chat_engine(index: VectorStoreIndex, llm: MockLLM) -> Any:
+    """A factory of fresh chat engines (empty memory)."""
+    return lambda: make_chat_engine(index, llm)
 
 
 @pytest.fixture
