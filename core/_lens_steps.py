@@ -208,7 +208,8 @@ class GetItemOrAttribute(StepItemOrAttribute):
     On a sequence (not a string) it looks inside: a one-element sequence is stepped
     into; on a longer one it is applied to every element, skipping the elements
     that lack the name (TruLens calls this ambiguous; it is how ``.rets`` reaches
-    every invocation of a method); an empty sequence is an error.
+    every invocation of a method); an empty sequence is an error. Setting through it
+    sets the name on every element.
     """
 
     item_or_attribute: str
@@ -313,10 +314,10 @@ class GetAttribute(StepItemOrAttribute):
             import munch  # a Munch takes attributes and still serialises as a dict
 
             obj = munch.Munch()
-        new = copy.copy(obj)
         value = update(getattr(obj, self.attribute, None))
         if isinstance(obj, BaseModel):
             return obj.model_copy(update={self.attribute: value})
+        new = copy.copy(obj)
         setattr(new, self.attribute, value)
         return new
 

@@ -27,6 +27,7 @@ grammar is in :mod:`spyglass.core._lens_parse`).
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import (
@@ -177,6 +178,11 @@ class _BoundLensMethod:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.__func__(self.__self__, *args, **kwargs)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        signature = inspect.signature(self.__func__)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def _hint(self, then: str, written: str) -> str:
         from spyglass.core.select import Select

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import pickle
 import types
 from dataclasses import dataclass, field
@@ -234,6 +235,7 @@ def test_method_name_subscripted_explains_itself() -> None:
 def test_lens_methods_keep_their_names() -> None:
     """Lens.get is the plain function (for docs and introspection)."""
     assert "get" == Lens.get.__name__
+    assert ["obj"] == list(inspect.signature(L.get).parameters)
     assert isinstance(Lens.get(L, 1), types.GeneratorType)
 
 
