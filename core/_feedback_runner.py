@@ -191,9 +191,9 @@ class FeedbackRunner:
         if self._app_json is None and any(
             getattr(fb, "needs_app", lambda: False)() for fb in feedbacks
         ):
-            from spyglass.core.feedback import _app_json
+            from spyglass.core._feedback_eval import app_json
 
-            self._app_json = _app_json(app)
+            self._app_json = app_json(app)
         return self._app_json
 
     def _track(self, record: Any, futures: list[Future[Any]]) -> None:

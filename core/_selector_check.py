@@ -133,7 +133,7 @@ class _Check:
         return self._component(path, 2, node, "app")
 
     def _app(self, lens: Lens) -> str | None:
-        from spyglass.core.feedback import why_nothing_selected
+        from spyglass.core._feedback_eval import why_nothing_selected
 
         if self.app_json is None or lens.exists({"__app__": self.app_json}):
             return None

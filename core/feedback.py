@@ -43,7 +43,6 @@ import itertools
 import json
 import logging
 import math
-import numbers
 import pprint
 import statistics
 import traceback
@@ -52,6 +51,18 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import PrivateAttr
+
+from spyglass.core._feedback_eval import (
+    Failed,
+    aggregate,
+    app_json,
+    as_lens,
+    callable_schema,
+    interpret,
+    parameters,
+    render,
+    why_nothing_selected,
+)
 from spyglass.core._jsonify import jsonify
 from spyglass.core.enums import (
     FeedbackCombinations,
@@ -95,157 +106,6 @@ class SkipEval(Exception):
         # TruLens accepted ``feedback=`` and ``ins=``; keep them for context.
         self.feedback = kwargs.get("feedback")
         self.ins = kwargs.get("ins")
-
-
-class _Failed(Exception):
-    """Internal: ends an evaluation with a given status and message."""
-
-    def __init__(self, message: str, status: FeedbackResultStatus = FeedbackResultStatus.FAILED):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def _describe(value: Any) -> str:
-    """A short description of a value met by a selector, for error messages."""
-    if value is None:
-        return "None"
-    if isinstance(value, Mapping):
-        keys = list(value)
-        if not keys:
-            return "an empty dict"
-        shown = ", ".join(f"`{k}`" for k in keys[:12])
-        more = f" (and {len(keys) - 12} more)" if len(keys) > 12 else ""
-        return f"a dict with keys {shown}{more}"
-    if isinstance(value, (list, tuple)):
-        return "an empty list" if not value else f"a list of {len(value)} items"
-    if isinstance(value, str):
-        return "an empty string" if not value else f"a string of {len(value)} characters"
-    return f"a value of type `{type(value).__name__}`"
-
-
-def _render(lens: Lens) -> str:
-    """The ``Select.…`` form of a lens, falling back to its string form."""
-    try:
-        return str(Select.render_for_dashboard(lens))
-    except Exception:  # noqa: BLE001 - a rendering problem must not hide the real message
-        return str(lens)
-
-
-def why_nothing_selected(lens: Lens, source: Any) -> str:
-    """Say which step of ``lens`` came up empty on ``source``, and why.
-
-    Only used on the failure path: it re-evaluates prefixes of the lens.
-    """
-    try:
-        values = list(lens.get(source))
-    except Exception as exc:  # noqa: BLE001 - the lens error names the step and what exists there
-        return str(exc)
-    if values:
-        return f"`{lens}` selects {len(values)} value(s)"
-    path = tuple(lens.path)
-    before: list[Any] = [source]
-    for i, step in enumerate(path):
-        prefix = Lens(path=path[: i + 1])
-        try:
-            now = list(prefix.get(source))
-        except Exception as exc:  # noqa: BLE001 - any failure is the answer
-            return str(exc)
-        if not now:
-            met = "; ".join(_describe(v) for v in before[:3])
-            if len(before) > 3:
-                met += f"; … ({len(before)} values in all)"
-            return (
-                f"step `{step!r}` of `{lens}` selected nothing: `{Lens(path=path[:i])}` gave {met}"
-            )
-        before = now
-    return f"`{lens}` selected nothing"
-
-
-def _parameters(imp: Callable[..., Any]) -> tuple[list[str], bool, set[str]]:
-    """Names of the parameters a selector can fill, whether ``**kwargs`` is
-    accepted, and which names are required (no default)."""
-    try:
-        sig = inspect.signature(imp)
-    except (TypeError, ValueError):
-        return [], True, set()
-    names: list[str] = []
-    required: set[str] = set()
-    var_kw = False
-    for p in sig.parameters.values():
-        if p.kind is inspect.Parameter.VAR_KEYWORD:
-            var_kw = True
-        elif p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
-            names.append(p.name)
-            if p.default is inspect.Parameter.empty:
-                required.add(p.name)
-    return names, var_kw, required
-
-
-def _as_lens(value: Any, param: str) -> Lens:
-    if isinstance(value, Lens):
-        return value
-    if isinstance(value, str):
-        return Lens.of_string(value)
-    raise SelectorError(
-        f"Expected a Lens (e.g. `Select.RecordOutput`) or its string form for argument "
-        f"`{param}`, but got `{value!r}` of type `{type(value).__name__}`."
-    )
-
-
-def _callable_schema(func: Callable[..., Any] | None) -> Any:
-    """Serialise a callable for the definition; ``None`` if it cannot be."""
-    if func is None:
-        return None
-    from spyglass.core.pyschema import FunctionOrMethod
-
-    try:
-        return FunctionOrMethod.of_callable(func)
-    except Exception as exc:  # noqa: BLE001 - optional: the definition omits it
-        logger.warning(
-            "Could not serialise %r for a feedback definition (%s); the definition will not "
-            "name it and cannot be reloaded to run later.",
-            func,
-            exc,
-        )
-        return None
-
-
-def _interpret(ret: Any) -> tuple[float | dict[str, float], dict[str, Any]]:
-    """Check what an implementation returned: a number, ``(number, meta)`` or a dict
-    of numbers. Raises :class:`_Failed` naming the problem."""
-    meta: dict[str, Any] = {}
-    if isinstance(ret, tuple) and len(ret) == 2 and isinstance(ret[1], Mapping):
-        ret, meta = ret[0], dict(ret[1])
-    if isinstance(ret, numbers.Real) and not isinstance(ret, bool):
-        return float(ret), meta
-    if isinstance(ret, bool):
-        return float(ret), meta
-    if isinstance(ret, Mapping) and ret:
-        out: dict[str, float] = {}
-        for k, v in ret.items():
-            if not isinstance(v, numbers.Real):
-                raise _Failed(
-                    f"Feedback implementation returned a dict whose value for `{k}` is "
-                    f"`{v!r}` ({type(v).__name__}); every value must be a number."
-                )
-            out[str(k)] = float(v)
-        return out, meta
-    raise _Failed(
-        "Feedback implementation must return a number, a (number, dict) pair, or a "
-        f"non-empty dict of numbers, but returned `{ret!r}` of type `{type(ret).__name__}`."
-    )
-
-
-def _aggregate(agg: Callable[..., Any], values: list[float]) -> float:
-    out = agg(values)
-    try:
-        return float(out)
-    except (TypeError, ValueError) as exc:
-        raise _Failed(
-            f"Aggregator `{getattr(agg, '__name__', agg)}` returned `{out!r}`, which is not a "
-            "number."
-        ) from exc
 
 
 class Feedback(FeedbackDefinition):
@@ -294,9 +154,9 @@ class Feedback(FeedbackDefinition):
         if "supplied_name" in kwargs and name is None:
             name = kwargs.pop("supplied_name")
         if imp is not None:
-            kwargs.setdefault("implementation", _callable_schema(imp))
+            kwargs.setdefault("implementation", callable_schema(imp))
         if agg is not None:
-            kwargs.setdefault("aggregator", _callable_schema(agg))
+            kwargs.setdefault("aggregator", callable_schema(agg))
         super().__init__(
             supplied_name=name,
             higher_is_better=higher_is_better,
@@ -309,9 +169,9 @@ class Feedback(FeedbackDefinition):
         self._imp = imp
         self._agg = agg
         if selectors:
-            names, var_kw, _ = _parameters(imp) if imp is not None else ([], True, set())
+            names, var_kw, _ = parameters(imp) if imp is not None else ([], True, set())
             checked = {
-                k: _as_lens(v, k)
+                k: as_lens(v, k)
                 for k, v in dict(selectors).items()
                 if self._check_name(k, names, var_kw)
             }
@@ -389,11 +249,11 @@ class Feedback(FeedbackDefinition):
                 value is not a lens.
             TypeError: more positional lenses than parameters left.
         """
-        names, var_kw, _ = _parameters(self._imp) if self._imp is not None else ([], True, set())
+        names, var_kw, _ = parameters(self._imp) if self._imp is not None else ([], True, set())
         selectors = dict(self.selectors)
         for param, value in kwargs.items():
             self._check_name(param, names, var_kw)
-            selectors[param] = _as_lens(value, param)
+            selectors[param] = as_lens(value, param)
             self._announce(param, selectors[param])
         for value in args:
             free = [n for n in names if n not in selectors]
@@ -403,7 +263,7 @@ class Feedback(FeedbackDefinition):
                     "Perhaps you meant to evaluate it on App output only instead of app "
                     "input and output?"
                 )
-            selectors[free[0]] = _as_lens(value, free[0])
+            selectors[free[0]] = as_lens(value, free[0])
             self._announce(free[0], selectors[free[0]])
         return self._copy(selectors=selectors)
 
@@ -432,7 +292,7 @@ class Feedback(FeedbackDefinition):
         Raises:
             SelectorError: any other number of parameters is left.
         """
-        names, _, _ = _parameters(self._imp) if self._imp is not None else ([], True, set())
+        names, _, _ = parameters(self._imp) if self._imp is not None else ([], True, set())
         free = [n for n in names if n not in self.selectors]
         if len(free) == 1:
             return self.on(**{free[0]: Select.RecordOutput})
@@ -465,7 +325,7 @@ class Feedback(FeedbackDefinition):
         if func is not None:
             if not callable(func):
                 raise TypeError(f"Feedback aggregator must be callable, got {func!r}.")
-            update["aggregator"] = _callable_schema(func)
+            update["aggregator"] = callable_schema(func)
         if combinations is not None:
             update["combinations"] = FeedbackCombinations(combinations)
         new = self._copy(**update)
@@ -517,7 +377,7 @@ class Feedback(FeedbackDefinition):
             TypeError: a keyword names no parameter of the implementation.
         """
         if self._imp is not None:
-            names, var_kw, _ = _parameters(self._imp)
+            names, var_kw, _ = parameters(self._imp)
             for k in kwargs:
                 if k not in names and not var_kw:
                     raise TypeError(
@@ -528,14 +388,14 @@ class Feedback(FeedbackDefinition):
         calls: list[FeedbackCall] = []
         try:
             if self._imp is None:
-                raise _Failed(
+                raise Failed(
                     f"Feedback `{self.name}` has no implementation loaded (it was read from "
                     "stored JSON); build it with Feedback(imp, ...) to run it."
                 )
             source = self._source(app, record, source_data)
             result, multi = self._evaluate(source, kwargs, calls)
             return self._result(record_id, FeedbackResultStatus.DONE, calls, result, None, multi)
-        except _Failed as f:
+        except Failed as f:
             return self._result(record_id, f.status, calls, None, f.message, None)
         except Exception as exc:  # our own failure: say so, never raise into the app
             logger.exception("spyglass failed while evaluating feedback %s", self.name)
@@ -577,16 +437,16 @@ class Feedback(FeedbackDefinition):
         if record is not None:
             source[RECORD_KEY] = record.layout_calls_as_app()
         if app is not None and APP_KEY not in source and self.needs_app():
-            source[APP_KEY] = _app_json(app)
+            source[APP_KEY] = app_json(app)
         return source
 
-    def _missing(self, message: str) -> _Failed:
+    def _missing(self, message: str) -> Failed:
         mode = FeedbackOnMissingParameters(self.if_missing)
         if mode is FeedbackOnMissingParameters.ERROR:
-            return _Failed(message, FeedbackResultStatus.FAILED)
+            return Failed(message, FeedbackResultStatus.FAILED)
         if mode is FeedbackOnMissingParameters.WARN:
             logger.warning("%s", message)
-        return _Failed(message, FeedbackResultStatus.SKIPPED)
+        return Failed(message, FeedbackResultStatus.SKIPPED)
 
     def _select(self, source: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, list[Any]]:
         """The list of values of every argument, in selector order."""
@@ -602,7 +462,7 @@ class Feedback(FeedbackDefinition):
                 selected = []
             if not selected:
                 problems.append(
-                    f"Selector for argument `{param}`, `{_render(lens)}`, selected nothing: "
+                    f"Selector for argument `{param}`, `{render(lens)}`, selected nothing: "
                     f"{why_nothing_selected(lens, source)}"
                 )
             values[param] = selected
@@ -610,10 +470,10 @@ class Feedback(FeedbackDefinition):
             raise self._missing(f"Feedback `{self.name}`: " + "\n".join(problems))
         for param, value in kwargs.items():
             values.setdefault(param, [value])
-        _, _, required = _parameters(self._imp) if self._imp is not None else ([], True, set())
+        _, _, required = parameters(self._imp) if self._imp is not None else ([], True, set())
         unset = sorted(required - set(values))
         if unset:
-            raise _Failed(
+            raise Failed(
                 f"Feedback `{self.name}`: argument(s) "
                 + ", ".join(f"`{n}`" for n in unset)
                 + f" of {self._imp_label()} have no selector; add them with "
@@ -627,7 +487,7 @@ class Feedback(FeedbackDefinition):
         if FeedbackCombinations(self.combinations) is FeedbackCombinations.ZIP:
             lengths = {n: len(v) for n, v in values.items()}
             if len(set(lengths.values())) > 1:
-                raise _Failed(
+                raise Failed(
                     f"Feedback `{self.name}` combines its arguments with zip, but they have "
                     "different numbers of values ("
                     + ", ".join(f"`{n}`: {k}" for n, k in lengths.items())
@@ -642,9 +502,9 @@ class Feedback(FeedbackDefinition):
         self, source: dict[str, Any], kwargs: dict[str, Any], calls: list[FeedbackCall]
     ) -> tuple[float, str | None]:
         if self.if_exists is not None and not self.if_exists.exists(source):
-            raise _Failed(
+            raise Failed(
                 f"Feedback `{self.name}` skipped: its if_exists selector "
-                f"`{_render(self.if_exists)}` selected nothing: "
+                f"`{render(self.if_exists)}` selected nothing: "
                 f"{why_nothing_selected(self.if_exists, source)}",
                 FeedbackResultStatus.SKIPPED,
             )
@@ -662,14 +522,14 @@ class Feedback(FeedbackDefinition):
                 skipped.append(skip.reason or "no reason given")
                 continue
             except Exception as exc:
-                raise _Failed(
+                raise Failed(
                     "".join(traceback.format_exception(exc))
                     + f"\nEvaluation of {self.name} failed on inputs:\n{pprint.pformat(ins)}"
                 ) from exc
             try:
-                value, meta = _interpret(ret)
-            except _Failed as bad:
-                raise _Failed(f"{bad.message}\nInputs:\n{pprint.pformat(ins)}") from None
+                value, meta = interpret(ret)
+            except Failed as bad:
+                raise Failed(f"{bad.message}\nInputs:\n{pprint.pformat(ins)}") from None
             if isinstance(value, dict):
                 dicts.append(value)
                 meta = {**meta, "multi_result": value}
@@ -687,38 +547,28 @@ class Feedback(FeedbackDefinition):
                 "; ".join(skipped),
             )
         if not calls:
-            raise _Failed(
+            raise Failed(
                 f"Feedback `{self.name}`: all {total} evaluation(s) were skipped: "
                 + "; ".join(skipped),
                 FeedbackResultStatus.SKIPPED,
             )
         if numbers_ and dicts:
-            raise _Failed(
+            raise Failed(
                 f"Feedback `{self.name}` returned numbers for some inputs and dicts for "
                 "others; return one kind."
             )
         agg = self.agg
         try:
             if numbers_:
-                return _aggregate(agg, numbers_), None
+                return aggregate(agg, numbers_), None
             keys = list(dict.fromkeys(k for d in dicts for k in d))
-            multi = {k: _aggregate(agg, [d[k] for d in dicts if k in d]) for k in keys}
-        except _Failed:
+            multi = {k: aggregate(agg, [d[k] for d in dicts if k in d]) for k in keys}
+        except Failed:
             raise
         except Exception as exc:
-            raise _Failed(
+            raise Failed(
                 "".join(traceback.format_exception(exc))
                 + f"\nAggregation of {self.name} failed on values: {numbers_ or dicts}"
             ) from exc
         # TruLens's form: the per-key aggregates in multi_result, no single result.
         return math.nan, json.dumps(multi)
-
-
-def _app_json(app: Any) -> Any:
-    """The JSON of an app given as a recorder, an AppDefinition or JSON."""
-    if app is None or isinstance(app, (Mapping, list, str, int, float)):
-        return app
-    dump = getattr(app, "model_dump", None)
-    if callable(dump):
-        return dump()
-    return jsonify(app)

@@ -9,6 +9,7 @@ import statistics
 
 import pytest
 from _feedback_fixtures import DOCS, one_retrieval, overlap, rag_record, three_retrievals
+
 from spyglass.core.enums import (
     FeedbackCombinations,
     FeedbackOnMissingParameters,

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from _feedback_fixtures import one_retrieval
+
 from spyglass.core._feedback_runner import DEFERRED_UNAVAILABLE, FeedbackRunner
 from spyglass.core.enums import FeedbackMode, FeedbackResultStatus
 from spyglass.core.feedback import Feedback
@@ -274,3 +275,18 @@ def test_deferred_mode_is_refused_at_construction():
     """FeedbackMode.DEFERRED raises when the recorder is built, saying a database is needed."""
     with pytest.raises(ValueError, match="database"):
         custom.TruCustomApp(RAG(), feedback_mode=FeedbackMode.DEFERRED)
+
+
+def test_virtual_record_feedback_with_per_record_mode():
+    """TruVirtual.add_record(record, feedback_mode=WITH_APP) evaluates before returning, on the record's context."""
+    context = custom.VirtualApp().select_context()
+    f = Feedback(lambda doc: float(len(doc)), name="len").on(context)
+    virtual = custom.TruVirtual(feedbacks=[f], feedback_mode=FeedbackMode.NONE)
+    record = custom.VirtualRecord(
+        main_input="Where is Germany?",
+        main_output="In Europe.",
+        calls={Select.RecordCalls.retriever.get_context: {"args": ["q"], "rets": ["ab", "cde"]}},
+    )
+    virtual.add_record(record, feedback_mode=FeedbackMode.WITH_APP)
+    [result] = record.wait_for_feedback_results(0).values()
+    assert (DONE, [2.0, 3.0]) == (result.status, [c.ret for c in result.calls])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from spyglass.core.errors import SelectorError
 from spyglass.core.feedback import Feedback
 from spyglass.core.select import Select

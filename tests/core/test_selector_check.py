@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from _feedback_fixtures import call
 from munch import Munch
+
 from spyglass.core._selector_check import SelectorWarning, check_selectors, explain_selector
 from spyglass.core.errors import SelectorError
 from spyglass.core.feedback import Feedback
