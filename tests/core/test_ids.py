@@ -35,7 +35,7 @@ def test_list_hash_ignores_order() -> None:
 
 def test_dict_hash_rule() -> None:
     """A dict hashes `key:hash(value),` for its keys in sorted order."""
-    md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731
+    md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
     expected = md5(f"a:{md5('1')},b:{md5('x')},")
     assert expected == recursive_hash({"b": "x", "a": 1})
 

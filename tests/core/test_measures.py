@@ -16,7 +16,10 @@ T0 = datetime(2026, 11, 24, 2, 22, 36, 359786)
 def test_perf_dump_is_iso_without_timezone() -> None:
     """model_dump() gives ISO strings without a timezone."""
     perf = Perf(start_time=T0, end_time=T0 + timedelta(seconds=1))
-    expected = {"start_time": "2026-11-24T02:22:36.359786", "end_time": "2026-11-24T02:22:37.359786"}
+    expected = {
+        "start_time": "2026-11-24T02:22:36.359786",
+        "end_time": "2026-11-24T02:22:37.359786",
+    }
     assert expected == perf.model_dump()
 
 
@@ -116,7 +119,7 @@ def test_sum_of_costs() -> None:
 def test_cost_plus_other_type_is_a_type_error() -> None:
     """Adding something that is not a Cost (or 0) raises TypeError."""
     with pytest.raises(TypeError):
-        Cost() + 1  # noqa: B018
+        Cost() + 1
 
 
 def test_cost_json_round_trip() -> None:
