@@ -46,12 +46,18 @@ _EXPORTS: dict[str, str] = {
     "Select": "spyglass.core.select",
     "SelectorError": "spyglass.core.errors",
     "SpyglassError": "spyglass.core.errors",
+    "SpyglassPluginWarning": "spyglass.core.plugins",
     "UnsafeLoadError": "spyglass.core.errors",
+    "active_adapters": "spyglass.core.plugins",
+    "get_plugin_manager": "spyglass.core.plugins",
     "hookimpl": "spyglass.core.hookspecs",
     "hookspec": "spyglass.core.hookspecs",
     "jsonify": "spyglass.core._jsonify",
     "register_encoder": "spyglass.core._jsonify",
+    "register_plugin": "spyglass.core.plugins",
     "register_secret": "spyglass.core._jsonify",
+    "unregister_plugin": "spyglass.core.plugins",
+    "wrap_app": "spyglass.core.plugins",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -102,5 +108,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from spyglass.core.hookspecs import hookimpl, hookspec
     from spyglass.core.lens import Lens
     from spyglass.core.measures import Cost, Perf
+    from spyglass.core.plugins import (
+        SpyglassPluginWarning,
+        active_adapters,
+        get_plugin_manager,
+        register_plugin,
+        unregister_plugin,
+        wrap_app,
+    )
     from spyglass.core.record import Record, RecordAppCall, RecordAppCallMethod
     from spyglass.core.select import Select
