@@ -81,6 +81,9 @@ SPECS: tuple[InstrumentSpec, ...] = (
     InstrumentSpec("langchain_core.tools.base:BaseTool", ("_run", "_arun"), kind="tool"),
     InstrumentSpec("langgraph.pregel.main:Pregel", RUNNABLE_METHODS, kind="graph"),
     InstrumentSpec(
+        "langgraph._internal._runnable:RunnableCallable", RUNNABLE_METHODS, kind="graph node"
+    ),
+    InstrumentSpec(
         "langchain_core.prompts.base:BasePromptTemplate", RUNNABLE_METHODS, kind="prompt"
     ),
     InstrumentSpec(

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.fake_chat_models import (
-    FakeListChatModel,
-    GenericFakeChatModel,
-)
-from langchain_core.messages import AIMessage, AIMessageChunk, AnyMessage
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
-from langchain_core.tools import tool
 from langchain_core.vectorstores import InMemoryVectorStore
 
 QUESTION = "What is the capital of France?"
@@ -103,104 +99,6 @@ class UsageFakeChatModel(BaseChatModel):
         yield ChatGenerationChunk(
             message=AIMessageChunk(content="", usage_metadata=self._usage(messages))  # type: ignore[arg-type]
         )
-
-
-# ------------------------------------------------------------------ LangGraph
-
-
-class RAGState(TypedDict, total=False):
-    question: str
-    context: list[Document]
-    answer: str
-
-
-def rag_graph() -> Any:
-    """A two-node StateGraph: retrieve (closure over a retriever), generate (over a chain)."""
-    from langgraph.graph import END, START, StateGraph
-
-    retriever = vector_retriever()
-    gen_chain = (
-        ChatPromptTemplate.from_template("Context: {context}\nQ: {question}")
-        | FakeListChatModel(responses=["Paris (from graph)."])
-        | StrOutputParser()
-    )
-
-    def retrieve(state: RAGState) -> RAGState:
-        return {"context": retriever.invoke(state["question"])}
-
-    def generate(state: RAGState) -> RAGState:
-        ctx = format_docs(state["context"])
-        return {"answer": gen_chain.invoke({"context": ctx, "question": state["question"]})}
-
-    graph = StateGraph(RAGState)
-    graph.add_node("retrieve", retrieve)
-    graph.add_node("generate", generate)
-    graph.add_edge(START, "retrieve")
-    graph.add_edge("retrieve", "generate")
-    graph.add_edge("generate", END)
-    return graph.compile()
-
-
-WEATHER_CALLS: list[str] = []
-
-
-@tool
-def get_weather(city: str) -> str:
-    """Return the weather for a city."""
-    WEATHER_CALLS.append(city)
-    return f"It is sunny in {city}."
-
-
-class FakeToolChatModel(GenericFakeChatModel):
-    """GenericFakeChatModel that accepts bind_tools (the base class raises NotImplementedError)."""
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
-        return self.bind(tools=[getattr(t, "name", t) for t in tools], **kwargs)
-
-
-def scripted_model() -> FakeToolChatModel:
-    """First asks for get_weather(Paris), then answers; both messages report usage."""
-    return FakeToolChatModel(
-        messages=iter(
-            [
-                AIMessage(
-                    content="",
-                    tool_calls=[
-                        {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}
-                    ],
-                    usage_metadata={"input_tokens": 12, "output_tokens": 5, "total_tokens": 17},
-                ),
-                AIMessage(
-                    content="It is sunny in Paris.",
-                    usage_metadata={"input_tokens": 30, "output_tokens": 7, "total_tokens": 37},
-                ),
-            ]
-        )
-    )
-
-
-def react_agent(tools: list[Any] | None = None, handle_tool_errors: bool = True) -> Any:
-    """A tool-calling ReAct agent: model node + ToolNode, routed by tools_condition."""
-    from langgraph.graph import START, StateGraph
-    from langgraph.graph.message import add_messages
-    from langgraph.prebuilt import ToolNode, tools_condition
-
-    class State(TypedDict):
-        messages: Annotated[list[AnyMessage], add_messages]
-
-    tools = tools if tools is not None else [get_weather]
-    model = scripted_model().bind_tools(tools)
-
-    def agent(state: State) -> dict[str, Any]:
-        return {"messages": [model.invoke(state["messages"])]}
-
-    graph = StateGraph(State)
-    graph.add_node("agent", agent)
-    graph.add_node("tools", ToolNode(tools, handle_tool_errors=handle_tool_errors))
-    graph.add_edge(START, "agent")
-    graph.add_conditional_edges("agent", tools_condition)
-    graph.add_edge("tools", "agent")
-    return graph.compile()
 
 
 def calls_at(record: Any, path: str, method: str) -> list[Any]:
