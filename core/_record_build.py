@@ -23,7 +23,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import uuid
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,84 @@ logger = logging.getLogger(__name__)
 
 _PID = os.getpid()
 _class_info: dict[type, Class] = {}
+
+
+def _fast_constructor(cls: type[Any]) -> Any:
+    """A constructor for ``cls`` from a complete, already valid field dict.
+
+    Like ``model_construct`` but several times faster, and every instance shares one
+    fields-set (pydantic only ever adds names to it, and all names are in it), which
+    saves a set per call held by a record. Checked once against ``model_construct``;
+    if pydantic ever builds models differently, ``model_construct`` is used instead.
+    """
+    names = list(cls.model_fields)
+    shared = set(names)
+    setattr_ = object.__setattr__
+    new = cls.__new__
+
+    def make(values: dict[str, Any]) -> Any:
+        obj = new(cls)
+        setattr_(obj, "__dict__", values)
+        setattr_(obj, "__pydantic_fields_set__", shared)
+        setattr_(obj, "__pydantic_extra__", None)
+        setattr_(obj, "__pydantic_private__", None)
+        return obj
+
+    def slow(values: dict[str, Any]) -> Any:
+        return cls.model_construct(**values)
+
+    if cls.__private_attributes__ or cls.__pydantic_post_init__ or cls.model_config.get("extra") == "allow":
+        return slow
+    return make, slow, names
+
+
+def _checked(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
+    found = _fast_constructor(cls)
+    if not isinstance(found, tuple):
+        return found  # type: ignore[no-any-return]
+    make, slow, names = found
+    try:
+        fast_obj, slow_obj = make(dict(sample)), slow(dict(sample))
+        same = (
+            list(sample) == names
+            and fast_obj.__dict__ == slow_obj.__dict__
+            and fast_obj.model_fields_set == slow_obj.model_fields_set
+            and fast_obj.__pydantic_extra__ == slow_obj.__pydantic_extra__
+            and fast_obj.__pydantic_private__ == slow_obj.__pydantic_private__
+            and fast_obj.model_dump() == slow_obj.model_dump()
+        )
+    except Exception:
+        same = False
+    if not same:
+        logger.debug("spyglass uses model_construct for %s", cls.__qualname__)
+        return slow  # type: ignore[no-any-return]
+    return make  # type: ignore[no-any-return]
+
+
+_T0 = datetime(2000, 1, 1)
+_new_perf = _checked(Perf, {"start_time": _T0, "end_time": _T0})
+_new_call = _checked(
+    RecordAppCall,
+    {
+        "call_id": "",
+        "stack": [],
+        "args": {},
+        "rets": None,
+        "error": None,
+        "perf": None,
+        "pid": 0,
+        "tid": 0,
+    },
+)
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+
+
+def _call_ids(n: int) -> Iterator[str]:
+    """``n`` random version-4 UUID strings, from one read of the OS's random source."""
+    raw = os.urandom(16 * n).hex()
+    for i in range(0, 32 * n, 32):
+        h = raw[i : i + 32]
+        yield f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def build_records(root: _Call) -> list[tuple[Recording, Record]]:
@@ -103,12 +181,15 @@ def _calls(app: App, root: _Call) -> tuple[list[RecordAppCall], Cost]:
 
     wall0 = root.wall0
     known = app._paths
-    construct_call = RecordAppCall.model_construct
-    construct_perf = Perf.model_construct
+    new_call = _new_call
+    new_perf = _new_perf
+    ids = _call_ids(len(root.calls))
+    tids: dict[int, int] = {}  # one int object per thread id, not one per call
     # per raw call (by id): its path and its stack
     paths: dict[int, Lens] = {}
     stacks: dict[int, list[RecordAppCallMethod]] = {}
     frames: dict[tuple[int, int, int], RecordAppCallMethod] = {}
+    shared_stacks: dict[tuple[int, int], list[RecordAppCallMethod]] = {}
     # (id of the caller's path, class name) -> path of an instance the walk did not reach
     unreached: dict[tuple[int, str], Lens] = {}
     calls: list[RecordAppCall] = []
@@ -128,7 +209,12 @@ def _calls(app: App, root: _Call) -> tuple[list[RecordAppCall], Cost]:
             frame = frames[key] = RecordAppCallMethod.model_construct(
                 path=path, method=_method(site.cls, site.name, instance)
             )
-        stack = [*stacks[id(parent)], frame] if parent is not None else [frame]
+        # Calls with the same stack share one list (a record is read-only).
+        parent_stack = stacks[id(parent)] if parent is not None else None
+        skey = (id(parent_stack), id(frame))
+        stack = shared_stacks.get(skey)
+        if stack is None:
+            stack = shared_stacks[skey] = [*(parent_stack or ()), frame]
         stacks[id(node)] = stack
         if node.end is None:
             continue  # still open when its root ended (a stream nobody finished)
@@ -142,19 +228,25 @@ def _calls(app: App, root: _Call) -> tuple[list[RecordAppCall], Cost]:
             ret = node.ret
             rets = None if error is not None else jsonify(ret)
         args = site.arguments(instance, node.args, node.kwargs)
+        tid = node.tid
         ends.append(node.end)
         calls.append(
-            construct_call(
-                call_id=str(uuid.uuid4()),
-                stack=stack,
-                args={k: jsonify(v) for k, v in args.items()},
-                rets=rets,
-                error=str(error) if error is not None else node.note,
-                perf=construct_perf(
-                    start_time=_datetime(wall0 + node.start), end_time=_datetime(wall0 + node.end)
-                ),
-                pid=_PID,
-                tid=node.tid,
+            new_call(
+                {
+                    "call_id": next(ids),
+                    "stack": stack,
+                    "args": {k: jsonify(v) for k, v in args.items()},
+                    "rets": rets,
+                    "error": str(error) if error is not None else node.note,
+                    "perf": new_perf(
+                        {
+                            "start_time": _datetime(wall0 + node.start),
+                            "end_time": _datetime(wall0 + node.end),
+                        }
+                    ),
+                    "pid": _PID,
+                    "tid": tids.setdefault(tid, tid),
+                }
             )
         )
         reported = call_first("spyglass_call_cost", obj=instance, method_name=site.name, ret=ret)
