@@ -158,7 +158,7 @@ class FeedbackRunner:
             else getattr(app, "feedback_mode", FeedbackMode.WITH_APP_THREAD)
         )
         pairs: list[tuple[Any, Future[Any]]] = []
-        record.feedback_and_future_results = pairs
+        record.feedback_and_future_results = []
         record.feedback_results = []
         if not feedbacks or mode is FeedbackMode.NONE:
             return
@@ -180,6 +180,7 @@ class FeedbackRunner:
             for fb in feedbacks:
                 pairs.append((fb, pool.submit(evaluate, fb, record, app_json)))
         futures = [fut for _, fut in pairs]
+        record.feedback_and_future_results = pairs
         record.feedback_results = futures
         self._track(record, futures)
         if mode is FeedbackMode.WITH_APP:
