@@ -107,6 +107,7 @@ from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel
+
 from spyglass.core._secrets import (
     is_secret_key,
     register_secret,
@@ -511,7 +512,10 @@ class _Encoder:
         if kind == "iso":
             return o.isoformat()
         if kind == "enum":
-            return self.encode(o.value, depth) if isinstance(o, str) else _safe_text(o.name)
+            member: Enum = o
+            return (
+                self.encode(member.value, depth) if isinstance(o, str) else _safe_text(member.name)
+            )
         if kind == "str":
             return self.string(str.__str__(o))
         if kind == "int":
@@ -588,7 +592,7 @@ class _Encoder:
 
     def key(self, k: Any) -> str:
         if isinstance(k, str):
-            return k.value if isinstance(k, Enum) else str.__str__(k)  # type: ignore[no-any-return]
+            return _safe_text(k.value) if isinstance(k, Enum) else str.__str__(k)
         if isinstance(k, Enum):
             return _safe_text(k.name)
         return _safe_text(k)

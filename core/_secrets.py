@@ -43,9 +43,13 @@ _SECRET_SUFFIXES = (
     "authorization",
 )
 # `<word>_token` names that are tokenizer or counting vocabulary, not credentials.
-_NOT_SECRET_TOKENS = frozenset(
-    ["bos", "eos", "pad", "unk", "sep", "cls", "mask", "stop", "start", "end", "eot", "eom", "new", "next", "last", "first", "special", "max", "min", "num", "n", "total", "image", "audio", "video", "system", "user", "assistant", "prompt", "completion"]
-)
+# fmt: off
+_NOT_SECRET_TOKENS = frozenset({
+    "bos", "eos", "pad", "unk", "sep", "cls", "mask", "stop", "start", "end", "eot", "eom",
+    "new", "next", "last", "first", "special", "max", "min", "num", "n", "total",
+    "image", "audio", "video", "system", "user", "assistant", "prompt", "completion",
+})
+# fmt: on
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
 _CACHE_LIMIT = 10_000

@@ -44,6 +44,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
 from spyglass.core.errors import UnsafeLoadError
 
 __all__ = [
@@ -210,8 +211,9 @@ class Class(BaseModel):
         bases = None
         if with_bases:
             bases = [cls.of_class(base) for base in getattr(obj_class, "__mro__", (obj_class,))]
+        name = str(getattr(obj_class, "__qualname__", None) or getattr(obj_class, "__name__", "?"))
         described = cls(
-            name=getattr(obj_class, "__qualname__", None) or getattr(obj_class, "__name__", "?"),
+            name=name,
             module=Module.of_module_name(getattr(obj_class, "__module__", None) or "builtins"),
             bases=bases,
         )
@@ -386,7 +388,7 @@ class FunctionOrMethod(BaseModel):
             return Method.of_method(c, loadable=loadable)
         if inspect.isroutine(c) or isinstance(c, type):
             return Function.of_function(c, loadable=loadable)
-        return Method.of_method(c.__call__, obj=c, loadable=loadable)
+        return Method.of_method(type(c).__call__, obj=c, loadable=loadable)
 
     def load(self, *, allowed_modules: Iterable[str] | str = ()) -> Callable[..., Any]:
         """Load the callable (implemented by the subclasses)."""
@@ -422,8 +424,9 @@ class Method(FunctionOrMethod):
         """
         if obj is None:
             obj = method.__self__  # type: ignore[attr-defined]
-        name = getattr(method, "__name__", None) or getattr(
-            getattr(method, "__func__", None), "__name__", "?"
+        name = str(
+            getattr(method, "__name__", None)
+            or getattr(getattr(method, "__func__", None), "__name__", "?")
         )
         return model(obj=Obj.of_object(obj, cls=cls, loadable=loadable), name=name)
 
