@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "RecordIngestMode": "spyglass.core.enums",
     "RecordingError": "spyglass.core.errors",
     "Select": "spyglass.core.select",
+    "SkipEval": "spyglass.core.feedback",
     "SelectorError": "spyglass.core.errors",
     "SpyglassError": "spyglass.core.errors",
     "SpyglassPluginWarning": "spyglass.core.plugins",
@@ -103,7 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         UnsafeLoadError,
     )
     from spyglass.core.executor import ContextThreadPoolExecutor
-    from spyglass.core.feedback import Feedback
+    from spyglass.core.feedback import Feedback, SkipEval
     from spyglass.core.feedback_definition import FeedbackCall, FeedbackDefinition, FeedbackResult
     from spyglass.core.hookspecs import hookimpl, hookspec
     from spyglass.core.lens import Lens
