@@ -108,6 +108,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from spyglass.core import _encoders
+from spyglass.core._encoders import register_encoder, unregister_encoder
 from spyglass.core._secrets import (
     is_secret_key,
     register_secret,
@@ -152,83 +154,11 @@ DEFAULT_MAX_NODES = 1_000_000
 _JSON = Any
 _CACHE_LIMIT = 4096
 
-# ------------------------------------------------------------- encoder registry
-
-_encoders_by_class: dict[type, Callable[[Any], Any]] = {}
-_encoders_by_path: dict[str, Callable[[Any], Any]] = {}
-_failed_encoder_types: set[type] = set()
-
-
-def register_encoder(cls_or_path: type | str, fn: Callable[[Any], Any]) -> None:
-    """Teach `jsonify` a type: its instances are serialised as ``jsonify(fn(obj))``.
-
-    This is where adapters add framework types (``plugins.py`` registers the answers
-    of the ``spyglass_json_encoders`` hook here). The most specific registration in
-    ``type(obj).__mro__`` wins. `fn` should return plain data; whatever it returns is
-    serialised in turn, with the same bounds. An encoder that raises, or returns an
-    object of the same type, is logged once per type and the default form is used.
-
-    Args:
-        cls_or_path: a class, or its path as ``"module:QualName"`` or
-            ``"module.QualName"`` -- a path lets adapters name a framework's types
-            without importing the framework.
-        fn: the encoder.
-
-    Raises:
-        TypeError: `cls_or_path` is neither a class nor a string, or `fn` is not callable.
-        ValueError: the path has no module part.
-    """
-    if not callable(fn):
-        raise TypeError(
-            f"register_encoder: the encoder for {cls_or_path!r} must be callable, got {fn!r}."
-        )
-    if isinstance(cls_or_path, type):
-        _encoders_by_class[cls_or_path] = fn
-    elif isinstance(cls_or_path, str):
-        if "." not in cls_or_path and ":" not in cls_or_path:
-            raise ValueError(
-                f"register_encoder: {cls_or_path!r} is not a class path; write it as "
-                "'module:QualName' (e.g. 'langchain_core.documents.base:Document')."
-            )
-        _encoders_by_path[cls_or_path] = fn
-    else:
-        raise TypeError(
-            "register_encoder: expected a class or a 'module:QualName' string, got "
-            f"{cls_or_path!r}."
-        )
-    _kinds.clear()
-    _failed_encoder_types.clear()
-
-
-def unregister_encoder(cls_or_path: type | str) -> None:
-    """Remove a registration made by `register_encoder` (no error if there is none)."""
-    if isinstance(cls_or_path, type):
-        _encoders_by_class.pop(cls_or_path, None)
-    else:
-        _encoders_by_path.pop(cls_or_path, None)
-    _kinds.clear()
-
-
-def _encoder_for(t: type) -> Callable[[Any], Any] | None:
-    if not (_encoders_by_class or _encoders_by_path):
-        return None
-    for klass in getattr(t, "__mro__", (t,)):
-        found = _encoders_by_class.get(klass)
-        if found is None and _encoders_by_path:
-            module = getattr(klass, "__module__", "")
-            qualname = getattr(klass, "__qualname__", "")
-            found = _encoders_by_path.get(f"{module}:{qualname}") or _encoders_by_path.get(
-                f"{module}.{qualname}"
-            )
-        if found is not None:
-            return found
-    return None
-
-
 # ---------------------------------------------------------------- type kinds
 
 # How values of a type are serialised, decided once per type: (kind, detail).
 _kinds: dict[type, tuple[str, Any]] = {}
+_kinds_version = -1
 
 _LAZY_TYPES: tuple[tuple[type, str], ...] = (
     (types.GeneratorType, "a generator object"),
@@ -266,7 +196,7 @@ def _is_pydantic_secret(t: type) -> bool:
 def _classify(t: type, use_encoders: bool = True) -> tuple[str, Any]:
     """Decide how instances of `t` are serialised (see the table in the module doc)."""
     if use_encoders:
-        encoder = _encoder_for(t)
+        encoder = _encoders.encoder_for(t)
         if encoder is not None:
             return ("encoder", encoder)
     if _is_pydantic_secret(t):
@@ -319,6 +249,10 @@ def _classify(t: type, use_encoders: bool = True) -> tuple[str, Any]:
 
 
 def _kind_of(t: type) -> tuple[str, Any]:
+    global _kinds_version
+    if _kinds_version != _encoders.version:
+        _kinds.clear()
+        _kinds_version = _encoders.version
     kind = _kinds.get(t)
     if kind is None:
         kind = _classify(t)
@@ -578,8 +512,8 @@ class _Encoder:
 
     @staticmethod
     def encoder_failed(t: type, why: str) -> None:
-        if t not in _failed_encoder_types:
-            _failed_encoder_types.add(t)
+        if t not in _encoders.failed_types:
+            _encoders.failed_types.add(t)
             logger.warning(
                 "The JSON encoder registered for %s.%s failed (%s); using the default form "
                 "for this type.",
