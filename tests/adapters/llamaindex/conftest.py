@@ -7,6 +7,7 @@ deterministic (``MockEmbedding`` ties every score and picks sources at random).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from collections.abc import Iterator
@@ -130,12 +131,27 @@ def make_chat_engine(index: VectorStoreIndex, llm: Any) -> Any:
 
 
 @pytest.fixture
-def chat_engine(index: VectorStoreIndex, llm: MockLLM) -> Any:
+def sync_event_loop() -> Iterator[None]:
+    """An event loop for LlamaIndex's sync-over-async helpers, closed afterwards.
+
+    Sync chat calls run coroutines with ``asyncio.get_event_loop()``, which creates a
+    loop that nobody closes (a ResourceWarning when a later ``asyncio.run`` drops
+    it); this one is closed when the test ends.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+@pytest.fixture
+def chat_engine(index: VectorStoreIndex, llm: MockLLM, sync_event_loop: None) -> Any:
     return make_chat_engine(index, llm)
 
 
 @pytest.fixture
-def new_chat_engine(index: VectorStoreIndex, llm: MockLLM) -> Any:
+def new_chat_engine(index: VectorStoreIndex, llm: MockLLM, sync_event_loop: None) -> Any:
     """A factory of fresh chat engines (empty memory)."""
     return lambda: make_chat_engine(index, llm)
 
