@@ -102,7 +102,7 @@ def default_main_input(func: Callable[..., Any], bindings: inspect.BoundArgument
     """
     try:
         all_args = [v for k, v in bindings.arguments.items() if k not in ("self", "_self")]
-    except Exception:
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
         return "spyglass: Could not determine main input: the arguments could not be read."
     try:
         found = _narrow(all_args, ("content", "input"), exactly_one=True)
@@ -186,7 +186,7 @@ def _extract_content(value: Any, keys: Sequence[str] = ("content",)) -> Any:
                 k: _extract_content(v) if isinstance(v, (dict, list)) else v
                 for k, v in model_dump(value).items()
             }
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
             return _safe_str(exc)
     if isinstance(value, dict):
         for key in keys:
@@ -205,10 +205,10 @@ def _safe_str(value: Any) -> str:
     """``str(value)``, bounded in length; a fixed text if ``__str__`` raises."""
     try:
         text = str(value)
-    except Exception:
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
         try:
             text = repr(value)
-        except Exception:
+        except Exception:  # noqa: BLE001 - spyglass never raises into the app
             return f"<{type(value).__name__} object whose str() and repr() raise>"
     if not isinstance(text, str):  # a __str__ returning a non-str is caught by str(); be safe
         return f"<{type(value).__name__} object>"

@@ -57,7 +57,7 @@ def _fast_constructor(cls: type[Any]) -> Any:
     names = list(cls.model_fields)
     shared = set(names)
     setattr_ = object.__setattr__
-    new = cls.__new__
+    new: Any = cls.__new__
 
     def make(values: dict[str, Any]) -> Any:
         obj = new(cls)
@@ -70,7 +70,11 @@ def _fast_constructor(cls: type[Any]) -> Any:
     def slow(values: dict[str, Any]) -> Any:
         return cls.model_construct(**values)
 
-    if cls.__private_attributes__ or cls.__pydantic_post_init__ or cls.model_config.get("extra") == "allow":
+    if (
+        cls.__private_attributes__
+        or cls.__pydantic_post_init__
+        or cls.model_config.get("extra") == "allow"
+    ):
         return slow
     return make, slow, names
 
@@ -90,7 +94,7 @@ def _checked(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[str, Any]
             and fast_obj.__pydantic_private__ == slow_obj.__pydantic_private__
             and fast_obj.model_dump() == slow_obj.model_dump()
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
         same = False
     if not same:
         logger.debug("spyglass uses model_construct for %s", cls.__qualname__)

@@ -158,9 +158,7 @@ def default_children(obj: Any) -> list[tuple[Lens, Any]]:
     tp = type(obj)
     if tp is list or tp is tuple or isinstance(obj, (list, tuple)):
         return [
-            (_step(i), child)
-            for i, child in enumerate(obj[:MAX_CHILDREN])
-            if not is_leaf(child)
+            (_step(i), child) for i, child in enumerate(obj[:MAX_CHILDREN]) if not is_leaf(child)
         ]
     if isinstance(obj, dict):
         out = []

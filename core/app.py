@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sys
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from spyglass.core import _walk, instrument, recording
-from spyglass.core.adapter import InstrumentSpec
 from spyglass.core.enums import FeedbackMode, RecordIngestMode
 from spyglass.core.errors import RecordingError, SelectorError
 from spyglass.core.lens import Lens
@@ -36,30 +33,6 @@ _DEFERRED_FALLBACK = (
     "FeedbackMode.DEFERRED needs a database, which spyglass does not have yet; use "
     "FeedbackMode.WITH_APP_THREAD or FeedbackMode.WITH_APP."
 )
-
-
-@dataclass(frozen=True)
-class _Component:
-    path: Lens
-    obj: Any
-    kind: str
-    adapter: str
-
-
-@dataclass(frozen=True)
-class _Method:
-    obj_id: int
-    cls: type
-    name: str
-    path: Lens
-    function: Any
-
-
-@dataclass(frozen=True)
-class _Skipped:
-    cls: type
-    name: str
-    reason: str
 
 
 class _HybridMethod:
@@ -156,7 +129,9 @@ class App:
     ) -> None:
         if kwargs:
             valid = sorted(
-                p for p in inspect.signature(App.__init__).parameters if p not in ("self", "app", "kwargs")
+                p
+                for p in inspect.signature(App.__init__).parameters
+                if p not in ("self", "app", "kwargs")
             )
             raise TypeError(
                 f"{type(self).__name__}() got unexpected keyword argument(s) "
@@ -169,10 +144,10 @@ class App:
         self.app = app
         self.feedbacks: list[Any] = list(feedbacks)
         self._main_method = main_method
-        self._components: list[_Component] = []
-        self._paths: dict[int, Lens] = {}
-        self._methods: list[_Method] = []
-        self._skipped: list[_Skipped] = []
+        self._components: list[instrument.Component] = []
+        self._paths: dict[int, Lens] = {}  # id(walked object) -> its path
+        self._methods: list[instrument.InstrumentedMethod] = []
+        self._skipped: list[instrument.SkippedMethod] = []
         self._keep: list[Any] = []  # the walked objects, so that their ids stay theirs
         self._instrument()
         self.definition: AppDefinition = self._make_definition(
@@ -222,60 +197,19 @@ class App:
         """Walk the app, match the adapters' specs, wrap their methods."""
         from spyglass.core.plugins import instrument_specs
 
-        found = _walk.walk(self.app, Lens().app)
-        objects: list[tuple[Lens, Any]] = list(found.found.values())
+        objects: list[tuple[Lens, Any]] = list(_walk.walk(self.app, Lens().app).found.values())
         try:
             objects.extend(self._extra_components())
         except Exception:
-            logger.exception("%s._extra_components failed; extra components ignored", type(self).__name__)
-        specs = _resolve_specs(instrument_specs())
-        matches: dict[type, list[tuple[type, InstrumentSpec, frozenset[type]]]] = {}
-        skipped: dict[tuple[type, str], str] = {}
-        for path, obj in objects:
-            key = id(obj)
-            if key in self._paths:
-                continue
-            self._paths[key] = path
-            self._keep.append(obj)
-            tp = type(obj)
-            mine = matches.get(tp)
-            if mine is None:
-                mine = matches[tp] = [m for m in specs if _isinstance(obj, m[0])]
-            if not mine:
-                if obj is self.app:
-                    self._components.append(_Component(path, obj, "app", ""))
-                continue
-            first = mine[0][1]
-            self._components.append(_Component(path, obj, first.kind, first.adapter))
-            done: set[str] = set()
-            for _, spec, skip_on in mine:
-                for name in spec.methods:
-                    if name in done:
-                        continue
-                    done.add(name)
-                    owner = _defining_class(tp, name)
-                    if owner is None:
-                        skipped.setdefault((tp, name), f"{tp.__qualname__} has no method {name!r}")
-                        continue
-                    if owner in skip_on:
-                        skipped.setdefault(
-                            (owner, name),
-                            spec.reason
-                            or f"{owner.__qualname__}.{name} must not be wrapped (the framework "
-                            "compares it by identity)",
-                        )
-                        continue
-                    if instrument.wrap_method(owner, name, spec.kind, spec.adapter):
-                        entry = instrument.entry_for(owner, name)
-                        original = entry.original if entry is not None else None
-                        self._methods.append(_Method(key, owner, name, path, original))
-                    else:
-                        reason = instrument.why_not_wrappable(owner, name) or "could not be patched"
-                        skipped.setdefault((owner, name), reason)
-        for cls, spec, skip_on in specs:
-            if spec.eager:
-                _wrap_eagerly(cls, spec, skip_on, skipped)
-        self._skipped = [_Skipped(cls, name, why) for (cls, name), why in skipped.items()]
+            logger.exception(
+                "%s._extra_components failed; extra components ignored", type(self).__name__
+            )
+        done = instrument.instrument_objects(self.app, objects, instrument_specs())
+        self._components = done.components
+        self._paths = done.paths
+        self._methods = done.methods
+        self._skipped = done.skipped
+        self._keep = done.objects
 
     def _check_selectors(self) -> None:
         try:
@@ -372,13 +306,13 @@ class App:
     def __enter__(self) -> recording.Recording:
         return recording.enter(self)
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         recording.leave(self)
 
     async def __aenter__(self) -> recording.Recording:
         return recording.enter(self)
 
-    async def __aexit__(self, *exc_info: Any) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         recording.leave(self)
 
     def _on_record(self, record: Record) -> None:
@@ -410,8 +344,7 @@ class App:
 
     def _default_main_method(self) -> Callable[..., Any]:
         """The main method when none was given; subclasses name their framework's."""
-        call = getattr(type(self.app), "__call__", None)
-        if call is None or isinstance(self.app, type):
+        if not callable(self.app) or isinstance(self.app, type):
             raise TypeError(
                 f"{type(self).__name__} does not know which method of {type(self.app).__name__} "
                 "to call: pass main_method=<bound method> to the recorder, or call "
@@ -479,7 +412,7 @@ class App:
     # ------------------------------------------------------------ context
 
     @_HybridMethod
-    def select_context(cls, app: Any = None) -> Lens:  # noqa: N805 - class or instance
+    def select_context(cls, app: Any = None) -> Lens:
         """The lens to the app's retrieved context, from the adapter that knows the app.
 
         Works on the class (``TruChain.select_context(chain)``) and on a recorder
@@ -518,14 +451,21 @@ class App:
         """
         return {
             "components": [
-                {"path": str(c.path), "class": _qualname(type(c.obj)), "kind": c.kind, "adapter": c.adapter}
+                {
+                    "path": str(c.path),
+                    "class": _qualname(type(c.obj)),
+                    "kind": c.kind,
+                    "adapter": c.adapter,
+                }
                 for c in self._components
             ],
             "methods": [
-                {"class": _qualname(m.cls), "name": m.name, "path": str(m.path)} for m in self._methods
+                {"class": _qualname(m.cls), "name": m.name, "path": str(m.path)}
+                for m in self._methods
             ],
             "skipped": [
-                {"class": _qualname(s.cls), "name": s.name, "reason": s.reason} for s in self._skipped
+                {"class": _qualname(s.cls), "name": s.name, "reason": s.reason}
+                for s in self._skipped
             ],
         }
 
@@ -540,11 +480,13 @@ class App:
         """Print one line per component: class, kind, address and path."""
         print(f"\t{type(self).__name__} (recorder) at 0x{id(self):x} with path __app__")
         for c in self._components:
-            print(f"\t{type(c.obj).__name__} ({c.kind}) at 0x{id(c.obj):x} with path __app__.{c.path}")
+            print(
+                f"\t{type(c.obj).__name__} ({c.kind}) at 0x{id(c.obj):x} with path __app__.{c.path}"
+            )
 
     def print_instrumented_methods(self) -> None:
         """Print, per component object, its instrumented methods with their path."""
-        by_object: dict[int, list[_Method]] = {}
+        by_object: dict[int, list[instrument.InstrumentedMethod]] = {}
         for m in self._methods:
             by_object.setdefault(m.obj_id, []).append(m)
         for obj_id, methods in by_object.items():
@@ -564,7 +506,10 @@ class App:
         from spyglass.core._record_build import dry_call
         from spyglass.core.record import Record
 
-        calls = [dry_call(m.path, m.cls, m.name, m.function, self._object(m.obj_id)) for m in self._methods]
+        calls = [
+            dry_call(m.path, m.cls, m.name, m.function, self._object(m.obj_id))
+            for m in self._methods
+        ]
         return Record(app_id=self.app_id, tags=self.tags, calls=calls).layout_calls_as_app()
 
     def _object(self, key: int) -> Any:
@@ -583,7 +528,7 @@ class App:
     def __repr__(self) -> str:
         try:
             return f"{type(self).__name__}(app_name={self.app_name!r}, app_version={self.app_version!r})"
-        except Exception:
+        except Exception:  # noqa: BLE001 - spyglass never raises into the app
             return f"<{type(self).__name__} (not fully built)>"
 
 
@@ -616,94 +561,24 @@ def _feedback_runner(app: App) -> Any:
     return FeedbackRunner(app)
 
 
-def _resolve_class(path: str | type) -> type | None:
-    """The class named by ``path``, if its module is already imported; never imports."""
-    if isinstance(path, type):
-        return path
-    if ":" in path:
-        module_name, qualname = path.split(":", 1)
-    else:
-        parts = path.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            if ".".join(parts[:cut]) in sys.modules:
-                module_name, qualname = ".".join(parts[:cut]), ".".join(parts[cut:])
-                break
-        else:
-            return None
-    obj: Any = sys.modules.get(module_name)
-    for part in qualname.split("."):
-        if obj is None:
-            return None
-        obj = getattr(obj, part, None)
-    return obj if isinstance(obj, type) else None
-
-
-def _resolve_specs(
-    specs: Sequence[InstrumentSpec],
-) -> list[tuple[type, InstrumentSpec, frozenset[type]]]:
-    out = []
-    for spec in specs:
-        cls = _resolve_class(spec.class_path)
-        if cls is None:
-            continue
-        skip_on = frozenset(c for c in map(_resolve_class, spec.skip_defined_on) if c is not None)
-        out.append((cls, spec, skip_on))
-    return out
-
-
-def _isinstance(obj: Any, cls: type) -> bool:
-    try:
-        return isinstance(obj, cls)
-    except Exception:
-        return False
-
-
-def _defining_class(tp: type, name: str) -> type | None:
-    for klass in tp.__mro__:
-        if name in klass.__dict__:
-            return klass
-    return None
-
-
-def _wrap_eagerly(
-    base: type, spec: InstrumentSpec, skip_on: frozenset[type], skipped: dict[tuple[type, str], str]
-) -> None:
-    """Wrap ``spec.methods`` on ``base`` and its imported subclasses that define them."""
-    seen: set[type] = set()
-    todo = [base]
-    while todo:
-        cls = todo.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        try:
-            todo.extend(cls.__subclasses__())
-        except TypeError:
-            pass
-        for name in spec.methods:
-            if name not in cls.__dict__:
-                continue
-            if cls in skip_on:
-                skipped.setdefault((cls, name), spec.reason or "compared by identity")
-                continue
-            if not instrument.wrap_method(cls, name, spec.kind, spec.adapter):
-                reason = instrument.why_not_wrappable(cls, name) or "could not be patched"
-                skipped.setdefault((cls, name), reason)
-
-
 def _through_class(func: Any) -> Any:
     """``obj.method`` looked up again, so that a bound method taken before the recorder
     wrapped its class goes through the wrapper."""
     owner = getattr(func, "__self__", None)
     name = getattr(func, "__name__", None)
-    if not inspect.ismethod(func) or owner is None or isinstance(owner, type) or not isinstance(name, str):
+    if (
+        not inspect.ismethod(func)
+        or owner is None
+        or isinstance(owner, type)
+        or not isinstance(name, str)
+    ):
         return func
-    defining = _defining_class(type(owner), name)
+    defining = instrument.defining_class(type(owner), name)
     if defining is None or not instrument.is_wrapped(defining, name):
         return func
     try:
         return getattr(owner, name)
-    except Exception:
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
         return func
 
 

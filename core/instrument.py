@@ -25,20 +25,34 @@ descriptor, and builtins.
 
 from __future__ import annotations
 
+import inspect
 import logging
+import sys
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wrapt
 
 from spyglass.core import recording
+from spyglass.core.adapter import InstrumentSpec
+
+if TYPE_CHECKING:
+    from spyglass.core.lens import Lens
 
 __all__ = [
+    "CallSite",
+    "Component",
+    "Instrumented",
+    "InstrumentedMethod",
+    "SkippedMethod",
     "WrappedMethod",
+    "defining_class",
+    "instrument_objects",
     "is_wrapped",
+    "resolve_class",
     "uninstrument",
     "unwrap",
     "unwrap_all",
@@ -70,14 +84,97 @@ class WrappedMethod:
     wrapper: Any
     kind: str
     adapter: str
-    site: recording.CallSite = field(repr=False)
+    site: CallSite = field(repr=False)
 
+
+# ------------------------------------------------------------------ call sites
+
+
+class CallSite:
+    """What the recording logic needs to know about one wrapped method.
+
+    Created by :func:`spyglass.core.instrument.wrap_method`, once per
+    ``(class, name)``. The signature is read lazily, on first record build.
+    """
+
+    __slots__ = ("_first", "_names", "_signature", "cls", "enabled", "func", "name")
+
+    def __init__(self, cls: type, name: str, func: Callable[..., Any]) -> None:
+        self.cls = cls
+        self.name = name
+        self.func = func
+        self.enabled = True
+        self._signature: inspect.Signature | None = None
+        # Parameter names after self when every parameter is plain positional-or-
+        # keyword: then positional arguments map to names without Signature.bind.
+        self._names: tuple[str, ...] | None = None
+        self._first = "self"  # the name of the instance parameter, whatever it is
+
+    def signature(self) -> inspect.Signature | None:
+        """The method's signature (``self`` included), or ``None`` if unknown."""
+        sig = self._signature
+        if sig is None:
+            try:
+                sig = inspect.signature(self.func)
+            except (TypeError, ValueError):
+                return None
+            params = list(sig.parameters.values())
+            if params and params[0].kind in (
+                params[0].POSITIONAL_ONLY,
+                params[0].POSITIONAL_OR_KEYWORD,
+            ):
+                self._first = params[0].name
+            if params and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
+                self._names = tuple(p.name for p in params[1:])
+            self._signature = sig
+        return sig
+
+    def bind(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Bind a call's arguments: an ``inspect.BoundArguments`` (``self`` included).
+
+        Falls back to a stand-in holding ``{"args": args, "kwargs": kwargs}`` when
+        the arguments do not fit the signature (the call itself then raised).
+        """
+        sig = self.signature()
+        if sig is not None:
+            try:
+                return sig.bind(instance, *args, **kwargs)
+            except TypeError:
+                pass
+        return _LooseBindings(args, kwargs)
+
+    def arguments(
+        self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The call's arguments by parameter name; the instance parameter left out."""
+        if self._signature is None:
+            self.signature()
+        names = self._names
+        if names is not None and not kwargs and len(args) <= len(names):
+            return dict(zip(names, args))
+        bound = self.bind(instance, args, kwargs).arguments
+        first = self._first
+        return {k: v for k, v in bound.items() if k != first and k != "self" and k != "_self"}
+
+
+class _LooseBindings:
+    """A stand-in for ``inspect.BoundArguments`` when binding failed."""
+
+    __slots__ = ("args", "arguments", "kwargs")
+
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.args = args
+        self.kwargs = kwargs
+        self.arguments = {"args": args, "kwargs": kwargs}
+
+
+# ------------------------------------------------------------------ the wrap table
 
 _lock = threading.RLock()
 _table: dict[tuple[type, str], WrappedMethod] = {}
 
 
-def _make_wrapper(site: recording.CallSite) -> Callable[..., Any]:
+def _make_wrapper(site: CallSite) -> Callable[..., Any]:
     """The wrapt wrapper for one method: one context-variable read, one branch."""
     current = recording.current_state
     record = recording.record_call
@@ -144,7 +241,7 @@ def wrap_method(cls: type, name: str, kind: str = "component", adapter: str = ""
             logger.debug("spyglass does not wrap %s.%s: %s", _qualname(cls), name, reason)
             return False
         original = cls.__dict__[name]
-        site = recording.CallSite(cls, name, original)
+        site = CallSite(cls, name, original)
         wrapper = wrapt.FunctionWrapper(original, _make_wrapper(site))
         try:
             setattr(cls, name, wrapper)
@@ -214,6 +311,198 @@ def unwrap_all() -> int:
 
 uninstrument = unwrap_all
 """Alias of :func:`unwrap_all`, for symmetry with OpenTelemetry instrumentors."""
+
+
+# ------------------------------------------------------------------ specs -> wraps
+
+
+@dataclass(frozen=True)
+class Component:
+    """An object of the app that an ``InstrumentSpec`` matched (or the app itself)."""
+
+    path: Lens
+    obj: Any
+    kind: str
+    adapter: str
+
+
+@dataclass(frozen=True)
+class InstrumentedMethod:
+    """A method wrapped for a component: on ``cls`` (its defining class), at ``path``."""
+
+    obj_id: int
+    cls: type
+    name: str
+    path: Lens
+    function: Any
+
+
+@dataclass(frozen=True)
+class SkippedMethod:
+    """A method a spec asked for that was not wrapped, and why."""
+
+    cls: type
+    name: str
+    reason: str
+
+
+@dataclass
+class Instrumented:
+    """What :func:`instrument_objects` did for one recorder.
+
+    Attributes:
+        components: matched objects (and the root), in walk order.
+        paths: ``id(obj) -> path`` for every object given.
+        methods: the wrapped methods, per component.
+        skipped: methods that were asked for but not wrapped, with the reason.
+        objects: every object given (held, so that their ids stay theirs).
+    """
+
+    components: list[Component] = field(default_factory=list)
+    paths: dict[int, Lens] = field(default_factory=dict)
+    methods: list[InstrumentedMethod] = field(default_factory=list)
+    skipped: list[SkippedMethod] = field(default_factory=list)
+    objects: list[Any] = field(default_factory=list)
+
+
+def instrument_objects(
+    root: Any, objects: Iterable[tuple[Lens, Any]], specs: Sequence[InstrumentSpec]
+) -> Instrumented:
+    """Wrap what ``specs`` ask for on the classes of ``objects``, and describe it.
+
+    For each object whose class has a spec's ``class_path`` in its MRO, each of the
+    spec's methods is wrapped on the class that defines it for that object, unless
+    that class is in the spec's ``skip_defined_on``. Specs with ``eager=True`` also
+    wrap their class and its already imported subclasses. Classes named by path
+    strings are resolved only if their module is already imported.
+
+    Args:
+        root: the wrapped app (always listed as a component).
+        objects: ``(path, obj)`` pairs, first path first (the walk's order).
+        specs: the adapters' instrument specs.
+    """
+    resolved = _resolve_specs(specs)
+    done = Instrumented()
+    matches: dict[type, list[tuple[type, InstrumentSpec, frozenset[type]]]] = {}
+    skipped: dict[tuple[type, str], str] = {}
+    for path, obj in objects:
+        key = id(obj)
+        if key in done.paths:
+            continue
+        done.paths[key] = path
+        done.objects.append(obj)
+        tp = type(obj)
+        mine = matches.get(tp)
+        if mine is None:
+            mine = matches[tp] = [m for m in resolved if _isinstance(obj, m[0])]
+        if not mine:
+            if obj is root:
+                done.components.append(Component(path, obj, "app", ""))
+            continue
+        first = mine[0][1]
+        done.components.append(Component(path, obj, first.kind, first.adapter))
+        seen: set[str] = set()
+        for _, spec, skip_on in mine:
+            for name in spec.methods:
+                if name in seen:
+                    continue
+                seen.add(name)
+                owner = defining_class(tp, name)
+                if owner is None:
+                    skipped.setdefault((tp, name), f"{tp.__qualname__} has no method {name!r}")
+                elif owner in skip_on:
+                    skipped.setdefault((owner, name), spec.reason or _IDENTITY)
+                elif wrap_method(owner, name, spec.kind, spec.adapter):
+                    entry = _table.get((owner, name))
+                    original = entry.original if entry is not None else None
+                    done.methods.append(InstrumentedMethod(key, owner, name, path, original))
+                else:
+                    reason = why_not_wrappable(owner, name) or "could not be patched"
+                    skipped.setdefault((owner, name), reason)
+    for cls, spec, skip_on in resolved:
+        if spec.eager:
+            _wrap_eagerly(cls, spec, skip_on, skipped)
+    done.skipped = [SkippedMethod(cls, name, why) for (cls, name), why in skipped.items()]
+    return done
+
+
+_IDENTITY = "the framework compares this definition by identity, so it must not be wrapped"
+
+
+def resolve_class(path: str | type) -> type | None:
+    """The class named by ``path``, if its module is already imported; never imports."""
+    if isinstance(path, type):
+        return path
+    if ":" in path:
+        module_name, qualname = path.split(":", 1)
+    else:
+        parts = path.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            if ".".join(parts[:cut]) in sys.modules:
+                module_name, qualname = ".".join(parts[:cut]), ".".join(parts[cut:])
+                break
+        else:
+            return None
+    obj: Any = sys.modules.get(module_name)
+    for part in qualname.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part, None)
+    return obj if isinstance(obj, type) else None
+
+
+def _resolve_specs(
+    specs: Sequence[InstrumentSpec],
+) -> list[tuple[type, InstrumentSpec, frozenset[type]]]:
+    out = []
+    for spec in specs:
+        cls = resolve_class(spec.class_path)
+        if cls is None:
+            continue
+        skip_on = frozenset(c for c in map(resolve_class, spec.skip_defined_on) if c is not None)
+        out.append((cls, spec, skip_on))
+    return out
+
+
+def _isinstance(obj: Any, cls: type) -> bool:
+    try:
+        return isinstance(obj, cls)
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
+        return False
+
+
+def defining_class(tp: type, name: str) -> type | None:
+    """The first class in ``tp``'s MRO whose ``__dict__`` has ``name``."""
+    for klass in tp.__mro__:
+        if name in klass.__dict__:
+            return klass
+    return None
+
+
+def _wrap_eagerly(
+    base: type, spec: InstrumentSpec, skip_on: frozenset[type], skipped: dict[tuple[type, str], str]
+) -> None:
+    """Wrap ``spec.methods`` on ``base`` and its imported subclasses that define them."""
+    seen: set[type] = set()
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        try:
+            todo.extend(cls.__subclasses__())
+        except TypeError:
+            pass
+        for name in spec.methods:
+            if name not in cls.__dict__:
+                continue
+            if cls in skip_on:
+                skipped.setdefault((cls, name), spec.reason or _IDENTITY)
+                continue
+            if not wrap_method(cls, name, spec.kind, spec.adapter):
+                reason = why_not_wrappable(cls, name) or "could not be patched"
+                skipped.setdefault((cls, name), reason)
 
 
 def _qualname(cls: Any) -> str:

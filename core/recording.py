@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import inspect
 import logging
 import sys
 import time
@@ -60,11 +59,11 @@ from spyglass.core.errors import RecordingError
 
 if TYPE_CHECKING:
     from spyglass.core.app import App
+    from spyglass.core.instrument import CallSite
     from spyglass.core.record import Record
 
 __all__ = [
     "MAX_STREAM_ITEMS",
-    "CallSite",
     "Recording",
     "current_state",
     "record_call",
@@ -84,91 +83,13 @@ current_state = _STATE.get
 _now = time.perf_counter_ns
 
 
-# ------------------------------------------------------------------ call sites
-
-
-class CallSite:
-    """What the recording logic needs to know about one wrapped method.
-
-    Created by :func:`spyglass.core.instrument.wrap_method`, once per
-    ``(class, name)``. The signature is read lazily, on first record build.
-    """
-
-    __slots__ = ("cls", "name", "func", "enabled", "_signature", "_names", "_first")
-
-    def __init__(self, cls: type, name: str, func: Callable[..., Any]) -> None:
-        self.cls = cls
-        self.name = name
-        self.func = func
-        self.enabled = True
-        self._signature: inspect.Signature | None = None
-        # Parameter names after self when every parameter is plain positional-or-
-        # keyword: then positional arguments map to names without Signature.bind.
-        self._names: tuple[str, ...] | None = None
-        self._first = "self"  # the name of the instance parameter, whatever it is
-
-    def signature(self) -> inspect.Signature | None:
-        """The method's signature (``self`` included), or ``None`` if unknown."""
-        sig = self._signature
-        if sig is None:
-            try:
-                sig = inspect.signature(self.func)
-            except (TypeError, ValueError):
-                return None
-            params = list(sig.parameters.values())
-            if params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
-                self._first = params[0].name
-            if params and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
-                self._names = tuple(p.name for p in params[1:])
-            self._signature = sig
-        return sig
-
-    def bind(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Bind a call's arguments: an ``inspect.BoundArguments`` (``self`` included).
-
-        Falls back to a stand-in holding ``{"args": args, "kwargs": kwargs}`` when
-        the arguments do not fit the signature (the call itself then raised).
-        """
-        sig = self.signature()
-        if sig is not None:
-            try:
-                return sig.bind(instance, *args, **kwargs)
-            except TypeError:
-                pass
-        return _LooseBindings(args, kwargs)
-
-    def arguments(
-        self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The call's arguments by parameter name; the instance parameter left out."""
-        if self._signature is None:
-            self.signature()
-        names = self._names
-        if names is not None and not kwargs and len(args) <= len(names):
-            return dict(zip(names, args))
-        bound = self.bind(instance, args, kwargs).arguments
-        first = self._first
-        return {k: v for k, v in bound.items() if k != first and k != "self" and k != "_self"}
-
-
-class _LooseBindings:
-    """A stand-in for ``inspect.BoundArguments`` when binding failed."""
-
-    __slots__ = ("args", "kwargs", "arguments")
-
-    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        self.args = args
-        self.kwargs = kwargs
-        self.arguments = {"args": args, "kwargs": kwargs}
-
-
 # ------------------------------------------------------------------ state objects
 
 
 class _Scope:
     """The state inside ``with recorder as recording:`` (outside any call)."""
 
-    __slots__ = ("recordings", "root", "token", "owner")
+    __slots__ = ("owner", "recordings", "root", "token")
 
     def __init__(self, recordings: tuple[Recording, ...], owner: App) -> None:
         self.recordings = recordings
@@ -181,29 +102,41 @@ class _Call:
     """One instrumented call in progress (or finished, until its root's record is built)."""
 
     __slots__ = (
-        "site",
-        "instance",
-        "args",
-        "kwargs",
-        "parent",
-        "root",
-        "start",
-        "end",
-        "ret",
-        "error",
-        "note",
-        "items",
-        "dropped",
-        "tid",
-        # root only
-        "recordings",
-        "calls",
-        "wall0",
         "__weakref__",
+        "args",
+        "calls",
+        "dropped",
+        "end",
+        "error",
+        "instance",
+        "items",
+        "kwargs",
+        "note",
+        "parent",
+        "recordings",
+        "ret",
+        "root",
+        "site",
+        "start",
+        "tid",
+        "wall0",
     )
+    # Set right after construction, by _open and record_call (not in __init__: the hot path).
+    start: int
+    root: _Call
+    # Root calls only: the recordings that accepted it, every call of its tree (in
+    # start order), and the wall clock at perf_counter_ns() == 0.
+    recordings: tuple[Recording, ...]
+    calls: list[_Call]
+    wall0: int
 
     def __init__(
-        self, site: CallSite, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], parent: Any
+        self,
+        site: CallSite,
+        instance: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        parent: Any,
     ) -> None:
         self.site = site
         self.instance = instance
@@ -243,7 +176,7 @@ def record_call(
     if site.enabled:
         try:
             call = _open(site, state, instance, args, kwargs)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
             _log_once("opening a call", exc)
     if call is None:
         return wrapped(*args, **kwargs)
@@ -264,7 +197,7 @@ def record_call(
     if kind is None or kind:
         try:
             return _lazy(call, ret, kind)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
             _log_once("wrapping a lazy result", exc)
     call.ret = ret
     if call.root is call:
@@ -313,7 +246,7 @@ def _kind_of(tp: type) -> int:
             from spyglass.core.plugins import call_first
 
             wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
             _log_once("asking adapters for a stream wrapper", exc)
             wrap = None
         if wrap is not None:
@@ -366,7 +299,9 @@ def _lazy(call: _Call, ret: Any, kind: int | None) -> Any:
     return wrap(ret, finish)
 
 
-def _finish_lazy(call: _Call, value: Any, error: BaseException | None, note: str | None = None) -> None:
+def _finish_lazy(
+    call: _Call, value: Any, error: BaseException | None, note: str | None = None
+) -> None:
     """End a lazy call once: its return value, error, end time; deliver if root."""
     if call.end is not None:
         return
@@ -385,7 +320,7 @@ def _future_done(call: _Call, fut: Any) -> None:
             return
         error = fut.exception()
         _finish_lazy(call, None if error is not None else fut.result(), error)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("reading a finished future", exc)
 
 
@@ -447,7 +382,7 @@ def _generator(call: _Call, gen: Generator[Any, Any, Any]) -> Generator[Any, Any
                 _STATE.reset(token)
                 _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
             raise
-        except BaseException as exc:  # thrown in by the consumer: pass it on
+        except BaseException as exc:  # thrown in by the consumer: pass it on  # noqa: BLE001 - re-raised after recording
             step, value = gen.throw, exc
 
 
@@ -480,7 +415,7 @@ async def _async_generator(call: _Call, agen: AsyncGenerator[Any, Any]) -> Async
                 _STATE.reset(token)
                 _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
             raise
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - re-raised after recording
             step, value = agen.athrow, exc
 
 
@@ -514,9 +449,9 @@ def _finish_root(root: _Call) -> None:
         for recording, record in build_records(root):
             try:
                 recording._add(record)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
                 _log_once("delivering a record", exc)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)
     finally:
         _STATE.reset(token)
@@ -643,4 +578,6 @@ def leave(app: App) -> None:
         if token is not None:
             _STATE.reset(token)
     except ValueError:  # left in another context than entered (e.g. another task)
-        _STATE.set(token.old_value if token is not None and token.old_value is not token.MISSING else None)
+        _STATE.set(
+            token.old_value if token is not None and token.old_value is not token.MISSING else None
+        )

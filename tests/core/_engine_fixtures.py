@@ -73,8 +73,7 @@ class LLM:
         return f"answer({prompt})"
 
     def stream(self, prompt: str) -> Iterator[str]:
-        for word in prompt.split():
-            yield word
+        yield from prompt.split()
 
     async def astream(self, prompt: str) -> AsyncIterator[str]:
         for word in prompt.split():

@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _engine_fixtures import LLM, RAG, RAG_SPECS, Retriever, call_paths, engine_plugin, make_recorder
+from _engine_fixtures import (
+    LLM,
+    RAG,
+    RAG_SPECS,
+    Retriever,
+    call_paths,
+    engine_plugin,
+    make_recorder,
+)
 
 from spyglass.core import instrument
 from spyglass.core.adapter import InstrumentSpec
@@ -85,7 +93,9 @@ def test_awith_record_awaits_and_returns_the_record(rag: Any) -> None:
     assert ret == record.main_output
 
 
-def test_print_instrumented_matches_the_reference_format(rag: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_print_instrumented_matches_the_reference_format(
+    rag: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Components and Methods blocks as in semantics.md §5.6, with each component's kind."""
     rag.print_instrumented()
     out = re.sub(r"0x[0-9a-f]+", "0x?", capsys.readouterr().out)
@@ -101,9 +111,15 @@ def test_print_instrumented_matches_the_reference_format(rag: Any, capsys: pytes
 def test_instrumented_returns_components_methods_and_skipped(rag: Any) -> None:
     """instrumented() gives the same information as data, with kinds and adapters."""
     data = rag.instrumented()
-    assert {"path": "app.retriever", "class": f"{Retriever.__module__}.Retriever", "kind": "retriever",
-            "adapter": data["components"][1]["adapter"]} == data["components"][1]
-    assert {"class": f"{LLM.__module__}.LLM", "name": "generate", "path": "app.llm"} in data["methods"]
+    assert {
+        "path": "app.retriever",
+        "class": f"{Retriever.__module__}.Retriever",
+        "kind": "retriever",
+        "adapter": data["components"][1]["adapter"],
+    } == data["components"][1]
+    assert {"class": f"{LLM.__module__}.LLM", "name": "generate", "path": "app.llm"} in data[
+        "methods"
+    ]
     assert [] == data["skipped"]
 
 
@@ -130,7 +146,10 @@ class Holder:
 def test_skip_defined_on_is_never_wrapped_and_reported() -> None:
     """A method defined on a skip_defined_on class is skipped with the reason; overrides are wrapped."""
     spec = InstrumentSpec(
-        Base, ("stub", "static"), skip_defined_on=(f"{Base.__module__}:Base",), reason="compared by identity"
+        Base,
+        ("stub", "static"),
+        skip_defined_on=(f"{Base.__module__}:Base",),
+        reason="compared by identity",
     )
     original = Base.__dict__["stub"]
     with engine_plugin([spec]):
@@ -138,7 +157,11 @@ def test_skip_defined_on_is_never_wrapped_and_reported() -> None:
         assert Base.__dict__["stub"] is original
         assert instrument.is_wrapped(Concrete, "stub")
         skipped = recorder.instrumented()["skipped"]
-    assert {"class": f"{Base.__module__}.Base", "name": "stub", "reason": "compared by identity"} in skipped
+    assert {
+        "class": f"{Base.__module__}.Base",
+        "name": "stub",
+        "reason": "compared by identity",
+    } in skipped
     assert any(s["name"] == "static" and "staticmethod" in s["reason"] for s in skipped)
 
 

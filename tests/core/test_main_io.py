@@ -33,7 +33,10 @@ def bind(func: Any, *args: Any, **kwargs: Any) -> inspect.BoundArguments:
     ("args", "expected"),
     [
         (("hi",), "hi"),
-        (({"question": "hi"},), "spyglass: Could not determine main input from [({'question': 'hi'},)]"),
+        (
+            ({"question": "hi"},),
+            "spyglass: Could not determine main input from [({'question': 'hi'},)]",
+        ),
         (([{"role": "user", "content": "c1"}],), "c1"),
         ((Msg(content="pyd content"),), "pyd content"),
         ((42,), "42"),
@@ -48,7 +51,9 @@ def test_default_main_input_follows_the_trulens_table(args: tuple[Any, ...], exp
 
 def test_default_main_input_reads_the_input_key_of_a_single_dict() -> None:
     """dict_in({"input": ..., "x": 2}) gives the input value."""
-    assert "hello dict" == default_main_input(App.dict_in, bind(App.dict_in, {"input": "hello dict", "x": 2}))
+    assert "hello dict" == default_main_input(
+        App.dict_in, bind(App.dict_in, {"input": "hello dict", "x": 2})
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,7 +91,16 @@ class BadSeq(list):  # type: ignore[type-arg]
 
 @pytest.mark.parametrize(
     "value",
-    [Hostile(), [Hostile()], {"k": Hostile()}, BadSeq([1]), b"bytes", "x" * 100_000, object(), (Hostile(),)],
+    [
+        Hostile(),
+        [Hostile()],
+        {"k": Hostile()},
+        BadSeq([1]),
+        b"bytes",
+        "x" * 100_000,
+        object(),
+        (Hostile(),),
+    ],
 )
 def test_main_input_and_output_never_raise(value: Any) -> None:
     """Whatever the app passes or returns, the rules give a string."""
@@ -112,7 +126,9 @@ class IOPlugin:
         return "from adapter" if isinstance(app, App) else None
 
     @hookimpl
-    def spyglass_main_output(self, app: Any, func: Any, bindings: Any, ret: Any, streamed: bool) -> Any:
+    def spyglass_main_output(
+        self, app: Any, func: Any, bindings: Any, ret: Any, streamed: bool
+    ) -> Any:
         return f"streamed={streamed}" if isinstance(app, App) else None
 
 

@@ -10,7 +10,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _engine_fixtures import LLM, RAG, RAG_SPECS, Helper, Retriever, call_paths, engine_plugin, make_recorder
+from _engine_fixtures import (
+    LLM,
+    RAG,
+    RAG_SPECS,
+    Helper,
+    Retriever,
+    call_paths,
+    engine_plugin,
+    make_recorder,
+)
 
 from spyglass.core import _record_build, recording
 from spyglass.core.adapter import InstrumentSpec
@@ -34,7 +43,7 @@ def test_a_sync_root_gives_one_record_with_its_nested_calls(rag: Any) -> None:
         answer = rag.app.respond("q")
     record = recording.get()
     assert ["app.retriever.retrieve", "app.llm.generate", "app.respond"] == call_paths(record)
-    retrieve, generate, root = record.calls
+    retrieve, _generate, root = record.calls
     assert {"query": "q"} == retrieve.args
     assert ["q-doc0", "q-doc1"] == retrieve.rets
     assert ["app.respond", "app.retriever.retrieve"] == [str(f) for f in retrieve.stack]
@@ -125,9 +134,8 @@ def recording_suspended() -> Any:
 
 def test_an_error_in_the_root_keeps_the_record_and_propagates_the_same_exception(rag: Any) -> None:
     """The record has main_error; the app sees its own exception object."""
-    with rag as recording:
-        with pytest.raises(ValueError) as info:
-            rag.app.fail("boom")
+    with rag as recording, pytest.raises(ValueError) as info:
+        rag.app.fail("boom")
     record = recording.get()
     assert record.main_error is not None
     assert "boom" in str(record.main_error)
@@ -168,10 +176,9 @@ def test_an_error_inside_spyglass_leaves_the_app_result_unchanged(
     monkeypatch.setattr(_record_build, "build_records", broken)
     monkeypatch.setattr(recording, "_logged", set())
     expected = RAG().respond("q")
-    with caplog.at_level(logging.ERROR, logger="spyglass"):
-        with rag as rec:
-            first = rag.app.respond("q")
-            second = rag.app.respond("q")
+    with caplog.at_level(logging.ERROR, logger="spyglass"), rag as rec:
+        first = rag.app.respond("q")
+        second = rag.app.respond("q")
     assert (expected, expected) == (first, second)
     assert [] == rec.records
     assert 1 == sum("building a record" in r.getMessage() for r in caplog.records)
@@ -334,10 +341,9 @@ def test_a_generator_failing_mid_stream_keeps_the_record_and_the_exception(rag: 
     with engine_plugin(specs):
         recorder = make_recorder(app)
         with recorder as rec:
-            got = []
+            got: list[str] = []
             with pytest.raises(KeyError) as info:
-                for item in app.respond_stream("x"):
-                    got.append(item)
+                got.extend(app.respond_stream("x"))
     assert info.value is boom
     assert ["one"] == got
     record = rec.get()
@@ -365,7 +371,9 @@ def test_an_async_generator_fully_consumed(rag: Any) -> None:
     items, rec = asyncio.run(main())
     record = rec.get()
     assert "".join(items) == record.main_output
-    assert ["app.retriever.aretrieve", "app.llm.astream", "app.arespond_stream"] == call_paths(record)
+    assert ["app.retriever.aretrieve", "app.llm.astream", "app.arespond_stream"] == call_paths(
+        record
+    )
 
 
 def test_an_async_generator_closed_early(rag: Any) -> None:
@@ -423,9 +431,8 @@ class CostPlugin:
 
 def test_costs_reported_by_adapters_are_summed(rag: Any) -> None:
     """Record.cost is the sum of the spyglass_call_cost answers."""
-    with engine_plugin(RAG_SPECS, CostPlugin()):
-        with rag as rec:
-            rag.app.respond("a")
+    with engine_plugin(RAG_SPECS, CostPlugin()), rag as rec:
+        rag.app.respond("a")
     cost = rec.get().cost
     assert (1, 7) == (cost.n_requests, cost.n_tokens)
 

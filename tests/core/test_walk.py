@@ -36,7 +36,14 @@ def test_attributes_lists_and_dicts_get_lens_paths() -> None:
     a, b, c = Leaf("a"), Leaf("b"), Leaf("c")
     root = Node(first=a, steps=[b], by_name={"third": c})
     found = paths_of(root)
-    assert {"app", "app.first", "app.steps", "app.steps[0]", "app.by_name", "app.by_name.third"} == set(found)
+    assert {
+        "app",
+        "app.first",
+        "app.steps",
+        "app.steps[0]",
+        "app.by_name",
+        "app.by_name.third",
+    } == set(found)
     assert (a, b, c) == (found["app.first"], found["app.steps[0]"], found["app.by_name.third"])
 
 
