@@ -22,6 +22,8 @@ message prompt templates           ``{"type", "template"}`` (``"placeholder"`` f
 ``ChatResult`` / ``LLMResult``     ``{"generations", "llm_output"}``
 ``VectorStore``                    ``{"type", "embedding"}`` (never its contents)
 ``Pregel`` (a compiled graph)      ``{"type", "name", "nodes": [names]}``
+callback managers                  ``{"type", "handlers": [class names]}``
+run managers (``run_manager``)     ``{"type", "run_id"}``
 =================================  ==================================================
 
 Tool calls are plain dicts (``{"name", "args", "id", "type"}``) already.
@@ -121,6 +123,15 @@ def _graph(graph: Any) -> dict[str, Any]:
     }
 
 
+def _callback_manager(manager: Any) -> dict[str, Any]:
+    handlers = vars(manager).get("handlers") or ()
+    return {"type": type(manager).__name__, "handlers": [type(h).__name__ for h in handlers]}
+
+
+def _run_manager(manager: Any) -> dict[str, Any]:
+    return {"type": type(manager).__name__, "run_id": str(vars(manager).get("run_id"))}
+
+
 ENCODERS: dict[str, Callable[[Any], Any]] = {
     "langchain_core.documents.base:Document": _document,
     "langchain_core.messages.base:BaseMessage": _message,
@@ -135,4 +146,7 @@ ENCODERS: dict[str, Callable[[Any], Any]] = {
     "langchain_core.outputs.llm_result:LLMResult": _result,
     "langchain_core.vectorstores.base:VectorStore": _vector_store,
     "langgraph.pregel.main:Pregel": _graph,
+    # Passed to nearly every call (``config["callbacks"]``, ``run_manager``): keep them short.
+    "langchain_core.callbacks.base:BaseCallbackManager": _callback_manager,
+    "langchain_core.callbacks.manager:BaseRunManager": _run_manager,
 }
