@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "RecordAppCall": "spyglass.core.record",
     "RecordAppCallMethod": "spyglass.core.record",
     "RecordIngestMode": "spyglass.core.enums",
+    "Recording": "spyglass.core.recording",
     "RecordingError": "spyglass.core.errors",
     "Select": "spyglass.core.select",
     "SkipEval": "spyglass.core.feedback",
@@ -50,13 +51,16 @@ _EXPORTS: dict[str, str] = {
     "SpyglassPluginWarning": "spyglass.core.plugins",
     "UnsafeLoadError": "spyglass.core.errors",
     "active_adapters": "spyglass.core.plugins",
+    "default_children": "spyglass.core._walk",
     "get_plugin_manager": "spyglass.core.plugins",
     "hookimpl": "spyglass.core.hookspecs",
     "hookspec": "spyglass.core.hookspecs",
     "jsonify": "spyglass.core._jsonify",
     "register_encoder": "spyglass.core._jsonify",
     "register_plugin": "spyglass.core.plugins",
+    "recording_suspended": "spyglass.core.recording",
     "register_secret": "spyglass.core._jsonify",
+    "uninstrument": "spyglass.core.instrument",
     "unregister_plugin": "spyglass.core.plugins",
     "wrap_app": "spyglass.core.plugins",
 }
@@ -79,6 +83,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from spyglass.core._jsonify import jsonify, register_encoder, register_secret
+    from spyglass.core._walk import default_children
     from spyglass.core.adapter import AdapterInfo, InstrumentSpec
     from spyglass.core.app import App
     from spyglass.core.app_definition import AppDefinition
@@ -107,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from spyglass.core.feedback import Feedback, SkipEval
     from spyglass.core.feedback_definition import FeedbackCall, FeedbackDefinition, FeedbackResult
     from spyglass.core.hookspecs import hookimpl, hookspec
+    from spyglass.core.instrument import uninstrument
     from spyglass.core.lens import Lens
     from spyglass.core.measures import Cost, Perf
     from spyglass.core.plugins import (
@@ -118,4 +124,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         wrap_app,
     )
     from spyglass.core.record import Record, RecordAppCall, RecordAppCallMethod
+    from spyglass.core.recording import Recording, recording_suspended
     from spyglass.core.select import Select

@@ -309,8 +309,17 @@ def unwrap_all() -> int:
     return sum(unwrap(cls, name) for cls, name in keys)
 
 
-uninstrument = unwrap_all
-"""Alias of :func:`unwrap_all`, for symmetry with OpenTelemetry instrumentors."""
+def uninstrument() -> int:
+    """Un-instrument everything spyglass wrapped, in every recorder (see :func:`unwrap_all`).
+
+    The counterpart of building a recorder, named as OpenTelemetry instrumentors name
+    it. Recorders built before keep working as plain objects but record nothing until
+    a new recorder wraps the methods again.
+
+    Returns:
+        How many methods were restored.
+    """
+    return unwrap_all()
 
 
 # ------------------------------------------------------------------ specs -> wraps
