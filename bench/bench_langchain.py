@@ -38,10 +38,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "adapters" / "langchain"))
 
-from _lc_apps import QUESTION, rag_chain  # noqa: E402
+from _lc_apps import QUESTION, rag_chain
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
-from spyglass.core import instrument, plugins  # noqa: E402
+from spyglass.adapters.langchain import TruChain
+from spyglass.core import instrument, plugins
 
 
 def construction(repeats: int) -> tuple[float, float]:
@@ -84,7 +84,11 @@ def invoke_overhead(blocks: int, per_block: int) -> dict[str, list[float]]:
         with recorder:
             chain.invoke(QUESTION)
     times: dict[str, list[float]] = {"plain": [], "idle": [], "recorded": []}
-    orders = [("plain", "idle", "recorded"), ("recorded", "plain", "idle"), ("idle", "recorded", "plain")]
+    orders = [
+        ("plain", "idle", "recorded"),
+        ("recorded", "plain", "idle"),
+        ("idle", "recorded", "plain"),
+    ]
     for i in range(blocks):
         for kind in orders[i % 3]:
             if kind == "plain":
@@ -135,7 +139,9 @@ def main() -> None:
 
     times = invoke_overhead(args.blocks, args.per_block)
     plain = times["plain"]
-    print(f"\nRAG chain invoke, {args.blocks} interleaved blocks x {args.per_block} calls (µs per call)")
+    print(
+        f"\nRAG chain invoke, {args.blocks} interleaved blocks x {args.per_block} calls (µs per call)"
+    )
     print(f"  {'':10s} {'median':>9s} {'min':>9s} {'ratio':>7s}")
     for kind, samples in times.items():
         ratios = [s / p for s, p in zip(samples, plain)]

@@ -64,7 +64,7 @@ _EXPORTS: dict[str, str] = {
     "TruChain": "spyglass.adapters.langchain._recorder",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["TruChain"]
 
 
 def __getattr__(name: str) -> Any:
@@ -81,4 +81,4 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from spyglass.adapters.langchain._recorder import TruChain
+    from spyglass.adapters.langchain._recorder import TruChain as TruChain

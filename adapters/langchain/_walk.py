@@ -127,9 +127,7 @@ def _components_in(
         if container_depth > 0:
             for key, item in value.items():
                 if isinstance(key, str):
-                    yield from _components_in(
-                        lens[key], item, container_depth - 1, function_depth
-                    )
+                    yield from _components_in(lens[key], item, container_depth - 1, function_depth)
         return
     if function_depth > 0:
         yield from _closure_components(lens, value, function_depth)
@@ -163,7 +161,7 @@ def _closure_components(lens: Lens, value: Any, function_depth: int) -> Iterator
         return
     for scope in (found.nonlocals, found.globals):
         for name, item in scope.items():
-            if isinstance(item, types.ModuleType) or isinstance(item, type):
+            if isinstance(item, (types.ModuleType, type)):
                 continue
             if isinstance(item, (types.FunctionType, functools.partial)):
                 if function_depth > 1:

@@ -86,7 +86,9 @@ class UsageFakeChatModel(BaseChatModel):
         n_out = len(self.reply.split())
         return {"input_tokens": n_in, "output_tokens": n_out, "total_tokens": n_in + n_out}
 
-    def _generate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         msg = AIMessage(self.reply, usage_metadata=self._usage(messages))  # type: ignore[arg-type]
         return ChatResult(generations=[ChatGeneration(message=msg)])
 
@@ -104,7 +106,9 @@ class UsageFakeChatModel(BaseChatModel):
 def calls_at(record: Any, path: str, method: str) -> list[Any]:
     """The record's calls whose top frame is ``method`` on the component at ``path``."""
     return [
-        c for c in record.calls if str(c.stack[-1].path) == path and c.stack[-1].method.name == method
+        c
+        for c in record.calls
+        if str(c.stack[-1].path) == path and c.stack[-1].method.name == method
     ]
 
 

@@ -79,7 +79,12 @@ def scripted_model() -> FakeToolChatModel:
                 AIMessage(
                     content="",
                     tool_calls=[
-                        {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}
+                        {
+                            "name": "get_weather",
+                            "args": {"city": "Paris"},
+                            "id": "call_1",
+                            "type": "tool_call",
+                        }
                     ],
                     usage_metadata={"input_tokens": 12, "output_tokens": 5, "total_tokens": 17},
                 ),

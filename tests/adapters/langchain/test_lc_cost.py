@@ -6,19 +6,19 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from _lc_apps import PROMPT, UsageFakeChatModel  # noqa: E402
-from langchain_core.language_models.fake import FakeListLLM  # noqa: E402
-from langchain_core.language_models.fake_chat_models import (  # noqa: E402
+from _lc_apps import PROMPT, UsageFakeChatModel
+from langchain_core.language_models.fake import FakeListLLM
+from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     GenericFakeChatModel,
 )
-from langchain_core.messages import AIMessage  # noqa: E402
-from langchain_core.output_parsers import StrOutputParser  # noqa: E402
-from langchain_core.outputs import Generation, LLMResult  # noqa: E402
+from langchain_core.messages import AIMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.outputs import Generation, LLMResult
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
-from spyglass.adapters.langchain._cost import call_cost  # noqa: E402
-from spyglass.core import Cost  # noqa: E402
+from spyglass.adapters.langchain import TruChain
+from spyglass.adapters.langchain._cost import call_cost
+from spyglass.core import Cost
 
 QUESTION = {"context": "Paris is the capital of France.", "question": "capital of France?"}
 # the prompt's two messages hold 14 words; the reply "Paris is the capital." 4
@@ -60,14 +60,25 @@ def test_batch_usage_is_summed_over_requests():
     with recorder as recording:
         chain.batch([QUESTION, QUESTION])
     record = recording.get()
-    assert {"n_requests": 2, "n_prompt_tokens": 28, "n_completion_tokens": 8, "n_tokens": 36,
-            "n_stream_chunks": 0} == usage_of(record.cost)
+    assert {
+        "n_requests": 2,
+        "n_prompt_tokens": 28,
+        "n_completion_tokens": 8,
+        "n_tokens": 36,
+        "n_stream_chunks": 0,
+    } == usage_of(record.cost)
 
 
 def test_usage_passed_through_a_generic_fake_model_is_counted():
     """GenericFakeChatModel passes its AIMessage's usage_metadata through invoke."""
     model = GenericFakeChatModel(
-        messages=iter([AIMessage("hi", usage_metadata={"input_tokens": 3, "output_tokens": 1, "total_tokens": 4})])
+        messages=iter(
+            [
+                AIMessage(
+                    "hi", usage_metadata={"input_tokens": 3, "output_tokens": 1, "total_tokens": 4}
+                )
+            ]
+        )
     )
     _, record = TruChain(model).with_record(model.invoke, "hello")
     assert (1, 3, 1, 4) == (
@@ -92,8 +103,13 @@ def test_string_llm_usage_is_read_from_llm_output():
         llm_output={"token_usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}},
     )
     cost = call_cost(FakeListLLM(responses=["A"]), "_generate", result)
-    assert {"n_requests": 1, "n_prompt_tokens": 5, "n_completion_tokens": 2, "n_tokens": 7,
-            "n_stream_chunks": 0} == usage_of(cost)
+    assert {
+        "n_requests": 1,
+        "n_prompt_tokens": 5,
+        "n_completion_tokens": 2,
+        "n_tokens": 7,
+        "n_stream_chunks": 0,
+    } == usage_of(cost)
 
 
 def test_calls_that_make_no_request_report_no_cost():

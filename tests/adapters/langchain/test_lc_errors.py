@@ -7,14 +7,14 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("numpy")
 
-from _lc_apps import QUESTION, calls_at, rag_chain  # noqa: E402
-from langchain_core.language_models.fake_chat_models import (  # noqa: E402
+from _lc_apps import QUESTION, calls_at, rag_chain
+from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     FakeListChatModelError,
 )
-from langchain_core.tools import tool  # noqa: E402
+from langchain_core.tools import tool
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
+from spyglass.adapters.langchain import TruChain
 
 RAISED: list[BaseException] = []
 
@@ -39,10 +39,8 @@ def test_model_failing_mid_stream_keeps_the_record_with_the_error():
     chain = failing_chain()
     recorder = TruChain(chain)
     received = []
-    with recorder as recording:
-        with pytest.raises(FakeListChatModelError):
-            for chunk in chain.stream(QUESTION):
-                received.append(chunk)
+    with recorder as recording, pytest.raises(FakeListChatModelError):
+        received.extend(chain.stream(QUESTION))
     record = recording.get()
     (model_stream,) = calls_at(record, "app.middle[1]", "_stream")
     assert (["P", "a"], None) == (received, record.main_output)
@@ -57,9 +55,8 @@ def test_model_failing_mid_stream_raises_the_same_as_without_recording():
     def run(chain):
         received = []
         try:
-            for chunk in chain.stream(QUESTION):
-                received.append(chunk)
-        except Exception as exc:  # the app's own error
+            received.extend(chain.stream(QUESTION))
+        except FakeListChatModelError as exc:
             return received, type(exc), str(exc)
         return received, None, None
 
@@ -75,9 +72,8 @@ def test_tool_that_raises_keeps_the_record_and_the_same_exception_object():
     RAISED.clear()
     weather = broken_tool()
     recorder = TruChain(weather)
-    with recorder as recording:
-        with pytest.raises(ConnectionError) as caught:
-            weather.invoke({"city": "Paris"})
+    with recorder as recording, pytest.raises(ConnectionError) as caught:
+        weather.invoke({"city": "Paris"})
     record = recording.get()
     (run,) = calls_at(record, "app", "_run")
     assert caught.value is RAISED[0]
@@ -95,9 +91,8 @@ def test_tool_error_inside_an_agent_is_recorded_on_the_tool_call():
     # the scripted model asks for get_weather
     agent = react_agent(tools=[broken_tool("get_weather")], handle_tool_errors=False)
     recorder = TruChain(agent)
-    with recorder as recording:
-        with pytest.raises(ConnectionError) as caught:
-            agent.invoke({"messages": [HumanMessage("weather in Paris?")]})
+    with recorder as recording, pytest.raises(ConnectionError) as caught:
+        agent.invoke({"messages": [HumanMessage("weather in Paris?")]})
     record = recording.get()
     (run,) = calls_at(record, "app.nodes.tools._tools_by_name.get_weather", "_run")
     assert caught.value is RAISED[0]

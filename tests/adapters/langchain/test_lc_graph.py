@@ -8,12 +8,12 @@ pytest.importorskip("langchain_core")
 pytest.importorskip("langgraph")
 pytest.importorskip("numpy")
 
-from _lc_apps import calls_at, top_frames  # noqa: E402
-from _lg_apps import rag_graph, react_agent  # noqa: E402
-from langchain_core.messages import HumanMessage  # noqa: E402
+from _lc_apps import calls_at, top_frames
+from _lg_apps import rag_graph, react_agent
+from langchain_core.messages import HumanMessage
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
-from spyglass.core import Select  # noqa: E402
+from spyglass.adapters.langchain import TruChain
+from spyglass.core import Select
 
 QUESTION = {"question": "What is the capital of France?"}
 
@@ -78,7 +78,12 @@ def test_agent_model_and_tool_calls_are_recorded():
     assert 2 == len(generates)
     assert ({"city": "Paris"}, "It is sunny in Paris.") == (tool_run.args["kwargs"], tool_run.rets)
     tool_call = generates[0].rets["generations"][0]["message"]["tool_calls"][0]
-    assert {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"} == tool_call
+    assert {
+        "name": "get_weather",
+        "args": {"city": "Paris"},
+        "id": "call_1",
+        "type": "tool_call",
+    } == tool_call
 
 
 def test_agent_main_input_and_output_come_from_the_messages_state():

@@ -9,16 +9,16 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("numpy")
 
-import wrapt  # noqa: E402
-from _lc_apps import UsageFakeChatModel, rag_chain  # noqa: E402
-from langchain_core.language_models import BaseChatModel, SimpleChatModel  # noqa: E402
-from langchain_core.language_models.fake_chat_models import (  # noqa: E402
+import wrapt
+from _lc_apps import UsageFakeChatModel, rag_chain
+from langchain_core.language_models import BaseChatModel, SimpleChatModel
+from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     FakeMessagesListChatModel,
 )
-from langchain_core.messages import AIMessage  # noqa: E402
+from langchain_core.messages import AIMessage
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
+from spyglass.adapters.langchain import TruChain
 
 COMPONENTS = [
     ("RunnableSequence", "runnable", "app"),
@@ -43,7 +43,9 @@ def test_print_instrumented_lists_each_component_with_its_path(capsys):
     """print_instrumented: one line per component of the RAG chain, with kind and path."""
     TruChain(rag_chain()).print_instrumented()
     out = capsys.readouterr().out
-    lines = re.findall(r"^\t(\w+) \(([\w ]+)\) at 0x[0-9a-f]+ with path __app__\.(\S+)$", out, re.M)
+    lines = re.findall(
+        r"^\t(\w+) \(([\w ]+)\) at 0x[0-9a-f]+ with path __app__\.(\S+)$", out, re.MULTILINE
+    )
     assert COMPONENTS == lines
     assert out.startswith("Components:\n\tTruChain (recorder) at 0x")
 

@@ -6,12 +6,12 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from langchain_core.documents import Document  # noqa: E402
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage  # noqa: E402
-from langchain_core.prompt_values import ChatPromptValue, StringPromptValue  # noqa: E402
-from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate  # noqa: E402
+from langchain_core.documents import Document
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.prompt_values import ChatPromptValue, StringPromptValue
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder, PromptTemplate
 
-from spyglass.core._jsonify import jsonify  # noqa: E402
+from spyglass.core._jsonify import jsonify
 
 TOOL_CALL = {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "type": "tool_call"}
 
@@ -25,7 +25,11 @@ TOOL_CALL = {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "
         ),
         (HumanMessage("hi"), {"type": "human", "content": "hi"}),
         (
-            AIMessage("", tool_calls=[TOOL_CALL], usage_metadata={"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}),
+            AIMessage(
+                "",
+                tool_calls=[TOOL_CALL],
+                usage_metadata={"input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
+            ),
             {
                 "type": "ai",
                 "content": "",
@@ -35,7 +39,13 @@ TOOL_CALL = {"name": "get_weather", "args": {"city": "Paris"}, "id": "call_1", "
         ),
         (
             ToolMessage("sunny", tool_call_id="call_1", name="get_weather"),
-            {"type": "tool", "content": "sunny", "name": "get_weather", "tool_call_id": "call_1", "status": "success"},
+            {
+                "type": "tool",
+                "content": "sunny",
+                "name": "get_weather",
+                "tool_call_id": "call_1",
+                "status": "success",
+            },
         ),
         (
             ChatPromptValue(messages=[HumanMessage("q")]),

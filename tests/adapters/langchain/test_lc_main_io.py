@@ -9,12 +9,12 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from langchain_core.documents import Document  # noqa: E402
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage  # noqa: E402
-from langchain_core.prompt_values import ChatPromptValue  # noqa: E402
-from langchain_core.runnables import Runnable, RunnableLambda  # noqa: E402
+from langchain_core.documents import Document
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
+from langchain_core.prompt_values import ChatPromptValue
+from langchain_core.runnables import Runnable, RunnableLambda
 
-from spyglass.adapters.langchain._main_io import main_input, main_output  # noqa: E402
+from spyglass.adapters.langchain._main_io import main_input, main_output
 
 APP = RunnableLambda(lambda x: x)
 
@@ -29,10 +29,23 @@ def bind(method: Any, *args: Any, **kwargs: Any) -> inspect.BoundArguments:
         ("What is a lens?", "What is a lens?"),
         (HumanMessage("from a message"), "from a message"),
         ({"question": "from a state", "k": 2}, "from a state"),
-        ({"messages": [SystemMessage("be brief"), HumanMessage("hi"), AIMessage("hello"), HumanMessage("last")]}, "last"),
+        (
+            {
+                "messages": [
+                    SystemMessage("be brief"),
+                    HumanMessage("hi"),
+                    AIMessage("hello"),
+                    HumanMessage("last"),
+                ]
+            },
+            "last",
+        ),
         ([("system", "be brief"), ("user", "tuple question")], "tuple question"),
         ([{"role": "user", "content": "dict question"}], "dict question"),
-        (ChatPromptValue(messages=[SystemMessage("s"), HumanMessage("prompt question")]), "prompt question"),
+        (
+            ChatPromptValue(messages=[SystemMessage("s"), HumanMessage("prompt question")]),
+            "prompt question",
+        ),
         (["first", "second"], "first"),
         ({"name": "add", "args": {"a": 1}, "id": "c", "type": "tool_call"}, {"a": 1}),
         ({}, None),
@@ -53,7 +66,9 @@ def test_main_input_of_batch_is_one_per_input():
 def test_main_input_of_a_stream_of_inputs_is_not_consumed():
     """transform(iterator): the input stream is not read (it belongs to the app)."""
     stream = iter(["a", "b"])
-    assert "(a stream of inputs)" == main_input(APP, Runnable.transform, bind(Runnable.transform, stream))
+    assert "(a stream of inputs)" == main_input(
+        APP, Runnable.transform, bind(Runnable.transform, stream)
+    )
     assert ["a", "b"] == list(stream)
 
 
@@ -62,11 +77,19 @@ def test_main_input_of_a_stream_of_inputs_is_not_consumed():
     [
         ("q", "plain", "plain"),
         ("q", AIMessage("an answer"), "an answer"),
-        ("q", AIMessage([{"type": "text", "text": "block "}, {"type": "text", "text": "answer"}]), "block answer"),
+        (
+            "q",
+            AIMessage([{"type": "text", "text": "block "}, {"type": "text", "text": "answer"}]),
+            "block answer",
+        ),
         ("q", [Document(page_content="d1"), Document(page_content="d2")], "d1\n\nd2"),
         ({"question": "q"}, {"question": "q", "context": ["c"], "answer": "a"}, "a"),
         ({"question": "q"}, {"question": "q", "context": "c", "summary": "s"}, "s"),
-        ({"messages": [HumanMessage("q")]}, {"messages": [HumanMessage("q"), AIMessage("reply")]}, "reply"),
+        (
+            {"messages": [HumanMessage("q")]},
+            {"messages": [HumanMessage("q"), AIMessage("reply")]},
+            "reply",
+        ),
         ("q", {"context": "c", "question": "q"}, "q"),
         ("q", {}, ""),
         ("q", None, None),
@@ -74,7 +97,9 @@ def test_main_input_of_a_stream_of_inputs_is_not_consumed():
 )
 def test_main_output_rules(input_value, ret, expected):
     """The main output of invoke follows the TruChain rules, plus graph states and documents."""
-    assert expected == main_output(APP, Runnable.invoke, bind(Runnable.invoke, input_value), ret, False)
+    assert expected == main_output(
+        APP, Runnable.invoke, bind(Runnable.invoke, input_value), ret, False
+    )
 
 
 def test_streamed_message_chunks_are_joined():

@@ -9,13 +9,13 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("numpy")
 
-from _lc_apps import QUESTION, rag_chain  # noqa: E402
-from langchain_core.callbacks import BaseCallbackHandler  # noqa: E402
-from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402
-from langchain_core.messages import AIMessage  # noqa: E402
-from langchain_core.tools import tool  # noqa: E402
+from _lc_apps import QUESTION, rag_chain
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.tools import tool
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
+from spyglass.adapters.langchain import TruChain
 
 
 class Events(BaseCallbackHandler):
@@ -29,7 +29,9 @@ class Events(BaseCallbackHandler):
 
     def on_chat_model_start(self, serialized: Any, messages: Any, **kw: Any) -> None:
         params = kw.get("invocation_params") or {}
-        self.seen.append(("model", kw.get("name"), tuple(kw.get("tags") or ()), repr(sorted(params.items()))))
+        self.seen.append(
+            ("model", kw.get("name"), tuple(kw.get("tags") or ()), repr(sorted(params.items())))
+        )
 
     def on_retriever_start(self, serialized: Any, query: str, **kw: Any) -> None:
         self.seen.append(("retriever", kw.get("name"), tuple(kw.get("tags") or ()), _meta(kw)))
@@ -59,7 +61,12 @@ def test_call_time_config_callbacks_and_run_name_pass_through():
         rag_chain,
         lambda app, handler: app.invoke(
             QUESTION,
-            config={"callbacks": [handler], "run_name": "my-rag", "tags": ["t1"], "metadata": {"user": "u"}},
+            config={
+                "callbacks": [handler],
+                "run_name": "my-rag",
+                "tags": ["t1"],
+                "metadata": {"user": "u"},
+            },
         ),
     )
     assert plain == recorded
@@ -72,7 +79,9 @@ def test_with_config_passes_through():
     def make():
         return rag_chain().with_config(run_name="configured", tags=["wc"])
 
-    plain, recorded = both_ways(make, lambda app, handler: app.invoke(QUESTION, {"callbacks": [handler]}))
+    plain, recorded = both_ways(
+        make, lambda app, handler: app.invoke(QUESTION, {"callbacks": [handler]})
+    )
     assert plain == recorded
     assert any(event[:2] == ("chain", "configured") for event in recorded[1])
 
@@ -85,7 +94,9 @@ def test_bind_passes_model_parameters_through():
         return model.bind(stop=["END"])
 
     # the message's id is a fresh run id each time; the rest must match
-    plain, recorded = both_ways(make, lambda app, handler: app.invoke("q", {"callbacks": [handler]}).content)
+    plain, recorded = both_ways(
+        make, lambda app, handler: app.invoke("q", {"callbacks": [handler]}).content
+    )
     assert plain == recorded
     assert "END" in next(e[3] for e in recorded[1] if e[0] == "model")
 
@@ -113,4 +124,8 @@ def test_bind_tools_passes_tools_through_and_tools_run_the_same():
 
     plain, recorded = both_ways(make, run)
     assert plain == recorded
-    assert ([{"name": "add", "args": {"a": 2, "b": 3}, "id": "c1", "type": "tool_call"}], "5", "c1") == recorded[0]
+    assert (
+        [{"name": "add", "args": {"a": 2, "b": 3}, "id": "c1", "type": "tool_call"}],
+        "5",
+        "c1",
+    ) == recorded[0]

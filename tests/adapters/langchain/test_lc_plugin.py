@@ -10,14 +10,14 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("numpy")
 
-from _lc_apps import DOCS, KeywordRetriever, rag_chain, vector_retriever  # noqa: E402
-from langchain_core.language_models.fake_chat_models import FakeListChatModel  # noqa: E402
+from _lc_apps import DOCS, KeywordRetriever, rag_chain, vector_retriever
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
-from spyglass.adapters.langchain._plugin import spyglass_adapter_info  # noqa: E402
-from spyglass.core import Select  # noqa: E402
-from spyglass.core.errors import SelectorError  # noqa: E402
-from spyglass.core.plugins import wrap_app  # noqa: E402
+from spyglass.adapters.langchain import TruChain
+from spyglass.adapters.langchain._plugin import spyglass_adapter_info
+from spyglass.core import Select
+from spyglass.core.errors import SelectorError
+from spyglass.core.plugins import wrap_app
 
 
 def test_loading_the_plugin_imports_no_framework():

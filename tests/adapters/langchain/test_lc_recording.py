@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("numpy")  # InMemoryVectorStore's cosine similarity
 
-from _lc_apps import QUESTION, calls_at, rag_chain, top_frames  # noqa: E402
+from _lc_apps import QUESTION, calls_at, rag_chain, top_frames
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
-from spyglass.core import Select  # noqa: E402
+from spyglass.adapters.langchain import TruChain
+from spyglass.core import Select
 
 RETRIEVER = "app.first.steps__.context.first"
 CONTEXT = ["The Seine flows through Paris.", "Paris is the capital of France."]
@@ -103,7 +103,11 @@ def test_async_entry_points_each_give_one_record(chain, recorder):
     recording, answer, chunks, answers = asyncio.run(run())
     mains = [(r.main_input, r.main_output) for r in recording.records]
     assert ("Paris.", "Paris.", ["Paris.", "Paris."]) == (answer, "".join(chunks), answers)
-    assert [(QUESTION, "Paris."), (QUESTION, "Paris."), (["q1", "q2"], ["Paris.", "Paris."])] == mains
+    assert [
+        (QUESTION, "Paris."),
+        (QUESTION, "Paris."),
+        (["q1", "q2"], ["Paris.", "Paris."]),
+    ] == mains
     assert [1, 1, 2] == [len(calls_at(r, RETRIEVER, "ainvoke")) for r in recording.records]
 
 

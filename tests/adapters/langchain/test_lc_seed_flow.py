@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("numpy")
 
-from _lc_apps import QUESTION, rag_chain  # noqa: E402
+from _lc_apps import QUESTION, rag_chain
 
-from spyglass.adapters.langchain import TruChain  # noqa: E402
-from spyglass.core import Feedback, FeedbackMode, FeedbackResultStatus, Select  # noqa: E402
+from spyglass.adapters.langchain import TruChain
+from spyglass.core import Feedback, FeedbackMode, FeedbackResultStatus, Select
 
 
 def mentions_paris(text: str) -> float:

@@ -7,12 +7,12 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("numpy")
 
-from _lc_apps import KeywordRetriever, DOCS, rag_chain, vector_retriever  # noqa: E402
-from langchain_core.language_models.fake_chat_models import FakeListChatModel  # noqa: E402
-from langchain_core.runnables import RunnableBranch, RunnableLambda  # noqa: E402
+from _lc_apps import DOCS, KeywordRetriever, rag_chain, vector_retriever
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.runnables import RunnableBranch, RunnableLambda
 
-from spyglass.adapters.langchain._walk import children  # noqa: E402
-from spyglass.core._walk import walk  # noqa: E402
+from spyglass.adapters.langchain._walk import children
+from spyglass.core._walk import walk
 
 MODEL = FakeListChatModel(responses=["global"])
 
