@@ -27,9 +27,12 @@ test: $(VENV)/.dev
 bench: $(VENV)/.dev
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
 
+# mypy checks `core/` as the package `spyglass.core`, through the same mapping the install uses.
+TYPECHECK := build/typecheck
 lint: $(VENV)/.dev
 	$(PY) -m ruff check core adapters tests bench examples
-	$(PY) -m mypy
+	mkdir -p $(TYPECHECK)/spyglass && ln -sfn ../../../core $(TYPECHECK)/spyglass/core
+	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.core
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -221,9 +221,9 @@ class _Parser:
             atoms.append(self.atom())
         self.expect("]")
         if all(isinstance(a, int) for a in atoms):
-            return GetIndices(indices=tuple(atoms))  # type: ignore[arg-type]
+            return GetIndices(indices=tuple(atoms))
         if all(isinstance(a, str) for a in atoms):
-            return GetItems(items=tuple(atoms))  # type: ignore[arg-type]
+            return GetItems(items=tuple(atoms))
         raise self.error("mixing indexes and keys in one `[...]` is not allowed", start)
 
     def slice(self, start: int | None) -> GetSlice:

@@ -272,14 +272,18 @@ class Feedback(FeedbackDefinition):
         next parameter."""
         return self.on(**{arg: Select.RecordInput}) if arg else self.on(Select.RecordInput)
 
-    on_prompt = on_input
+    def on_prompt(self, arg: str | None = None) -> Feedback:
+        """Alias of :meth:`on_input`."""
+        return self.on_input(arg)
 
     def on_output(self, arg: str | None = None) -> Feedback:
         """Select the record's main output (``Select.RecordOutput``) for ``arg`` or the
         next parameter."""
         return self.on(**{arg: Select.RecordOutput}) if arg else self.on(Select.RecordOutput)
 
-    on_response = on_output
+    def on_response(self, arg: str | None = None) -> Feedback:
+        """Alias of :meth:`on_output`."""
+        return self.on_output(arg)
 
     def on_input_output(self) -> Feedback:
         """Select the main input then the main output for the next two parameters."""

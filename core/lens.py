@@ -34,6 +34,7 @@ from typing import (
     TYPE_CHECKING,
     Annotated,
     Any,
+    ClassVar,
     Concatenate,
     Generic,
     ParamSpec,
@@ -308,7 +309,7 @@ class Lens(BaseModel):
             if all(isinstance(i, int) for i in item):
                 step = GetIndices(indices=tuple(int(i) for i in item))
             elif all(isinstance(i, str) for i in item):
-                step = GetItems(items=tuple(item))  # type: ignore[arg-type]
+                step = GetItems(items=tuple(item))
             else:
                 kinds = sorted({type(i).__name__ for i in item})
                 raise TypeError(
@@ -485,9 +486,9 @@ class Lens(BaseModel):
             raise self._located(e) from None
 
     # pydantic's deprecated methods that are also plausible attribute names
-    copy = _LensMethod(BaseModel.copy)
-    dict = _LensMethod(BaseModel.dict)
-    json = _LensMethod(BaseModel.json)  # type: ignore[arg-type]
+    copy: ClassVar[Any] = _LensMethod(BaseModel.copy)
+    dict: ClassVar[Any] = _LensMethod(BaseModel.dict)
+    json: ClassVar[Any] = _LensMethod(BaseModel.json)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------- walking

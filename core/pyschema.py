@@ -246,7 +246,8 @@ class Class(BaseModel):
         return loaded
 
 
-class Bindings(BaseModel):
+# The pydantic mypy plugin gives __init__ a `kwargs` field argument beside its own `**kwargs`.
+class Bindings(BaseModel):  # type: ignore[no-redef]
     """The arguments an object was constructed with.
 
     Attributes:

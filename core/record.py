@@ -36,7 +36,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
-import munch  # type: ignore[import-untyped]
+import munch
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, model_validator
 from spyglass.core.enums import FeedbackResultStatus
 from spyglass.core.feedback_definition import FeedbackDefinition, FeedbackResult
