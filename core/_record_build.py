@@ -138,9 +138,11 @@ def build_records(root: _Call) -> list[tuple[Recording, Record]]:
     for recording in root.recordings:
         by_app.setdefault(id(recording.app), []).append(recording)
     out: list[tuple[Recording, Record]] = []
+    # One id per Python call, shared by every recorder that observed it.
+    ids = dict(zip(map(id, root.calls), _call_ids(len(root.calls))))
     for recordings in by_app.values():
         app = recordings[0].app
-        parts = _record_parts(app, root)
+        parts = _record_parts(app, root, ids)
         for recording in recordings:
             meta = recording.record_metadata
             record = Record(
@@ -153,8 +155,8 @@ def build_records(root: _Call) -> list[tuple[Recording, Record]]:
     return out
 
 
-def _record_parts(app: App, root: _Call) -> dict[str, Any]:
-    calls, cost = _calls(app, root)
+def _record_parts(app: App, root: _Call, ids: dict[int, str]) -> dict[str, Any]:
+    calls, cost = _calls(app, root, ids)
     wall0 = root.wall0
     site = root.site
     bindings = site.bind(root.instance, root.args, root.kwargs)
@@ -180,14 +182,13 @@ def _record_parts(app: App, root: _Call) -> dict[str, Any]:
     }
 
 
-def _calls(app: App, root: _Call) -> tuple[list[RecordAppCall], Cost]:
+def _calls(app: App, root: _Call, ids: dict[int, str]) -> tuple[list[RecordAppCall], Cost]:
     from spyglass.core.plugins import call_first
 
     wall0 = root.wall0
     known = app._paths
     new_call = _new_call
     new_perf = _new_perf
-    ids = _call_ids(len(root.calls))
     tids: dict[int, int] = {}  # one int object per thread id, not one per call
     # per raw call (by id): its path and its stack
     paths: dict[int, Lens] = {}
@@ -237,7 +238,7 @@ def _calls(app: App, root: _Call) -> tuple[list[RecordAppCall], Cost]:
         calls.append(
             new_call(
                 {
-                    "call_id": next(ids),
+                    "call_id": ids.get(id(node)) or next(_call_ids(1)),
                     "stack": stack,
                     "args": {k: jsonify(v) for k, v in args.items()},
                     "rets": rets,

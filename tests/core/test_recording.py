@@ -506,3 +506,50 @@ def test_unused_helper_class_is_wrapped_eagerly(rag: Any) -> None:
     from spyglass.core import instrument
 
     assert instrument.is_wrapped(Helper, "help")
+
+
+def test_each_recorder_computes_its_own_paths() -> None:
+    """One call seen by two recorders is placed at each recorder's own path."""
+    with engine_plugin(RAG_SPECS):
+        whole = make_recorder()
+        part = make_recorder(whole.app.retriever)
+        with whole as r_whole, part as r_part:
+            whole.app.retriever.retrieve("q")
+    assert ["app.retriever.retrieve"] == call_paths(r_whole.get())
+    assert ["app.retrieve"] == call_paths(r_part.get())
+    assert r_whole.get().calls[0].call_id == r_part.get().calls[0].call_id
+
+
+class Args:
+    def call(self, a: int, b: str = "b", *more: int, flag: bool = False, **extra: Any) -> int:
+        return a
+
+
+def test_arguments_are_bound_by_parameter_name_without_self() -> None:
+    """args maps parameter names to values: positional, keyword, *args and **kwargs."""
+    with engine_plugin([InstrumentSpec(Args, ("call",))]):
+        recorder = make_recorder(Args())
+        with recorder as rec:
+            recorder.app.call(1, "x", 2, 3, flag=True, z="w")
+            recorder.app.call(5)
+    first, second = (r.calls[0].args for r in rec.records)
+    assert {"a": 1, "b": "x", "more": [2, 3], "flag": True, "extra": {"z": "w"}} == first
+    assert {"a": 5} == second
+
+
+def test_a_long_stream_keeps_a_bounded_number_of_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_STREAM_ITEMS, items are counted and a truncation marker is recorded."""
+    monkeypatch.setattr(recording, "MAX_STREAM_ITEMS", 3)
+
+    class Counter:
+        def count(self, n: int) -> Iterator[int]:
+            yield from range(n)
+
+    with engine_plugin([InstrumentSpec(Counter, ("count",))]):
+        recorder = make_recorder(Counter())
+        with recorder as rec:
+            assert list(range(10)) == list(recorder.app.count(10))
+    rets = rec.get().calls[-1].rets
+    assert [0, 1, 2] == rets[:3]
+    assert 4 == len(rets)
+    assert "7 more items" in str(rets[3])
