@@ -17,7 +17,7 @@ Build the app as usual, passing ``llm=`` / ``embed_model=`` or relying on
         response = query_engine.query("What is the capital of France?")
     record = recording.get()
     record.main_input, record.main_output          # the query text, the answer
-    record.get(Select.RecordCalls._retriever.retrieve.rets[:].node.text)
+    record.get(Select.RecordCalls._retriever.retrieve.rets[:].node.text.collect())
 
     # streaming: the record is made when the stream has been read
     with recorder as recording:
@@ -34,8 +34,8 @@ entry-point group when ``llama-index-core`` 0.14 is installed
 (``pip install 'spyglass[llamaindex]'``); ``SPYGLASS_DISABLE_ADAPTERS=llamaindex``
 turns it off. What it records:
 
-- query engines (``query``, ``aquery``, ``_query``, ``_aquery``, ``retrieve``,
-  ``synthesize``, ``asynthesize``), retrievers (``retrieve``, ``aretrieve``,
+- query engines (``query``, ``aquery``, ``_query``, ``_aquery``, ``synthesize``,
+  ``asynthesize``), retrievers (``retrieve``, ``aretrieve``,
   ``_retrieve``, ``_aretrieve``), chat engines (``chat``, ``achat``,
   ``stream_chat``, ``astream_chat``);
 - LLMs (``complete``, ``chat``, their async and streaming forms, ``predict``,

@@ -7,6 +7,8 @@ text is truncated there, with a marker). What is left out, on purpose:
 - embedding vectors (of nodes and of ``QueryBundle``; TruLens stored a query's whole
   vector as the main input) — their length is kept as ``embedding_dim``;
 - a node's relationships, templates and excluded-metadata lists (bookkeeping);
+- a prompt template's parser and mappings (its text and variables are kept); a
+  response's metadata when it only repeats its source nodes' metadata;
 - streams, queues, threads and events of streaming responses;
 - the contents of indexes, document stores and vector stores (an app definition
   names them, it does not copy the data).
@@ -77,22 +79,38 @@ def encode_query_bundle(bundle: Any) -> dict[str, Any]:
     )
 
 
+def _response_metadata(response: Any, source_nodes: list[Any]) -> Any:
+    """A response's metadata, unless it only repeats its source nodes' metadata."""
+    metadata = _get(response, "metadata")
+    if isinstance(metadata, dict) and metadata:
+        node_ids = {_get(_get(item, "node"), "node_id") for item in source_nodes}
+        if set(metadata) <= node_ids:
+            return None  # LlamaIndex's {node_id: node.metadata}: already under source_nodes
+    return metadata
+
+
 def encode_response(response: Any) -> dict[str, Any]:
-    """``Response`` / ``PydanticResponse``: text, source nodes and metadata."""
-    return {
-        "response": _get(response, "response"),
-        "source_nodes": list(_get(response, "source_nodes") or ()),
-        "metadata": _get(response, "metadata"),
-    }
+    """``Response`` / ``PydanticResponse``: text, source nodes and (own) metadata."""
+    source_nodes = list(_get(response, "source_nodes") or ())
+    return _drop_none(
+        {
+            "response": _get(response, "response"),
+            "source_nodes": source_nodes,
+            "metadata": _response_metadata(response, source_nodes),
+        }
+    )
 
 
 def encode_streaming_response(response: Any) -> dict[str, Any]:
     """``StreamingResponse`` / ``AsyncStreamingResponse``: the text streamed so far, no stream."""
-    return {
-        "response_txt": _get(response, "response_txt"),
-        "source_nodes": list(_get(response, "source_nodes") or ()),
-        "metadata": _get(response, "metadata"),
-    }
+    source_nodes = list(_get(response, "source_nodes") or ())
+    return _drop_none(
+        {
+            "response_txt": _get(response, "response_txt"),
+            "source_nodes": source_nodes,
+            "metadata": _response_metadata(response, source_nodes),
+        }
+    )
 
 
 def encode_chat_response(response: Any) -> dict[str, Any]:
@@ -153,6 +171,24 @@ def encode_tool_output(output: Any) -> dict[str, Any]:
     )
 
 
+def encode_prompt(prompt: Any) -> dict[str, Any]:
+    """A prompt template: its template text (or messages) and variables, not its machinery.
+
+    A ``SelectorPromptTemplate`` is shown as its default template.
+    """
+    default = _get(prompt, "default_template")
+    if default is not None and default is not prompt:
+        return encode_prompt(default)
+    return _drop_none(
+        {
+            "template": _get(prompt, "template"),
+            "message_templates": _get(prompt, "message_templates"),
+            "template_vars": _get(prompt, "template_vars"),
+            "kwargs": _get(prompt, "kwargs") or None,
+        }
+    )
+
+
 def encode_index(index: Any) -> dict[str, Any]:
     """An index: its id, never its contents."""
     struct = _get(index, "_index_struct")
@@ -183,6 +219,7 @@ ENCODERS: dict[str, Callable[[Any], Any]] = {
     "llama_index.core.base.llms.types:ChatResponse": encode_llm_chat_response,
     "llama_index.core.base.llms.types:CompletionResponse": encode_completion_response,
     "llama_index.core.tools.types:ToolOutput": encode_tool_output,
+    "llama_index.core.prompts.base:BasePromptTemplate": encode_prompt,
     "llama_index.core.indices.base:BaseIndex": encode_index,
     "llama_index.core.storage.docstore.types:BaseDocumentStore": encode_store,
     "llama_index.core.storage.index_store.types:BaseIndexStore": encode_store,

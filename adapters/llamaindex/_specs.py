@@ -50,7 +50,7 @@ WORKFLOW_BASE = ("workflows.workflow", "Workflow")
 STATIC_SPECS: tuple[InstrumentSpec, ...] = (
     InstrumentSpec(
         _QUERY_ENGINE,
-        ("query", "aquery", "_query", "_aquery", "retrieve", "synthesize", "asynthesize"),
+        ("query", "aquery", "_query", "_aquery", "synthesize", "asynthesize"),
         kind="query_engine",
         eager=True,
     ),

@@ -57,7 +57,6 @@ def test_query_records_components_at_their_paths(query_engine: Any) -> None:
     expected = {
         "app.query",
         "app._query",
-        "app.retrieve",
         "app._retriever.retrieve",
         "app._retriever._retrieve",
         "app._retriever._embed_model.get_query_embedding",
