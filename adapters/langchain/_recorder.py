@@ -56,8 +56,10 @@ class TruChain(App):
     parallel branch), ``app.middle[1]`` (the model of ``prompt | model | parser``),
     ``app.nodes.retrieve`` (a graph node's body) and ``app.nodes.retrieve.retriever``
     (a component the node's function uses through its closure or a global). Objects
-    LangChain or LangGraph create during a call (a chain built inside a node, their
-    channel writers) are recorded under their caller's path plus their class name.
+    LangChain or LangGraph create during a call (a chain built inside a node) are
+    recorded under their caller's path plus their class name. LangGraph's own
+    plumbing shares its class with node bodies, so its channel writes and edge
+    routers appear too, at ``app.ChannelWrite`` and ``app.RunnableCallable``.
 
     Args:
         app: the runnable or compiled graph.

@@ -63,7 +63,7 @@ def children(obj: Any) -> list[tuple[Lens, Any]] | None:
     if fw.is_instance(obj, fw.PREGEL):
         return list(_graph_nodes(obj))
     if fw.is_instance(obj, fw.PREGEL_NODE):
-        bound = getattr(obj, "bound", None)
+        bound = _attribute(obj, "bound")
         return [(Lens()["bound"], bound)] if is_component(bound) else []
     if not is_component(obj):
         return None
@@ -74,16 +74,24 @@ def children(obj: Any) -> list[tuple[Lens, Any]] | None:
 
 
 def _graph_nodes(graph: Any) -> Iterator[tuple[Lens, Any]]:
-    nodes = vars(graph).get("nodes")
+    nodes = _attribute(graph, "nodes")
     if not isinstance(nodes, dict):
         return
     for name, node in nodes.items():
         if not isinstance(name, str) or name in _PLUMBING_NODES:
             continue
         # The node body stands for the node: `app.nodes.retrieve`, not `...retrieve.bound`.
-        bound = getattr(node, "bound", None) if fw.is_instance(node, fw.PREGEL_NODE) else node
+        bound = _attribute(node, "bound") if fw.is_instance(node, fw.PREGEL_NODE) else node
         if is_component(bound):
             yield Lens()["nodes"][name], bound
+
+
+def _attribute(obj: Any, name: str) -> Any:
+    """``obj.name`` read from its ``__dict__`` (no properties, no ``__getattr__``)."""
+    try:
+        return vars(obj).get(name)
+    except TypeError:
+        return None
 
 
 def _attributes(obj: Any) -> Iterator[tuple[str, Any]]:
@@ -99,7 +107,10 @@ def _attributes(obj: Any) -> Iterator[tuple[str, Any]]:
             if name in values:
                 seen.add(name)
                 yield name, values[name]
-    private = getattr(obj, "__pydantic_private__", None)
+    try:  # a slot of pydantic models; read without running any __getattr__
+        private = object.__getattribute__(obj, "__pydantic_private__")
+    except AttributeError:
+        private = None
     if isinstance(private, dict):
         for name, value in private.items():
             seen.add(name)
