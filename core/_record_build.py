@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -170,7 +171,7 @@ def _record_parts(app: App, root: _Call, ids: dict[int, str]) -> dict[str, Any]:
     else:
         main_output = None
         main_error = jsonify(error)
-    end = _datetime(wall0 + root.end)
+    end = _datetime(wall0 + (root.end if root.end is not None else time.perf_counter_ns()))
     return {
         "cost": cost,
         "perf": Perf(start_time=_datetime(wall0 + root.start), end_time=end),

@@ -334,13 +334,17 @@ class App:
         given = self._main_method
         if given is None:
             return self._default_main_method()
+        found: Callable[..., Any]
         if inspect.ismethod(given) or getattr(given, "__self__", None) is self.app:
-            return _through_class(given)
+            found = _through_class(given)
+            return found
         name = getattr(given, "__name__", None)
         if isinstance(name, str) and getattr(type(self.app), name, None) is not None:
-            return _through_class(getattr(self.app, name))  # the instrumented attribute
+            found = _through_class(getattr(self.app, name))  # the instrumented attribute
+            return found
         get = getattr(given, "__get__", None)
-        return get(self.app, type(self.app)) if get is not None else given  # type: ignore[no-any-return]
+        found = get(self.app, type(self.app)) if get is not None else given
+        return found
 
     def _default_main_method(self) -> Callable[..., Any]:
         """The main method when none was given; subclasses name their framework's."""
