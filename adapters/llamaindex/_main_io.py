@@ -10,7 +10,9 @@ Main input, by the root method's parameter (LlamaIndex's own names):
 - ``messages`` (an LLM's ``chat``): the content of the last message (TruLens gave
   ``str(messages)`` and failed on an empty list; an empty list falls back to the
   core's rules here);
-- ``prompt`` (an LLM's ``complete``): the prompt;
+- ``prompt`` (an LLM's ``complete``): the prompt; LlamaIndex's LLM decorators hide
+  the names (``(_self, *args, **kwargs)``), so the first positional argument counts
+  as the prompt or the messages;
 - a workflow's ``run(**kwargs)``: the only keyword's value, else the keywords.
 
 Main output, by the return value:
@@ -71,6 +73,15 @@ def main_input(app: Any, func: Callable[..., Any], bindings: inspect.BoundArgume
         messages = arguments.get("messages")
         if isinstance(messages, (list, tuple)) and messages:
             return _text_of(messages[-1])
+        # LlamaIndex's LLM callback decorators hide the signature: `(_self, *args, **kwargs)`.
+        positional = arguments.get("args")
+        if isinstance(positional, tuple) and positional:
+            first = positional[0]
+            if isinstance(first, (list, tuple)) and first:
+                first = first[-1]
+            text = _text_of(first)
+            if text is not None:
+                return text
         if getattr(func, "__name__", "") == "run":
             kwargs = {k: v for k, v in arguments.get("kwargs", {}).items() if v is not None}
             if len(kwargs) == 1:
