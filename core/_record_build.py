@@ -194,6 +194,9 @@ def _calls(app: App, root: _Call, ids: dict[int, str]) -> tuple[list[RecordAppCa
     # per raw call (by id): its path and its stack
     paths: dict[int, Lens] = {}
     stacks: dict[int, list[RecordAppCallMethod]] = {}
+    # Frames of the app's own components are kept on the recorder for the next
+    # records (their objects and paths live as long as it); others per record.
+    app_frames: dict[tuple[int, Any], RecordAppCallMethod] = app._frames
     frames: dict[tuple[int, int, int], RecordAppCallMethod] = {}
     shared_stacks: dict[tuple[int, int], list[RecordAppCallMethod]] = {}
     # (id of the caller's path, class name) -> path of an instance the walk did not reach
@@ -204,17 +207,19 @@ def _calls(app: App, root: _Call, ids: dict[int, str]) -> tuple[list[RecordAppCa
     for node in list(root.calls):  # parents are always listed before their children
         instance = node.instance
         parent = node.parent
-        path = known.get(id(instance))
-        if path is None:
-            path = _unreached_path(unreached, paths[id(parent)], instance) if parent else Lens()
-        paths[id(node)] = path
         site = node.site
-        key = (id(instance), id(site), id(path))
-        frame = frames.get(key)
-        if frame is None:
-            frame = frames[key] = RecordAppCallMethod.model_construct(
-                path=path, method=_method(site.cls, site.name, instance)
-            )
+        path = known.get(id(instance))
+        if path is not None:
+            frame = app_frames.get((id(instance), site))  # the site itself: held, never reused
+            if frame is None:
+                frame = app_frames[(id(instance), site)] = _frame(path, site, instance)
+        else:
+            path = _unreached_path(unreached, paths[id(parent)], instance) if parent else Lens()
+            key = (id(instance), id(site), id(path))
+            frame = frames.get(key)
+            if frame is None:
+                frame = frames[key] = _frame(path, site, instance)
+        paths[id(node)] = path
         # Calls with the same stack share one list (a record is read-only).
         parent_stack = stacks[id(parent)] if parent is not None else None
         skey = (id(parent_stack), id(frame))
@@ -262,6 +267,12 @@ def _calls(app: App, root: _Call, ids: dict[int, str]) -> tuple[list[RecordAppCa
     # within one microsecond would otherwise keep start order (the root first).
     order = sorted(range(len(calls)), key=ends.__getitem__)
     return [calls[i] for i in order], cost if cost is not None else Cost()
+
+
+def _frame(path: Lens, site: Any, instance: Any) -> RecordAppCallMethod:
+    return RecordAppCallMethod.model_construct(
+        path=path, method=_method(site.cls, site.name, instance)
+    )
 
 
 def _method(cls: type, name: str, instance: Any) -> Method:

@@ -149,6 +149,7 @@ class App:
         self._methods: list[instrument.InstrumentedMethod] = []
         self._skipped: list[instrument.SkippedMethod] = []
         self._keep: list[Any] = []  # the walked objects, so that their ids stay theirs
+        self._frames: dict[tuple[int, Any], Any] = {}  # record stack frames, reused
         self._instrument()
         self.definition: AppDefinition = self._make_definition(
             app_name=app_name,
