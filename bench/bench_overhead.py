@@ -6,7 +6,8 @@ In one process and one run, for records of 10, 100, 1,000 and 10,000 calls (a ro
 method calling an instrumented leaf method N times), it times per leaf call:
 
 - ``plain``: the uninstrumented method;
-- ``wrapt pass-through``: a bare ``wrapt.FunctionWrapper`` that only calls through;
+- ``wrapt pass-through``: a bare ``wrapt.FunctionWrapper`` that only calls through
+  (on the leaf and, as spyglass does, on the root);
 - ``wrapt append (floor)``: a bare wrapt wrapper that appends a tuple per call, the
   least any recorder can do;
 - ``spyglass idle``: spyglass's wrapper with no recording active;
@@ -121,12 +122,14 @@ def main() -> None:
     # bare wrapt pass-through
     Leaf, Root = make_classes()
     wrapt.wrap_function_wrapper(Leaf, "step", passthrough)
+    wrapt.wrap_function_wrapper(Root, "run", passthrough)  # as spyglass wraps the root too
     rows["wrapt pass-through"] = {n: time_loop(Root(), n, repeats) for n in SIZES}
 
     # bare wrapt appending a tuple (the floor)
     Leaf, Root = make_classes()
     log: list[Any] = []
     wrapt.wrap_function_wrapper(Leaf, "step", floor_wrapper(log))
+    wrapt.wrap_function_wrapper(Root, "run", floor_wrapper(log))
     floor = {}
     root = Root()
     for n in SIZES:
