@@ -22,17 +22,20 @@ early, failed, or garbage-collected unread) the call is finished with the
 The user's object is never drained or completed by spyglass: ``str(response)`` and
 ``response.response_txt`` behave exactly as without recording.
 
-Sync streams run each step in the context captured when the call returned, so
-LLM calls LlamaIndex makes lazily while the stream is read (``LLM.stream`` is only
-called on the first ``next``) are recorded inside the call that returned the
-stream. Async streams rely on the LLM's own async generators, which the core
-already records in place.
+Each step of a stream runs in the context captured when the call returned (the
+core hands the stream over with that call current), so LLM calls LlamaIndex makes
+lazily while the stream is read (``LLM.stream`` is only called on the first
+``next``) are recorded inside the call that returned the stream. For async streams
+each step runs as a task in that context (Python 3.11+; on 3.10 such lazy calls are
+recorded under the reader's context).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
+import sys
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -104,19 +107,39 @@ def _tee_sync(gen: Iterator[Any], tee: _Tee, ctx: contextvars.Context) -> Iterat
             raise
 
 
-async def _tee_async(agen: Any, tee: _Tee) -> AsyncIterator[Any]:
-    """Yield ``agen``'s items; end ``tee`` when the stream ends."""
-    try:
-        async for item in agen:
-            tee.add(item)
+async def _anext(agen: Any) -> Any:
+    return await agen.__anext__()
+
+
+async def _step_in(ctx: contextvars.Context, agen: Any) -> Any:
+    """``await agen.__anext__()`` with ``ctx`` as the context (Python 3.11+; else as is)."""
+    if sys.version_info < (3, 11):
+        return await agen.__anext__()
+    return await asyncio.get_running_loop().create_task(_anext(agen), context=ctx)
+
+
+async def _tee_async(agen: Any, tee: _Tee, ctx: contextvars.Context) -> AsyncIterator[Any]:
+    """Yield ``agen``'s items, each step run in ``ctx``; end ``tee`` when the stream ends."""
+    while True:
+        try:
+            item = await _step_in(ctx, agen)
+        except StopAsyncIteration:
+            tee.end()
+            return
+        except BaseException as exc:
+            tee.end(exc)
+            raise
+        tee.add(item)
+        try:
             yield item
-    except GeneratorExit:
-        tee.end()
-        raise
-    except BaseException as exc:
-        tee.end(exc)
-        raise
-    tee.end()
+        except GeneratorExit:  # closed early by the consumer
+            try:
+                aclose = getattr(agen, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            finally:
+                tee.end()
+            raise
 
 
 def _end_if_unread(tee: _Tee) -> None:
@@ -160,7 +183,7 @@ def _wrap_async_streaming_response(resp: Any, finish: Finish) -> Any:
     if agen is None:
         tee.end()
         return resp
-    proxy = _tee_async(agen, tee)
+    proxy = _tee_async(agen, tee, contextvars.copy_context())
     resp.response_gen = proxy
     _guard(proxy, tee)
     return resp
@@ -187,8 +210,8 @@ def _teed_chat_response_class() -> type:
 
     def async_response_gen(self: Any) -> AsyncIterator[str]:
         agen: AsyncIterator[str] = Base.async_response_gen(self)
-        for tee, _ in self.__dict__[_TEES]:
-            agen = _tee_async(agen, tee)
+        for tee, ctx in self.__dict__[_TEES]:
+            agen = _tee_async(agen, tee, ctx)
         return agen
 
     # Same name and qualname, so repr() and logs read exactly as without spyglass.

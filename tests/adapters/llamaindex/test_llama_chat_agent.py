@@ -176,3 +176,18 @@ def test_workflow_steps_and_per_run_components_are_recorded(index: Any, llm: Any
         "app.llm.acomplete",
     } <= set(paths)
     assert "app.run" == paths[-1]
+
+
+def test_astream_chat_record_ends_when_user_drains(chat_engine: Any) -> None:
+    """`astream_chat` is recorded once the async stream is read; main output is the streamed text."""
+    recorder = TruLlama(chat_engine)
+
+    async def main() -> tuple[list[str], Any]:
+        async with recorder as recording:
+            response = await chat_engine.astream_chat(QUESTION)
+            tokens = [token async for token in response.async_response_gen()]
+        return tokens, recording.get()
+
+    tokens, record = asyncio.run(main())
+    assert (QUESTION, "".join(tokens)) == (record.main_input, record.main_output)
+    assert {"app.astream_chat", "app._llm.astream_complete"} <= set(_paths(record))

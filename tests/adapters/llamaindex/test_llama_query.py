@@ -210,3 +210,54 @@ def test_with_record_on_app_calls_query(query_engine: Any) -> None:
     recorder = TruLlama(query_engine)
     response, record = recorder.with_record(query_engine, QUESTION)
     assert ("app.query", response.response) == (_paths(record)[-1], record.main_output)
+
+
+def test_streamed_aquery_record_ends_when_user_drains(streaming_engine: Any) -> None:
+    """A streamed `aquery` is recorded when the async stream is drained, LLM stream inside."""
+    recorder = TruLlama(streaming_engine)
+
+    async def main() -> tuple[list[str], int, Any]:
+        async with recorder as recording:
+            response = await streaming_engine.aquery(QUESTION)
+            before = len(recording.records)
+            tokens = [token async for token in response.async_response_gen()]
+        return tokens, before, recording.get()
+
+    tokens, before, record = asyncio.run(main())
+    paths = _paths(record)
+    assert (0, "".join(tokens)) == (before, record.main_output)
+    assert ("app.aquery", True) == (
+        paths[-1],
+        "app._response_synthesizer._llm.astream" in paths,
+    )
+
+
+def test_streamed_query_closed_early_keeps_what_was_streamed(streaming_engine: Any) -> None:
+    """A stream closed after one token gives a record whose main output is that token."""
+    recorder = TruLlama(streaming_engine)
+    with recorder as recording:
+        stream = streaming_engine.query(QUESTION).response_gen
+        first = next(stream)
+        stream.close()
+    assert [first] == [r.main_output for r in recording.records]
+
+
+def test_streamed_query_llm_stream_nests_under_synthesizer(streaming_engine: Any) -> None:
+    """The LLM stream started while the user reads is nested under the synthesizer that made it."""
+    recorder = TruLlama(streaming_engine)
+    with recorder as recording:
+        list(streaming_engine.query(QUESTION).response_gen)
+    stacks = [
+        [f"{frame.path}.{frame.method.name}" for frame in c.stack]
+        for c in recording.get().calls
+        if c.stack[-1].method.name == "stream_complete"
+    ]
+    assert [
+        [
+            "app.query",
+            "app._query",
+            "app._response_synthesizer.synthesize",
+            "app._response_synthesizer._llm.stream",
+            "app._response_synthesizer._llm.stream_complete",
+        ]
+    ] == stacks
