@@ -291,12 +291,25 @@ def _lazy(call: _Call, ret: Any, kind: int | None) -> Any:
     if kind == _FUTURE:
         ret.add_done_callback(lambda fut: _future_done(call, fut))
         return ret
-    wrap = _STREAM_WRAPPERS[tp]
+    return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
+
+
+def _wrap_stream(call: _Call, wrap: Callable[..., Any], ret: Any) -> Any:
+    """Hand ``ret`` to an adapter's stream wrapper, with ``call`` as the current call.
+
+    So a wrapper that captures the context (``contextvars.copy_context()``) to run
+    the stream's steps in gets this call as the parent of calls made while the
+    stream is read.
+    """
 
     def finish(value: Any, error: BaseException | None = None) -> None:
         _finish_lazy(call, value, error)
 
-    return wrap(ret, finish)
+    token = _STATE.set(call)
+    try:
+        return wrap(ret, finish)
+    finally:
+        _STATE.reset(token)
 
 
 def _finish_lazy(
@@ -429,6 +442,21 @@ async def _coroutine(call: _Call, coro: Any) -> Any:
         _finish_lazy(call, None, exc)
         raise
     _STATE.reset(token)
+    # An awaited object that carries a stream (LlamaIndex's `aquery(...)` with
+    # streaming) keeps the call open like a returned one.
+    tp = type(ret)
+    kind = _KINDS.get(tp)
+    if kind is None:
+        try:
+            kind = _KINDS[tp] = _kind_of(tp)
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+            _log_once("wrapping a lazy result", exc)
+            kind = 0
+    if kind == _HOOK:
+        try:
+            return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+            _log_once("wrapping a lazy result", exc)
     _finish_lazy(call, ret, None)
     return ret
 
