@@ -14,8 +14,13 @@ $(VENV)/.all: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[all]'
 	touch $@
 
+# The test plugins (a toy third-party adapter, a deliberately broken one) go to their own
+# folder, which only the test session puts on sys.path: `make demo` never sees them.
+TEST_PLUGINS := build/test-plugins
 $(VENV)/.dev: pyproject.toml $(PLUGINS) | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]' $(foreach p,$(PLUGINS),./$(dir $(p)))
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -rf $(TEST_PLUGINS)
+	$(PY) -m pip install --quiet --no-deps --target $(TEST_PLUGINS) $(foreach p,$(PLUGINS),./$(dir $(p)))
 	touch $@ $(VENV)/.all
 
 demo: $(VENV)/.all

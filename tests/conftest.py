@@ -1,7 +1,8 @@
 """Test-suite set-up shared by every test directory.
 
 The plugin manager loads the ``spyglass`` entry points once per process, and the
-test environment deliberately installs a broken plugin (``tests/plugins/brokenplugin``)
+test environment deliberately installs a broken plugin (``tests/plugins/brokenplugin``,
+into ``build/test-plugins``, see the Makefile)
 whose warning fires on that first load. With ``filterwarnings = error`` that warning
 would fail whichever test happened to trigger the load, so the manager is created
 here, at session start, with the warnings recorded instead (and listed in the
@@ -11,10 +12,18 @@ those warnings itself, then restores a quietly loaded manager.
 
 from __future__ import annotations
 
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 from spyglass.core import plugins
+
+# `make test` installs tests/plugins/* here rather than into the venv, so that the broken
+# plugin never reaches `make demo` or a user's session. Entry points are read from sys.path.
+TEST_PLUGINS = Path(__file__).resolve().parents[1] / "build" / "test-plugins"
+if TEST_PLUGINS.is_dir() and str(TEST_PLUGINS) not in sys.path:
+    sys.path.insert(0, str(TEST_PLUGINS))
 
 _LOAD_WARNINGS = pytest.StashKey[list[str]]()
 
