@@ -66,6 +66,14 @@ Bounds, each with an explicit marker (never silent truncation):
   ``{"__tru_truncated": {"max_nodes": N}}``.
 - Anything that fails while being serialised becomes the non-serialised form.
 
+Memo. ``jsonify(..., memo={})`` serialises each container or object once across several
+calls that share the memo (one record build: the same ``Response`` is an argument and
+a return value of several calls). The memo holds every object it has a form for, so
+ids stay unique while it lives; a form that holds a circular-reference or truncation
+marker is not kept (it depends on where the object was met). The forms it hands out
+are shared: treat them as read-only. Share a memo only between calls with the same
+settings.
+
 Redaction (on by default) works in every branch -- dicts, pydantic models,
 dataclasses and components: the value of a secret-looking key becomes
 ``"__tru_redacted"`` (``None`` stays ``None``), and so does any string equal to a value
@@ -355,9 +363,11 @@ class _Encoder:
     __slots__ = (
         "ancestors",
         "is_component",
+        "marks",
         "max_depth",
         "max_items",
         "max_str",
+        "memo",
         "nodes_left",
         "redact",
         "skip_specials",
@@ -372,6 +382,7 @@ class _Encoder:
         max_nodes: int,
         skip_specials: bool,
         is_component: Callable[[Any], bool] | None,
+        memo: dict[int, tuple[Any, int, int, Any]] | None = None,
     ) -> None:
         self.redact = redact
         self.max_depth = max_depth
@@ -381,6 +392,9 @@ class _Encoder:
         self.skip_specials = skip_specials
         self.is_component = is_component
         self.ancestors: set[int] = set()
+        # id -> (the object, held; depth met at; containers it took; its form)
+        self.memo = memo
+        self.marks = 0  # circular / truncation markers written so far
 
     # -- every value goes through `encode` ----------------------------------------
 
@@ -418,11 +432,30 @@ class _Encoder:
         """Serialise a non-scalar; `_PLAIN` if it has no form but the non-serialised one."""
         oid = id(o)
         if oid in self.ancestors:
+            self.marks += 1
             return None if self.skip_specials else {CIRCULAR: oid}
         if depth > self.max_depth:
+            self.marks += 1
             return {TRUNCATED: {"max_depth": self.max_depth}}
         if self.nodes_left <= 0:
+            self.marks += 1
             return {TRUNCATED: {"max_nodes": "exceeded"}}
+        memo = self.memo
+        if memo is None:
+            return self.fresh(o, t, oid, depth)
+        # A form made at this depth or deeper, without markers, is the same here; it
+        # still spends its containers from the budget, as if made again.
+        known = memo.get(oid)
+        if known is not None and depth <= known[1] and known[2] <= self.nodes_left:
+            self.nodes_left -= known[2]
+            return known[3]
+        marks, nodes = self.marks, self.nodes_left
+        result = self.fresh(o, t, oid, depth)
+        if self.marks == marks:
+            memo[oid] = (o, depth, nodes - self.nodes_left, result)
+        return result
+
+    def fresh(self, o: Any, t: type, oid: int, depth: int) -> _JSON:
         self.nodes_left -= 1
         self.ancestors.add(oid)
         try:
@@ -681,6 +714,7 @@ def jsonify(
     max_nodes: int = DEFAULT_MAX_NODES,
     skip_specials: bool = False,
     is_component: Callable[[Any], bool] | None = None,
+    memo: dict[int, Any] | None = None,
 ) -> _JSON:
     """Serialise `obj` to plain JSON data; never raises (forms in the module docstring).
 
@@ -697,6 +731,10 @@ def jsonify(
             errors as ``None`` and leave out ``tru_class_info`` (for display).
         is_component: tells which objects are app components: those are serialised
             by their attributes and carry ``tru_class_info``. Default: none are.
+        memo: a dict (empty at first) shared by calls that should serialise each
+            object once, e.g. all values of one record build; it keeps the objects
+            alive while it lives. Calls sharing it must use the same other settings,
+            and must not change the forms they get (they are shared).
 
     Returns:
         ``dict`` / ``list`` / ``str`` / ``int`` / ``float`` / ``bool`` / ``None`` data
@@ -709,7 +747,7 @@ def jsonify(
         return obj
     try:
         encoder = _Encoder(
-            redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component
+            redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component, memo
         )
         return encoder.encode(obj, 0)
     except Exception as exc:  # noqa: BLE001 - e.g. RecursionError when called very deep

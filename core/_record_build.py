@@ -2,7 +2,9 @@
 
 Runs once per root call, when it ends, on the thread that ended it, with recording
 suspended (see :mod:`spyglass.core.recording`). Everything deferred from the hot path
-happens here: arguments are bound to parameter names, values serialised, paths
+happens here: arguments are bound to parameter names, values serialised (each
+object once per build: one `jsonify` memo serves every call, so a ``Response`` that
+three calls return is serialised once and its JSON shared by the three), paths
 looked up, call ids drawn, ``RecordAppCall`` objects built, cost asked of the
 adapters, main input and output computed.
 
@@ -141,23 +143,27 @@ def build_records(root: _Call) -> list[tuple[Recording, Record]]:
     out: list[tuple[Recording, Record]] = []
     # One id per Python call, shared by every recorder that observed it.
     ids = dict(zip(map(id, root.calls), _call_ids(len(root.calls))))
+    # Forms are shared between calls and records from here on: nothing may change them.
+    memo: dict[int, Any] = {}
     for recordings in by_app.values():
         app = recordings[0].app
-        parts = _record_parts(app, root, ids)
+        parts = _record_parts(app, root, ids, memo)
         for recording in recordings:
             meta = recording.record_metadata
             record = Record(
                 app_id=app.app_id,
                 tags=app.tags,
-                meta=None if meta is None else jsonify(meta),
+                meta=None if meta is None else jsonify(meta, memo=memo),
                 **parts,
             )
             out.append((recording, record))
     return out
 
 
-def _record_parts(app: App, root: _Call, ids: dict[int, str]) -> dict[str, Any]:
-    calls, cost = _calls(app, root, ids)
+def _record_parts(
+    app: App, root: _Call, ids: dict[int, str], memo: dict[int, Any]
+) -> dict[str, Any]:
+    calls, cost = _calls(app, root, ids, memo)
     wall0 = root.wall0
     site = root.site
     bindings = site.bind(root.instance, root.args, root.kwargs)
@@ -170,20 +176,22 @@ def _record_parts(app: App, root: _Call, ids: dict[int, str]) -> dict[str, Any]:
         main_error = None
     else:
         main_output = None
-        main_error = jsonify(error)
+        main_error = jsonify(error, memo=memo)
     end = _datetime(wall0 + (root.end if root.end is not None else time.perf_counter_ns()))
     return {
         "cost": cost,
         "perf": Perf(start_time=_datetime(wall0 + root.start), end_time=end),
         "ts": end,
-        "main_input": jsonify(main_input),
-        "main_output": jsonify(main_output),
+        "main_input": jsonify(main_input, memo=memo),
+        "main_output": jsonify(main_output, memo=memo),
         "main_error": main_error,
         "calls": calls,
     }
 
 
-def _calls(app: App, root: _Call, ids: dict[int, str]) -> tuple[list[RecordAppCall], Cost]:
+def _calls(
+    app: App, root: _Call, ids: dict[int, str], memo: dict[int, Any]
+) -> tuple[list[RecordAppCall], Cost]:
     from spyglass.core.plugins import call_first
 
     wall0 = root.wall0
@@ -232,12 +240,13 @@ def _calls(app: App, root: _Call, ids: dict[int, str]) -> tuple[list[RecordAppCa
         error = node.error
         if node.items is not None:
             ret = node.items
-            rets = jsonify(ret)
+            rets = jsonify(ret, memo=memo)
             if node.dropped and isinstance(rets, list):
-                rets.append({TRUNCATED: f"{node.dropped} more items were streamed, not kept"})
+                # A new list: the memo's form may be shared with other calls.
+                rets = [*rets, {TRUNCATED: f"{node.dropped} more items were streamed, not kept"}]
         else:
             ret = node.ret
-            rets = None if error is not None else jsonify(ret)
+            rets = None if error is not None else jsonify(ret, memo=memo)
         args = site.arguments(instance, node.args, node.kwargs)
         tid = node.tid
         ends.append(node.end)
@@ -246,7 +255,7 @@ def _calls(app: App, root: _Call, ids: dict[int, str]) -> tuple[list[RecordAppCa
                 {
                     "call_id": ids.get(id(node)) or next(_call_ids(1)),
                     "stack": stack,
-                    "args": {k: jsonify(v) for k, v in args.items()},
+                    "args": {k: jsonify(v, memo=memo) for k, v in args.items()},
                     "rets": rets,
                     "error": str(error) if error is not None else node.note,
                     "perf": new_perf(

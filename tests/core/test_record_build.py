@@ -1,0 +1,51 @@
+"""Record build: values serialised once per build."""
+
+from __future__ import annotations
+
+from _engine_fixtures import engine_plugin, make_recorder
+
+from spyglass.core._encoders import register_encoder, unregister_encoder
+from spyglass.core.adapter import InstrumentSpec
+
+
+class Answer:
+    """A result object that several calls return (like LlamaIndex's ``Response``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class Engine:
+    def query(self, q: str) -> Answer:
+        return self.synthesize(self.retrieve(q))
+
+    def retrieve(self, q: str) -> list[str]:
+        return [q]
+
+    def synthesize(self, docs: list[str]) -> Answer:
+        return Answer(" ".join(docs))
+
+
+ENGINE_SPECS = [InstrumentSpec(Engine, ("query", "retrieve", "synthesize"))]
+
+
+def test_an_object_several_calls_return_is_serialised_once_per_record() -> None:
+    """The same return value of three calls is encoded once, and each call shows it."""
+    encoded: list[int] = []
+
+    def encode(answer: Answer) -> dict[str, str]:
+        encoded.append(id(answer))
+        return {"text": answer.text}
+
+    register_encoder(Answer, encode)
+    try:
+        with engine_plugin(ENGINE_SPECS):
+            recorder = make_recorder(Engine())
+            with recorder as rec:
+                recorder.app.query("q")
+    finally:
+        unregister_encoder(Answer)
+    record = rec.get()
+    assert 1 == len(encoded)
+    assert [["q"], {"text": "q"}, {"text": "q"}] == [call.rets for call in record.calls]
+    assert {"docs": ["q"]} == record.calls[1].args
