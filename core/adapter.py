@@ -61,6 +61,8 @@ class InstrumentSpec:
         eager: also wrap the methods on ``class_path`` itself and on its already
             imported subclasses when a recorder is built, even if the walk reaches
             no instance: for objects a framework creates per call.
+        omit_args: parameter names of these methods that are framework plumbing
+            (LangChain's ``run_manager``), left out of the recorded ``args``.
         adapter: the adapter's name; filled in by the registry if left empty.
     """
 
@@ -70,4 +72,5 @@ class InstrumentSpec:
     skip_defined_on: tuple[str, ...] = ()
     reason: str = ""
     eager: bool = False
+    omit_args: tuple[str, ...] = ()
     adapter: str = field(default="", compare=False)

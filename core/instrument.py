@@ -97,13 +97,16 @@ class CallSite:
     ``(class, name)``. The signature is read lazily, on first record build.
     """
 
-    __slots__ = ("_first", "_names", "_signature", "cls", "enabled", "func", "name")
+    __slots__ = ("_first", "_names", "_signature", "cls", "enabled", "func", "name", "omit")
 
     def __init__(self, cls: type, name: str, func: Callable[..., Any]) -> None:
         self.cls = cls
         self.name = name
         self.func = func
         self.enabled = True
+        # Parameters left out of recorded args (``InstrumentSpec.omit_args`` of every
+        # spec that asked for this method).
+        self.omit: frozenset[str] = frozenset()
         self._signature: inspect.Signature | None = None
         # Parameter names after self when every parameter is plain positional-or-
         # keyword: then positional arguments map to names without Signature.bind.
@@ -151,10 +154,15 @@ class CallSite:
             self.signature()
         names = self._names
         if names is not None and not kwargs and len(args) <= len(names):
-            return dict(zip(names, args))
-        bound = self.bind(instance, args, kwargs).arguments
-        first = self._first
-        return {k: v for k, v in bound.items() if k != first and k != "self" and k != "_self"}
+            out = dict(zip(names, args))
+        else:
+            bound = self.bind(instance, args, kwargs).arguments
+            first = self._first
+            out = {k: v for k, v in bound.items() if k != first and k != "self" and k != "_self"}
+        if self.omit:
+            for name in self.omit:
+                out.pop(name, None)
+        return out
 
 
 class _LooseBindings:
@@ -212,7 +220,14 @@ def why_not_wrappable(cls: type, name: str) -> str | None:
     return None
 
 
-def wrap_method(cls: type, name: str, kind: str = "component", adapter: str = "") -> bool:
+def wrap_method(
+    cls: type,
+    name: str,
+    kind: str = "component",
+    adapter: str = "",
+    *,
+    omit_args: Iterable[str] = (),
+) -> bool:
     """Wrap ``cls.__dict__[name]`` for recording, once.
 
     Args:
@@ -222,6 +237,8 @@ def wrap_method(cls: type, name: str, kind: str = "component", adapter: str = ""
         name: the method's name.
         kind: what such a component is, shown by ``print_instrumented``.
         adapter: the adapter that asked for it.
+        omit_args: parameter names left out of the recorded arguments; added to
+            those of earlier requests for the same method.
 
     Returns:
         ``True`` if the method is wrapped now (also when it already was), ``False``
@@ -232,6 +249,7 @@ def wrap_method(cls: type, name: str, kind: str = "component", adapter: str = ""
         entry = _table.get(key)
         if entry is not None:
             if cls.__dict__.get(name) is entry.wrapper:
+                entry.site.omit |= frozenset(omit_args)
                 return True
             # Someone replaced our wrapper (a reload, another tool): forget the old entry.
             entry.site.enabled = False
@@ -242,6 +260,7 @@ def wrap_method(cls: type, name: str, kind: str = "component", adapter: str = ""
             return False
         original = cls.__dict__[name]
         site = CallSite(cls, name, original)
+        site.omit = frozenset(omit_args)
         wrapper = wrapt.FunctionWrapper(original, _make_wrapper(site))
         try:
             setattr(cls, name, wrapper)
@@ -421,7 +440,7 @@ def instrument_objects(
                     skipped.setdefault((tp, name), f"{tp.__qualname__} has no method {name!r}")
                 elif owner in skip_on:
                     skipped.setdefault((owner, name), spec.reason or _IDENTITY)
-                elif wrap_method(owner, name, spec.kind, spec.adapter):
+                elif wrap_method(owner, name, spec.kind, spec.adapter, omit_args=spec.omit_args):
                     entry = _table.get((owner, name))
                     original = entry.original if entry is not None else None
                     done.methods.append(InstrumentedMethod(key, owner, name, path, original))
@@ -509,7 +528,7 @@ def _wrap_eagerly(
             if cls in skip_on:
                 skipped.setdefault((cls, name), spec.reason or _IDENTITY)
                 continue
-            if not wrap_method(cls, name, spec.kind, spec.adapter):
+            if not wrap_method(cls, name, spec.kind, spec.adapter, omit_args=spec.omit_args):
                 reason = why_not_wrappable(cls, name) or "could not be patched"
                 skipped.setdefault((cls, name), reason)
 

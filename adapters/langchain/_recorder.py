@@ -51,6 +51,10 @@ class TruChain(App):
     Every top-level call of the app (``invoke``, ``ainvoke``, ``stream``, ``astream``,
     ``batch``, ``abatch``, ...) made inside ``with recorder`` becomes one record;
     arguments (``config``, ``callbacks``, ``run_name``, ...) pass through untouched.
+    Recorded ``args`` keep ``config`` (its callback manager shown as its type and
+    handler class names) but leave out the ``run_manager`` that LangChain passes to
+    ``_generate``, ``_get_relevant_documents``, ``_run`` and the like: it is callback
+    plumbing, a new object per call, with nothing of the app's in it.
 
     **Paths** read like the app: ``app.first.steps__.context.first`` (a retriever in a
     parallel branch), ``app.middle[1]`` (the model of ``prompt | model | parser``),

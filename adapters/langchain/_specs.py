@@ -14,6 +14,9 @@ was or was not wrapped. Nothing here imports LangChain.
   ``_aget_relevant_documents``; chat models' and LLMs' ``_generate``, ``_agenerate``,
   ``_stream``, ``_astream``; tools' ``_run`` / ``_arun``; vector stores'
   ``similarity_search*``; embeddings' ``embed_*``.
+- ``run_manager`` arguments (the callback plumbing LangChain passes to ``_generate``,
+  ``_get_relevant_documents``, ``_run``, ...) are left out of recorded ``args``; the
+  user-facing ``config`` of ``invoke`` and friends is kept.
 - Never the base-class defaults of the models: LangChain compares
   ``BaseChatModel._stream``/``_astream`` and ``BaseLLM._stream``/``_astream`` by
   identity to decide whether a model streams natively (a wrapper would make every
@@ -43,6 +46,9 @@ _BASE_CHAT = "langchain_core.language_models.chat_models:BaseChatModel"
 _SIMPLE_CHAT = "langchain_core.language_models.chat_models:SimpleChatModel"
 _BASE_LLM = "langchain_core.language_models.llms:BaseLLM"
 
+# LangChain's callback plumbing, passed to every model, retriever and tool call.
+_PLUMBING = ("run_manager",)
+
 _STUB_REASON = (
     "LangChain compares the base class's own {names} by identity to tell whether a model "
     "streams natively, or only re-runs _generate in a thread from it; only a concrete "
@@ -57,6 +63,7 @@ SPECS: tuple[InstrumentSpec, ...] = (
         kind="chat model",
         skip_defined_on=(_BASE_CHAT,),
         reason=_STUB_REASON.format(names="_stream/_astream"),
+        omit_args=_PLUMBING,
     ),
     InstrumentSpec(
         _BASE_CHAT,
@@ -65,6 +72,7 @@ SPECS: tuple[InstrumentSpec, ...] = (
         skip_defined_on=(_BASE_CHAT, _SIMPLE_CHAT),
         reason="the default _agenerate only runs _generate in a thread; wrapping it would "
         "record one request twice",
+        omit_args=_PLUMBING,
     ),
     InstrumentSpec(
         _BASE_LLM,
@@ -72,13 +80,17 @@ SPECS: tuple[InstrumentSpec, ...] = (
         kind="llm",
         skip_defined_on=(_BASE_LLM,),
         reason=_STUB_REASON.format(names="_stream/_astream"),
+        omit_args=_PLUMBING,
     ),
     InstrumentSpec(
         "langchain_core.retrievers:BaseRetriever",
         ("_get_relevant_documents", "_aget_relevant_documents"),
         kind="retriever",
+        omit_args=_PLUMBING,
     ),
-    InstrumentSpec("langchain_core.tools.base:BaseTool", ("_run", "_arun"), kind="tool"),
+    InstrumentSpec(
+        "langchain_core.tools.base:BaseTool", ("_run", "_arun"), kind="tool", omit_args=_PLUMBING
+    ),
     InstrumentSpec("langgraph.pregel.main:Pregel", RUNNABLE_METHODS, kind="graph"),
     InstrumentSpec(
         "langgraph._internal._runnable:RunnableCallable", RUNNABLE_METHODS, kind="graph node"

@@ -49,3 +49,21 @@ def test_an_object_several_calls_return_is_serialised_once_per_record() -> None:
     assert 1 == len(encoded)
     assert [["q"], {"text": "q"}, {"text": "q"}] == [call.rets for call in record.calls]
     assert {"docs": ["q"]} == record.calls[1].args
+
+
+class Plumbed:
+    def run(self, text: str, plumbing: object = None, **extra: object) -> str:
+        return text
+
+
+def test_omit_args_leaves_those_parameters_out_of_recorded_args() -> None:
+    """InstrumentSpec.omit_args: named parameters are not recorded, given by position or name."""
+    spec = InstrumentSpec(Plumbed, ("run",), omit_args=("plumbing",))
+    with engine_plugin([spec]):
+        recorder = make_recorder(Plumbed())
+        with recorder as rec:
+            recorder.app.run("a", object())
+            recorder.app.run("b", plumbing=object(), more=1)
+    assert [{"text": "a"}, {"text": "b", "extra": {"more": 1}}] == [
+        r.calls[0].args for r in rec.records
+    ]

@@ -150,3 +150,15 @@ def test_model_call_is_recorded_below_the_model_invoke(chain, recorder):
     assert ["app.invoke", "app.middle[1].invoke", "app.middle[1]._generate"] == [
         f"{frame.path}.{frame.method.name}" for frame in generate.stack
     ]
+
+
+def test_run_managers_are_left_out_of_args_and_config_is_kept(chain, recorder):
+    """run_manager (callback plumbing) is not recorded; invoke's config keeps its keys."""
+    _, record = recorder.with_record(chain.invoke, QUESTION, {"tags": ["t"], "run_name": "r"})
+    (generate,) = calls_at(record, "app.middle[1]", "_generate")
+    (retrieve,) = calls_at(record, RETRIEVER, "_get_relevant_documents")
+    (model,) = calls_at(record, "app.middle[1]", "invoke")
+    assert ["messages", "stop"] == list(generate.args)
+    assert {"query": QUESTION} == retrieve.args
+    assert ["t"] == model.args["config"]["tags"]
+    assert {"type": "CallbackManager", "handlers": []} == model.args["config"]["callbacks"]
