@@ -14,8 +14,9 @@ created per call) is placed under the component path of its caller plus its clas
 name: a ``CompactAndRefine`` created inside ``app.chat_engine`` is at
 ``app.chat_engine.CompactAndRefine``. Root calls are always on reached instances.
 
-Cost. Each finished call is offered to the ``spyglass_call_cost`` hook; the answers
-are summed into ``Record.cost``. When no call reports a cost the record's cost is
+Cost. Each finished call of a method whose spec says ``reports_cost=True`` (a
+model's request) is offered to the ``spyglass_call_cost`` hook; the answers are
+summed into ``Record.cost``. When no call reports a cost the record's cost is
 ``Cost()`` (all zero, ``n_requests == 0``): read it as "nothing reported", not
 "free".
 """
@@ -269,9 +270,12 @@ def _calls(
                 }
             )
         )
-        reported = call_first("spyglass_call_cost", obj=instance, method_name=site.name, ret=ret)
-        if reported is not None:
-            cost = reported if cost is None else cost + reported
+        if site.reports_cost:
+            reported = call_first(
+                "spyglass_call_cost", obj=instance, method_name=site.name, ret=ret
+            )
+            if reported is not None:
+                cost = reported if cost is None else cost + reported
     # End order at nanosecond precision: datetimes keep microseconds, so calls that end
     # within one microsecond would otherwise keep start order (the root first).
     order = sorted(range(len(calls)), key=ends.__getitem__)

@@ -63,6 +63,8 @@ class InstrumentSpec:
             no instance: for objects a framework creates per call.
         omit_args: parameter names of these methods that are framework plumbing
             (LangChain's ``run_manager``), left out of the recorded ``args``.
+        reports_cost: calls of these methods report usage (a model's request); the
+            core asks ``spyglass_call_cost`` for them, and only for them.
         adapter: the adapter's name; filled in by the registry if left empty.
     """
 
@@ -73,4 +75,5 @@ class InstrumentSpec:
     reason: str = ""
     eager: bool = False
     omit_args: tuple[str, ...] = ()
+    reports_cost: bool = False
     adapter: str = field(default="", compare=False)

@@ -180,9 +180,12 @@ def spyglass_json_encoders() -> Mapping[str, Callable[[Any], Any]]:
 def spyglass_call_cost(obj: Any, method_name: str, ret: Any) -> Cost | None:
     """Give the cost and token usage that one recorded call reports.
 
-    Called when a record is assembled (after the root call returns), once per call.
-    Answer only for the calls that really make a request (e.g. a chat model's
-    ``_generate``), so that nested entry points are not counted twice.
+    Called when a record is assembled (after the root call returns), once per call
+    of a method whose :class:`~spyglass.core.adapter.InstrumentSpec` says
+    ``reports_cost=True`` (declare it on the specs of the methods that make a
+    request); other calls are never offered. Answer only for the calls that really
+    make a request (e.g. a chat model's ``_generate``), so that nested entry points
+    are not counted twice.
 
     Args:
         obj: the instance whose method was called.

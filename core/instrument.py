@@ -97,7 +97,17 @@ class CallSite:
     ``(class, name)``. The signature is read lazily, on first record build.
     """
 
-    __slots__ = ("_first", "_names", "_signature", "cls", "enabled", "func", "name", "omit")
+    __slots__ = (
+        "_first",
+        "_names",
+        "_signature",
+        "cls",
+        "enabled",
+        "func",
+        "name",
+        "omit",
+        "reports_cost",
+    )
 
     def __init__(self, cls: type, name: str, func: Callable[..., Any]) -> None:
         self.cls = cls
@@ -107,6 +117,9 @@ class CallSite:
         # Parameters left out of recorded args (``InstrumentSpec.omit_args`` of every
         # spec that asked for this method).
         self.omit: frozenset[str] = frozenset()
+        # Whether the record build asks ``spyglass_call_cost`` about this method's
+        # calls (some spec asking for it said ``reports_cost=True``).
+        self.reports_cost = False
         self._signature: inspect.Signature | None = None
         # Parameter names after self when every parameter is plain positional-or-
         # keyword: then positional arguments map to names without Signature.bind.
@@ -227,6 +240,7 @@ def wrap_method(
     adapter: str = "",
     *,
     omit_args: Iterable[str] = (),
+    reports_cost: bool = False,
 ) -> bool:
     """Wrap ``cls.__dict__[name]`` for recording, once.
 
@@ -239,6 +253,8 @@ def wrap_method(
         adapter: the adapter that asked for it.
         omit_args: parameter names left out of the recorded arguments; added to
             those of earlier requests for the same method.
+        reports_cost: ask ``spyglass_call_cost`` about its calls (once any request
+            for the method says so, it stays so).
 
     Returns:
         ``True`` if the method is wrapped now (also when it already was), ``False``
@@ -250,6 +266,7 @@ def wrap_method(
         if entry is not None:
             if cls.__dict__.get(name) is entry.wrapper:
                 entry.site.omit |= frozenset(omit_args)
+                entry.site.reports_cost |= reports_cost
                 return True
             # Someone replaced our wrapper (a reload, another tool): forget the old entry.
             entry.site.enabled = False
@@ -261,6 +278,7 @@ def wrap_method(
         original = cls.__dict__[name]
         site = CallSite(cls, name, original)
         site.omit = frozenset(omit_args)
+        site.reports_cost = reports_cost
         wrapper = wrapt.FunctionWrapper(original, _make_wrapper(site))
         try:
             setattr(cls, name, wrapper)
@@ -440,7 +458,7 @@ def instrument_objects(
                     skipped.setdefault((tp, name), f"{tp.__qualname__} has no method {name!r}")
                 elif owner in skip_on:
                     skipped.setdefault((owner, name), spec.reason or _IDENTITY)
-                elif wrap_method(owner, name, spec.kind, spec.adapter, omit_args=spec.omit_args):
+                elif _wrap(owner, name, spec):
                     entry = _table.get((owner, name))
                     original = entry.original if entry is not None else None
                     done.methods.append(InstrumentedMethod(key, owner, name, path, original))
@@ -452,6 +470,17 @@ def instrument_objects(
             _wrap_eagerly(cls, spec, skip_on, skipped)
     done.skipped = [SkippedMethod(cls, name, why) for (cls, name), why in skipped.items()]
     return done
+
+
+def _wrap(cls: type, name: str, spec: InstrumentSpec) -> bool:
+    return wrap_method(
+        cls,
+        name,
+        spec.kind,
+        spec.adapter,
+        omit_args=spec.omit_args,
+        reports_cost=spec.reports_cost,
+    )
 
 
 _IDENTITY = "the framework compares this definition by identity, so it must not be wrapped"
@@ -528,7 +557,7 @@ def _wrap_eagerly(
             if cls in skip_on:
                 skipped.setdefault((cls, name), spec.reason or _IDENTITY)
                 continue
-            if not wrap_method(cls, name, spec.kind, spec.adapter, omit_args=spec.omit_args):
+            if not _wrap(cls, name, spec):
                 reason = why_not_wrappable(cls, name) or "could not be patched"
                 skipped.setdefault((cls, name), reason)
 

@@ -14,6 +14,8 @@ was or was not wrapped. Nothing here imports LangChain.
   ``_aget_relevant_documents``; chat models' and LLMs' ``_generate``, ``_agenerate``,
   ``_stream``, ``_astream``; tools' ``_run`` / ``_arun``; vector stores'
   ``similarity_search*``; embeddings' ``embed_*``.
+- Only the model methods (``_generate``, ``_agenerate``, ``_stream``, ``_astream``)
+  say ``reports_cost``: the core asks for usage only about those calls.
 - ``run_manager`` arguments (the callback plumbing LangChain passes to ``_generate``,
   ``_get_relevant_documents``, ``_run``, ...) are left out of recorded ``args``; the
   user-facing ``config`` of ``invoke`` and friends is kept.
@@ -64,6 +66,7 @@ SPECS: tuple[InstrumentSpec, ...] = (
         skip_defined_on=(_BASE_CHAT,),
         reason=_STUB_REASON.format(names="_stream/_astream"),
         omit_args=_PLUMBING,
+        reports_cost=True,
     ),
     InstrumentSpec(
         _BASE_CHAT,
@@ -73,6 +76,7 @@ SPECS: tuple[InstrumentSpec, ...] = (
         reason="the default _agenerate only runs _generate in a thread; wrapping it would "
         "record one request twice",
         omit_args=_PLUMBING,
+        reports_cost=True,
     ),
     InstrumentSpec(
         _BASE_LLM,
@@ -81,6 +85,7 @@ SPECS: tuple[InstrumentSpec, ...] = (
         skip_defined_on=(_BASE_LLM,),
         reason=_STUB_REASON.format(names="_stream/_astream"),
         omit_args=_PLUMBING,
+        reports_cost=True,
     ),
     InstrumentSpec(
         "langchain_core.retrievers:BaseRetriever",

@@ -80,6 +80,7 @@ STATIC_SPECS: tuple[InstrumentSpec, ...] = (
         ),
         kind="llm",
         eager=True,
+        reports_cost=True,  # the requests; see _cost.py
     ),
     InstrumentSpec(
         _LLM,

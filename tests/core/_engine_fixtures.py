@@ -127,7 +127,7 @@ RAG_SPECS = [
         kind="app",
     ),
     InstrumentSpec(Retriever, ("retrieve", "aretrieve"), kind="retriever"),
-    InstrumentSpec(LLM, ("generate", "stream", "astream"), kind="llm"),
+    InstrumentSpec(LLM, ("generate", "stream", "astream"), kind="llm", reports_cost=True),
     InstrumentSpec(Helper, ("help",), kind="helper", eager=True),
 ]
 

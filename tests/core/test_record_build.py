@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from _engine_fixtures import engine_plugin, make_recorder
 
 from spyglass.core._encoders import register_encoder, unregister_encoder
 from spyglass.core.adapter import InstrumentSpec
+from spyglass.core.hookspecs import hookimpl
+from spyglass.core.measures import Cost
 
 
 class Answer:
@@ -67,3 +71,30 @@ def test_omit_args_leaves_those_parameters_out_of_recorded_args() -> None:
     assert [{"text": "a"}, {"text": "b", "extra": {"more": 1}}] == [
         r.calls[0].args for r in rec.records
     ]
+
+
+class AskedPlugin:
+    """Answers spyglass_call_cost for every call and notes which methods it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    @hookimpl
+    def spyglass_call_cost(self, obj: Any, method_name: str, ret: Any) -> Cost:
+        self.asked.append(method_name)
+        return Cost(n_requests=1)
+
+
+def test_cost_is_asked_only_for_methods_whose_spec_reports_cost() -> None:
+    """spyglass_call_cost is offered the calls of reports_cost methods, and only those."""
+    plugin = AskedPlugin()
+    specs = [
+        InstrumentSpec(Engine, ("query", "retrieve")),
+        InstrumentSpec(Engine, ("synthesize",), reports_cost=True),
+    ]
+    with engine_plugin(specs), engine_plugin([], plugin):
+        recorder = make_recorder(Engine())
+        with recorder as rec:
+            recorder.app.query("q")
+    assert ["synthesize"] == plugin.asked
+    assert 1 == rec.get().cost.n_requests
