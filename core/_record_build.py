@@ -14,6 +14,10 @@ created per call) is placed under the component path of its caller plus its clas
 name: a ``CompactAndRefine`` created inside ``app.chat_engine`` is at
 ``app.chat_engine.CompactAndRefine``. Root calls are always on reached instances.
 
+Plumbing. Calls on instances of classes an adapter excludes
+(``InstrumentSpec.exclude``; LangGraph's ``ChannelWrite``) are left out; calls made
+inside them are placed as if made by the nearest recorded caller.
+
 Cost. Each finished call of a method whose spec says ``reports_cost=True`` (a
 model's request) is offered to the ``spyglass_call_cost`` hook; the answers are
 summed into ``Record.cost``. When no call reports a cost the record's cost is
@@ -33,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from spyglass.core import _main_io
 from spyglass.core._jsonify import TRUNCATED, jsonify
+from spyglass.core.instrument import is_excluded
 from spyglass.core.lens import Lens
 from spyglass.core.measures import Cost, Perf
 from spyglass.core.pyschema import Class, Method, Obj
@@ -217,6 +222,11 @@ def _calls(
         instance = node.instance
         parent = node.parent
         site = node.site
+        if parent is not None and is_excluded(type(instance)):
+            # Plumbing: not recorded; what it calls attaches to its caller.
+            paths[id(node)] = paths[id(parent)]
+            stacks[id(node)] = stacks[id(parent)]
+            continue
         path = known.get(id(instance))
         if path is not None:
             frame = app_frames.get((id(instance), site))  # the site itself: held, never reused

@@ -65,6 +65,11 @@ class InstrumentSpec:
             (LangChain's ``run_manager``), left out of the recorded ``args``.
         reports_cost: calls of these methods report usage (a model's request); the
             core asks ``spyglass_call_cost`` for them, and only for them.
+        exclude: class paths of framework plumbing that shares wrapped methods with
+            real components (LangGraph's ``ChannelWrite`` is a ``RunnableCallable``):
+            their instances are never components and their calls are never
+            recorded; calls made inside them attach to the nearest recorded caller.
+            Applies to every recorder, whichever spec declares it.
         adapter: the adapter's name; filled in by the registry if left empty.
     """
 
@@ -76,4 +81,5 @@ class InstrumentSpec:
     eager: bool = False
     omit_args: tuple[str, ...] = ()
     reports_cost: bool = False
+    exclude: tuple[str, ...] = ()
     adapter: str = field(default="", compare=False)

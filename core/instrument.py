@@ -51,6 +51,7 @@ __all__ = [
     "WrappedMethod",
     "defining_class",
     "instrument_objects",
+    "is_excluded",
     "is_wrapped",
     "resolve_class",
     "uninstrument",
@@ -359,6 +360,34 @@ def uninstrument() -> int:
     return unwrap_all()
 
 
+# ------------------------------------------------------------------ excluded classes
+
+# Classes named by some spec's ``exclude`` (resolved once their module is imported),
+# shared by every recorder like the wrap table; and the answer per concrete type.
+_excluded: set[type] = set()
+_excluded_types: dict[type, bool] = {}
+
+
+def is_excluded(tp: type) -> bool:
+    """Whether instances of ``tp`` are plumbing, never recorded (``InstrumentSpec.exclude``)."""
+    found = _excluded_types.get(tp)
+    if found is None:
+        try:
+            found = bool(_excluded) and issubclass(tp, tuple(_excluded))
+        except TypeError:
+            found = False
+        _excluded_types[tp] = found
+    return found
+
+
+def _exclude(specs: Sequence[InstrumentSpec]) -> None:
+    found = {cls for spec in specs for cls in map(resolve_class, spec.exclude) if cls is not None}
+    if not found <= _excluded:
+        with _lock:
+            _excluded.update(found)
+            _excluded_types.clear()
+
+
 # ------------------------------------------------------------------ specs -> wraps
 
 
@@ -418,7 +447,8 @@ def instrument_objects(
 
     For each object whose class has a spec's ``class_path`` in its MRO, each of the
     spec's methods is wrapped on the class that defines it for that object, unless
-    that class is in the spec's ``skip_defined_on``. Specs with ``eager=True`` also
+    that class is in the spec's ``skip_defined_on``. Objects of a class some spec
+    ``exclude`` lists are not components. Specs with ``eager=True`` also
     wrap their class and its already imported subclasses. Classes named by path
     strings are resolved only if their module is already imported.
 
@@ -428,6 +458,7 @@ def instrument_objects(
         specs: the adapters' instrument specs.
     """
     resolved = _resolve_specs(specs)
+    _exclude(specs)
     done = Instrumented()
     matches: dict[type, list[tuple[type, InstrumentSpec, frozenset[type]]]] = {}
     skipped: dict[tuple[type, str], str] = {}
@@ -440,7 +471,8 @@ def instrument_objects(
         tp = type(obj)
         mine = matches.get(tp)
         if mine is None:
-            mine = matches[tp] = [m for m in resolved if _isinstance(obj, m[0])]
+            mine = [m for m in resolved if _isinstance(obj, m[0])]
+            matches[tp] = mine = [] if mine and is_excluded(tp) else mine
         if not mine:
             if obj is root:
                 done.components.append(Component(path, obj, "app", ""))

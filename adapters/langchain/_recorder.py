@@ -61,9 +61,9 @@ class TruChain(App):
     ``app.nodes.retrieve`` (a graph node's body) and ``app.nodes.retrieve.retriever``
     (a component the node's function uses through its closure or a global). Objects
     LangChain or LangGraph create during a call (a chain built inside a node) are
-    recorded under their caller's path plus their class name. LangGraph's own
-    plumbing shares its class with node bodies, so its channel writes and edge
-    routers appear too, at ``app.ChannelWrite`` and ``app.RunnableCallable``.
+    recorded under their caller's path plus their class name. LangGraph's channel
+    writes (``ChannelWrite``) are left out; its edge routers share their class with
+    node bodies (``RunnableCallable``), so they still appear, at ``app.RunnableCallable``.
 
     Args:
         app: the runnable or compiled graph.

@@ -19,6 +19,10 @@ was or was not wrapped. Nothing here imports LangChain.
 - ``run_manager`` arguments (the callback plumbing LangChain passes to ``_generate``,
   ``_get_relevant_documents``, ``_run``, ...) are left out of recorded ``args``; the
   user-facing ``config`` of ``invoke`` and friends is kept.
+- LangGraph's ``ChannelWrite`` (a ``RunnableCallable`` that writes each node's
+  output to the channels) is excluded (``exclude``): not a component, its calls not
+  recorded. Edge routers are plain ``RunnableCallable`` objects like node bodies,
+  so they are still recorded (at ``app.RunnableCallable``).
 - Never the base-class defaults of the models: LangChain compares
   ``BaseChatModel._stream``/``_astream`` and ``BaseLLM._stream``/``_astream`` by
   identity to decide whether a model streams natively (a wrapper would make every
@@ -47,6 +51,7 @@ RUNNABLE_METHODS = (
 _BASE_CHAT = "langchain_core.language_models.chat_models:BaseChatModel"
 _SIMPLE_CHAT = "langchain_core.language_models.chat_models:SimpleChatModel"
 _BASE_LLM = "langchain_core.language_models.llms:BaseLLM"
+_CHANNEL_WRITE = "langgraph.pregel._write:ChannelWrite"
 
 # LangChain's callback plumbing, passed to every model, retriever and tool call.
 _PLUMBING = ("run_manager",)
@@ -98,7 +103,11 @@ SPECS: tuple[InstrumentSpec, ...] = (
     ),
     InstrumentSpec("langgraph.pregel.main:Pregel", RUNNABLE_METHODS, kind="graph"),
     InstrumentSpec(
-        "langgraph._internal._runnable:RunnableCallable", RUNNABLE_METHODS, kind="graph node"
+        "langgraph._internal._runnable:RunnableCallable",
+        RUNNABLE_METHODS,
+        kind="graph node",
+        # Writes a node's output to the graph's channels after each node: plumbing.
+        exclude=(_CHANNEL_WRITE,),
     ),
     InstrumentSpec(
         "langchain_core.prompts.base:BasePromptTemplate", RUNNABLE_METHODS, kind="prompt"

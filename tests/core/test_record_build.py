@@ -98,3 +98,41 @@ def test_cost_is_asked_only_for_methods_whose_spec_reports_cost() -> None:
             recorder.app.query("q")
     assert ["synthesize"] == plugin.asked
     assert 1 == rec.get().cost.n_requests
+
+
+class Pipe:
+    """Plumbing between components: calls what it is given."""
+
+    def __init__(self, target: Engine) -> None:
+        self.target = target
+
+    def run(self, q: str) -> list[str]:
+        return self.target.retrieve(q)
+
+
+class Outer:
+    def __init__(self) -> None:
+        self.engine = Engine()
+        self.pipe = Pipe(self.engine)
+
+    def ask(self, q: str) -> list[str]:
+        return self.pipe.run(q)
+
+
+def test_excluded_classes_are_not_recorded_and_their_callees_attach_to_the_caller() -> None:
+    """InstrumentSpec.exclude: no call, no component; calls inside attach to its caller."""
+    specs = [
+        InstrumentSpec(Outer, ("ask",)),
+        InstrumentSpec(Pipe, ("run",), exclude=(Pipe,)),
+        InstrumentSpec(Engine, ("retrieve",)),
+    ]
+    with engine_plugin(specs):
+        recorder = make_recorder(Outer())
+        with recorder as rec:
+            assert ["q"] == recorder.app.ask("q")
+    record = rec.get()
+    assert [["app.engine.retrieve", "app.ask"], ["app.ask"]] == [
+        [f"{frame.path}.{frame.method.name}" for frame in reversed(call.stack)]
+        for call in record.calls
+    ]
+    assert ["app", "app.engine"] == [c["path"] for c in recorder.instrumented()["components"]]

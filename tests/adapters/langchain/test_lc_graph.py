@@ -107,3 +107,15 @@ def test_print_instrumented_lists_graph_nodes_with_paths(capsys):
         "with path __app__.app.nodes.tools._tools_by_name.get_weather\n",
     ):
         assert line in out
+
+
+def test_channel_writes_are_not_recorded():
+    """LangGraph's ChannelWrite plumbing is neither a component nor a recorded call."""
+    graph = rag_graph()
+    recorder = TruChain(graph)
+    _, record = recorder.with_record(graph.invoke, QUESTION)
+    classes = {call.stack[-1].method.obj.cls.name for call in record.calls}
+    paths = {str(call.stack[-1].path) for call in record.calls}
+    assert {"Pregel", "RunnableCallable"} <= classes
+    assert set() == {p for p in paths if "ChannelWrite" in p}
+    assert [] == [c for c in recorder.instrumented()["components"] if "ChannelWrite" in str(c)]
