@@ -12,7 +12,9 @@ Paths. A call's frame path is the path the recorder's walk gave its instance
 (``app.retriever``). An instance the walk did not reach (an object the framework
 created per call) is placed under the component path of its caller plus its class
 name: a ``CompactAndRefine`` created inside ``app.chat_engine`` is at
-``app.chat_engine.CompactAndRefine``. Root calls are always on reached instances.
+``app.chat_engine.CompactAndRefine``; a method it calls on itself is at that same
+path (not ``...CompactAndRefine.CompactAndRefine``). Root calls are always on
+reached instances.
 
 Plumbing. Calls on instances of classes an adapter excludes
 (``InstrumentSpec.exclude``; LangGraph's ``ChannelWrite``) are left out; calls made
@@ -233,7 +235,12 @@ def _calls(
             if frame is None:
                 frame = app_frames[(id(instance), site)] = _frame(path, site, instance)
         else:
-            path = _unreached_path(unreached, paths[id(parent)], instance) if parent else Lens()
+            if parent is None:
+                path = Lens()
+            elif parent.instance is instance:  # a method of the caller's own object
+                path = paths[id(parent)]
+            else:
+                path = _unreached_path(unreached, paths[id(parent)], instance)
             key = (id(instance), id(site), id(path))
             frame = frames.get(key)
             if frame is None:

@@ -136,3 +136,33 @@ def test_excluded_classes_are_not_recorded_and_their_callees_attach_to_the_calle
         for call in record.calls
     ]
     assert ["app", "app.engine"] == [c["path"] for c in recorder.instrumented()["components"]]
+
+
+class Worker:
+    """Created per call; calls a method of its own."""
+
+    def work(self, q: str) -> str:
+        return self.step(q)
+
+    def step(self, q: str) -> str:
+        return q.upper()
+
+
+class Boss:
+    def delegate(self, q: str) -> str:
+        return Worker().work(q)
+
+
+def test_an_unreached_object_calling_its_own_method_keeps_one_path() -> None:
+    """A per-call object's call on itself is at the object's path, not a doubled one."""
+    specs = [
+        InstrumentSpec(Boss, ("delegate",)),
+        InstrumentSpec(Worker, ("work", "step"), eager=True),
+    ]
+    with engine_plugin(specs):
+        recorder = make_recorder(Boss())
+        with recorder as rec:
+            assert "Q" == recorder.app.delegate("q")
+    assert ["app.Worker.step", "app.Worker.work", "app.delegate"] == [
+        str(call.stack[-1]) for call in rec.get().calls
+    ]
