@@ -177,7 +177,9 @@ class App:
             fields.pop("app_id", None)
         return AppDefinition(
             root_class=Class.of_class(type(self.app)),
-            app=jsonify(self.app),
+            # Components (objects the walk reached) are written attribute by attribute,
+            # so that `Select.App.app.<component>` selectors work for plain classes too.
+            app=jsonify(self.app, is_component=lambda obj: id(obj) in self._paths),
             feedback_definitions=[
                 str(getattr(fb, "feedback_definition_id", fb)) for fb in self.feedbacks
             ],

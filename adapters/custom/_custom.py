@@ -128,18 +128,18 @@ class TruCustomApp(App):
         return self._extra
 
     def _warn_unreached(self) -> None:
-        found = [obj for _, obj in walk(self.app).found.values()]
-        reached = [type(obj) for obj in [*found, *(obj for _, obj in self._extra)]]
+        # `_keep` holds every object the construction walk reached, extra components included.
+        reached = [type(obj) for obj in self._keep]
         modules = {cls.__module__ for cls in reached}
         covered = {base for cls in reached for base in cls.__mro__}
         for mark in marked_methods():
             if mark.decorated and mark.cls.__module__ in modules and mark.cls not in covered:
-                function = mark.cls.__dict__.get(mark.name, getattr(mark.cls, mark.name, None))
                 warnings.warn(
-                    f"Function {function!r} ({mark.cls.__qualname__}.{mark.name}) was not found "
-                    f"during instrumentation walk. Make sure it is accessible by traversing "
+                    f"Function {mark.cls.__module__}.{mark.cls.__qualname__}.{mark.name} was not "
+                    f"found during instrumentation walk. Make sure it is accessible by traversing "
                     f"app {self.app!r} or provide a bound method for it as TruCustomApp "
-                    "constructor argument `methods_to_instrument`.",
+                    "constructor argument `methods_to_instrument`. (Its calls are still recorded "
+                    "when an instrumented method of the app calls it, under the caller's path.)",
                     UserWarning,
                     stacklevel=3,
                 )

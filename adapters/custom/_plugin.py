@@ -35,8 +35,11 @@ def spyglass_instrument_specs() -> list[InstrumentSpec]:
     by_class: dict[tuple[type, bool], list[str]] = {}
     for mark in marked_methods():
         by_class.setdefault((mark.cls, mark.retriever), []).append(mark.name)
+    # Eager: the user marked these methods, so they are wrapped even when the walk
+    # reaches no instance (objects the app creates per call are still recorded, under
+    # their caller).
     specs = [
-        InstrumentSpec(cls, tuple(names), kind="retriever" if retriever else "custom")
+        InstrumentSpec(cls, tuple(names), kind="retriever" if retriever else "custom", eager=True)
         for (cls, retriever), names in by_class.items()
     ]
     basic = sys.modules.get(_BASIC)

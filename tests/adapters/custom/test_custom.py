@@ -245,6 +245,46 @@ def test_unreachable_decorated_method_warns_naming_it() -> None:
         TruCustomApp(Shop())
 
 
+def test_object_made_per_call_is_recorded_under_its_caller() -> None:
+    """A marked method of an object the app creates per call is recorded at caller path + class."""
+
+    class PerCallReranker:
+        __module__ = "spyglass_test_per_call"
+
+        @instrument
+        def rerank(self, docs: list[str]) -> list[str]:
+            return sorted(docs)
+
+    class Shop:
+        __module__ = "spyglass_test_per_call"
+
+        @instrument
+        def respond(self, q: str) -> str:
+            return PerCallReranker().rerank([q, "b", "a"])[0]
+
+    shop = Shop()
+    with pytest.warns(UserWarning, match="PerCallReranker.rerank"):
+        recorder = TruCustomApp(shop)
+    _, record = recorder.with_record(shop.respond, "c")
+
+    layout = record.layout_calls_as_app()
+    assert [["a", "b", "c"]] == [call.rets for call in layout["app"]["PerCallReranker"]["rerank"]]
+    assert ["app.respond", "app.PerCallReranker.rerank"] == [
+        str(frame) for frame in record.calls[0].stack
+    ]
+
+
+def test_app_json_holds_the_components_attributes() -> None:
+    """The app's stored JSON writes each component attribute by attribute (Select.App works)."""
+    recorder = recorder_for()
+
+    app_json = recorder.model_dump()["app"]
+
+    assert ["cats purr", "dogs bark", "cats sleep"] == app_json["retriever"]["documents"]
+    assert ["upper", "lower"] == [tool["name"] for tool in app_json["tools"]]
+    assert "lower" == Select.App.app.tools[1].name.get_sole_item({"__app__": recorder.model_dump()})
+
+
 def test_methods_to_instrument_records_an_unreachable_object_at_the_given_path() -> None:
     """methods_to_instrument={bound method: path} records that object's calls at that path."""
 
