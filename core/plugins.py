@@ -615,10 +615,12 @@ def wrap_app(app: Any, **kwargs: Any) -> App:
     if cls is None:
         registry = _get_registry()
         active = ", ".join(info.name for info in registry.adapters.values()) or "none"
+        # Suggest installing only what is really missing, not an adapter turned off.
+        disabled = {name for name, why in registry.inactive.items() if DISABLE_ENV in why}
         missing = [
             f"pip install 'spyglass[{extra}]'"
             for name, extra in _EXTRAS.items()
-            if all(info.name != name for info in registry.adapters.values())
+            if name not in disabled and all(info.name != name for info in registry.adapters.values())
         ]
         hint = f" For other frameworks: {'; '.join(missing)}." if missing else ""
         inactive = "".join(

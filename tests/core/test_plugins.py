@@ -318,6 +318,21 @@ def test_wrap_app_unknown_object_names_type_adapters_and_pip_lines() -> None:
     assert "instrument" in message
 
 
+def test_wrap_app_does_not_suggest_installing_a_disabled_adapter(
+    fresh_plugins: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An adapter turned off by SPYGLASS_DISABLE_ADAPTERS is named as disabled, not as to install."""
+    monkeypatch.setenv("SPYGLASS_DISABLE_ADAPTERS", "langchain,broken_import,broken_version")
+    load_without_warnings()
+
+    with pytest.raises(TypeError) as info:
+        plugins.wrap_app(object())
+
+    message = str(info.value)
+    assert "'langchain' is inactive: disabled by SPYGLASS_DISABLE_ADAPTERS" in message
+    assert "spyglass[langchain]" not in message
+
+
 def test_wrap_app_records_a_toy_pipeline_through_the_third_party_adapter() -> None:
     """A toy app is wrapped by the toy adapter's recorder and recorded with its components' calls."""
     pytest.importorskip("spyglass.core.app")
