@@ -158,7 +158,8 @@ def build_records(root: _Call) -> list[tuple[Recording, Record]]:
         parts = _record_parts(app, root, ids, memo)
         for recording in recordings:
             meta = recording.record_metadata
-            record = Record(
+            # Parts are built objects, calls sorted by end time: no validation needed.
+            record = Record._from_parts(
                 app_id=app.app_id,
                 tags=app.tags,
                 meta=None if meta is None else jsonify(meta, memo=memo),

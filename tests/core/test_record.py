@@ -391,3 +391,24 @@ def test_record_is_collectable() -> None:
     ref = weakref.ref(record)
     del record
     assert ref() is None
+
+
+def test_from_parts_equals_the_validated_record() -> None:
+    """Record._from_parts (the record build's path) gives what Record(...) gives for valid parts."""
+    validated = _rag_record(ts=T0, tags="t", meta={"m": 1}, cost=Cost(n_requests=1))
+    parts = {
+        "ts": T0,
+        "app_id": "app_1",
+        "main_input": "What is X?",
+        "main_output": "answer",
+        "calls": validated.calls,
+        "tags": "t",
+        "meta": {"m": 1},
+        "cost": Cost(n_requests=1),
+    }
+    fast = Record._from_parts(**parts)
+    assert validated.model_fields_set == fast.model_fields_set
+    assert validated.model_dump(exclude={"record_id"}) == fast.model_dump(exclude={"record_id"})
+    assert fast.record_id.startswith("record_") and fast.record_id != validated.record_id
+    validated.record_id = fast.record_id
+    assert validated.layout_calls_as_app() == fast.layout_calls_as_app()
