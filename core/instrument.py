@@ -100,8 +100,12 @@ class CallSite:
 
     __slots__ = (
         "_first",
+        "_min_args",
         "_names",
+        "_order",
+        "_required",
         "_signature",
+        "_varkw",
         "cls",
         "enabled",
         "func",
@@ -122,9 +126,15 @@ class CallSite:
         # calls (some spec asking for it said ``reports_cost=True``).
         self.reports_cost = False
         self._signature: inspect.Signature | None = None
-        # Parameter names after self when every parameter is plain positional-or-
-        # keyword: then positional arguments map to names without Signature.bind.
+        # A plan to bind without Signature.bind, when the parameters after self are
+        # positional-or-keyword, then keyword-only, then maybe ``**kwargs`` (most
+        # methods): the positional names, every name's rank, the names without a
+        # default and the ``**`` parameter's name.
         self._names: tuple[str, ...] | None = None
+        self._min_args = 0  # positional arguments a call without keywords needs
+        self._order: dict[str, int] = {}
+        self._required: tuple[str, ...] = ()
+        self._varkw: str | None = None
         self._first = "self"  # the name of the instance parameter, whatever it is
 
     def signature(self) -> inspect.Signature | None:
@@ -141,10 +151,27 @@ class CallSite:
                 params[0].POSITIONAL_OR_KEYWORD,
             ):
                 self._first = params[0].name
-            if params and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
-                self._names = tuple(p.name for p in params[1:])
+                self._plan(params[1:])
             self._signature = sig
         return sig
+
+    def _plan(self, params: list[inspect.Parameter]) -> None:
+        kinds = [p.kind for p in params]
+        varkw = params[-1].name if kinds and kinds[-1] is inspect.Parameter.VAR_KEYWORD else None
+        named = params[:-1] if varkw is not None else params
+        pos = [p for p in named if p.kind is p.POSITIONAL_OR_KEYWORD]
+        if [*pos, *(p for p in named if p.kind is p.KEYWORD_ONLY)] != named or any(
+            p.name in ("self", "_self") for p in params
+        ):
+            return  # *args, positional-only parameters or odd names: Signature.bind
+        self._names = tuple(p.name for p in pos)
+        self._order = {p.name: i for i, p in enumerate(named)}
+        self._required = tuple(p.name for p in named if p.default is p.empty)
+        self._varkw = varkw
+        # Required positional parameters come first; a required keyword-only one
+        # always needs a keyword.
+        kw_required = any(p.kind is p.KEYWORD_ONLY for p in named if p.default is p.empty)
+        self._min_args = len(pos) + 1 if kw_required else sum(p.default is p.empty for p in pos)
 
     def bind(self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Bind a call's arguments: an ``inspect.BoundArguments`` (``self`` included).
@@ -163,13 +190,21 @@ class CallSite:
     def arguments(
         self, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> dict[str, Any]:
-        """The call's arguments by parameter name; the instance parameter left out."""
+        """The call's arguments by parameter name; the instance parameter left out.
+
+        The same as ``bind(...).arguments`` without the instance, in parameter order.
+        """
         if self._signature is None:
             self.signature()
         names = self._names
-        if names is not None and not kwargs and len(args) <= len(names):
-            out = dict(zip(names, args))
-        else:
+        out: dict[str, Any] | None = None
+        if names is not None and len(args) <= len(names):
+            if not kwargs:
+                if len(args) >= self._min_args:
+                    out = dict(zip(names, args))
+            else:
+                out = self._with_keywords(dict(zip(names, args)), kwargs)
+        if out is None:
             bound = self.bind(instance, args, kwargs).arguments
             first = self._first
             out = {k: v for k, v in bound.items() if k != first and k != "self" and k != "_self"}
@@ -177,6 +212,26 @@ class CallSite:
             for name in self.omit:
                 out.pop(name, None)
         return out
+
+    def _with_keywords(self, out: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """Add keyword arguments by the plan; ``None`` when only Signature.bind can tell."""
+        order = self._order
+        extra: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if key in out:
+                return None  # given twice: the call raised
+            if key in order:
+                out[key] = value
+            elif self._varkw is not None:
+                extra[key] = value
+            else:
+                return None  # unexpected keyword: the call raised
+        if any(name not in out for name in self._required):
+            return None  # a missing argument: the call raised
+        ranked = {name: out[name] for name in sorted(out, key=order.__getitem__)}
+        if extra:
+            ranked[self._varkw] = extra  # type: ignore[index]
+        return ranked
 
 
 class _LooseBindings:
