@@ -321,7 +321,8 @@ def wrap_method(
         entry = _table.get(key)
         if entry is not None:
             if cls.__dict__.get(name) is entry.wrapper:
-                entry.site.omit |= frozenset(omit_args)
+                if omit_args:
+                    entry.site.omit |= frozenset(omit_args)
                 entry.site.reports_cost |= reports_cost
                 return True
             # Someone replaced our wrapper (a reload, another tool): forget the old entry.
