@@ -499,7 +499,9 @@ class App:
         for obj_id, methods in by_object.items():
             print(f"Object at 0x{obj_id:x}:")
             for m in methods:
-                print(f"\t{m.function!r} with path __app__.{m.path}")
+                # A function the framework already wrapped (LlamaIndex's spans use wrapt)
+                # is shown as the function underneath, as TruLens prints plain functions.
+                print(f"\t{inspect.unwrap(m.function)!r} with path __app__.{m.path}")
 
     def dry_run_layout(self) -> munch.Munch:
         """The layout a record of this app would have, before any call is made.

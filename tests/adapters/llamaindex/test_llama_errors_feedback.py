@@ -161,6 +161,8 @@ def test_print_instrumented_lists_components_with_paths(
     ] == components
     assert out.startswith("Components:\n")
     assert "\nMethods:\n" in out
+    methods = re.findall(r"^\t(<.*?>) with path \S+$", out, re.MULTILINE)
+    assert methods and all(m.startswith("<function ") for m in methods), methods
 
 
 def test_instrumented_methods_include_llm_chat_and_complete(query_engine: Any) -> None:
