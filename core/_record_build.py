@@ -274,7 +274,9 @@ def _calls(
                 {
                     "call_id": ids.get(id(node)) or next(_call_ids(1)),
                     "stack": stack,
-                    "args": {k: jsonify(v, memo=memo) for k, v in args.items()},
+                    # As one dict, so that secrets are redacted by parameter name too
+                    # (`api_key=...`), not only inside the values.
+                    "args": jsonify(args, memo=memo),
                     "rets": rets,
                     "error": str(error) if error is not None else node.note,
                     "perf": new_perf(

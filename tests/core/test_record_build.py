@@ -1,4 +1,4 @@
-"""Record build: values serialised once per build."""
+"""Record build: values serialised once per build, secrets redacted by parameter name."""
 
 from __future__ import annotations
 
@@ -166,3 +166,22 @@ def test_an_unreached_object_calling_its_own_method_keeps_one_path() -> None:
     assert ["app.Worker.step", "app.Worker.work", "app.delegate"] == [
         str(call.stack[-1]) for call in rec.get().calls
     ]
+
+
+class Client:
+    def complete(self, prompt: str, api_key: str, **options: object) -> str:
+        return prompt.upper()
+
+
+def test_arguments_named_like_secrets_are_redacted() -> None:
+    """A parameter named like a secret (`api_key`, `*_token` in **kwargs) is recorded as redacted."""
+    with engine_plugin([InstrumentSpec(Client, ("complete",))]):
+        recorder = make_recorder(Client())
+        with recorder as rec:
+            answer = recorder.app.complete("hi", api_key="sk-secret", auth_token="t0k", n=2)
+    assert "HI" == answer
+    assert {
+        "prompt": "hi",
+        "api_key": "__tru_redacted",
+        "options": {"auth_token": "__tru_redacted", "n": 2},
+    } == rec.get().calls[0].args
