@@ -317,7 +317,7 @@ def _load_entry_point(
         return None
     try:
         plugin = ep.load()
-    except Exception as exc:  # a plugin's import error is its own; never ours to raise
+    except Exception as exc:  # noqa: BLE001 - a plugin's import error is its own, never ours
         return f"spyglass {where} failed to import and is skipped: {type(exc).__name__}: {exc}"
     pm = registry.pm
     if pm.has_plugin(ep.name) or pm.is_registered(plugin):
@@ -331,7 +331,7 @@ def _load_entry_point(
     if reason is None:
         try:
             info = _adapter_info(pm, plugin)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
             info, reason = None, f"raised in spyglass_adapter_info: {type(exc).__name__}: {exc}"
         else:
             if info is None:
@@ -450,7 +450,7 @@ def _register_encoders(registry: _Registry, plugin_name: str) -> None:
     try:
         for path, encoder in dict(encoders).items():
             register_encoder(path, encoder)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
         _log_failure(plugin_name, "spyglass_json_encoders", exc)
 
 
@@ -501,7 +501,7 @@ def _call_one(
         if name == plugin_name:
             try:
                 return function(*[kwargs[a] for a in argnames])
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
                 _log_failure(name, hook_name, exc)
                 return None
     return None
@@ -528,7 +528,7 @@ def call_first(hook_name: str, /, **kwargs: Any) -> Any:
             result = function(*[kwargs[a] for a in argnames])
         except SelectorError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
             _log_failure(plugin_name, hook_name, exc)
             continue
         if result is not None:
@@ -557,7 +557,7 @@ def _call_all_named(
     for plugin_name, function, argnames in _impls(registry, hook_name):
         try:
             result = function(*[kwargs[a] for a in argnames])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
             _log_failure(plugin_name, hook_name, exc)
             continue
         if result is not None:
@@ -583,7 +583,7 @@ def instrument_specs() -> tuple[InstrumentSpec, ...]:
                 if not isinstance(spec, InstrumentSpec):
                     raise TypeError(f"{spec!r} is not an InstrumentSpec")
                 collected.append(spec if spec.adapter else dataclasses.replace(spec, adapter=adapter))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
             _log_failure(plugin_name, "spyglass_instrument_specs", exc)
     specs = tuple(collected)
     registry.specs = specs
