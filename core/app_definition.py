@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator, model_validator
+
 from spyglass.core._ids import app_id_of
 from spyglass.core.enums import FeedbackMode, RecordIngestMode
 from spyglass.core.errors import UnsafeLoadError

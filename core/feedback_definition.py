@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
 from spyglass.core._ids import recursive_hash
 from spyglass.core.enums import (
     FeedbackCombinations,

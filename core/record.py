@@ -38,6 +38,7 @@ from typing import Any
 
 import munch
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, model_validator
+
 from spyglass.core.enums import FeedbackResultStatus
 from spyglass.core.feedback_definition import FeedbackDefinition, FeedbackResult
 from spyglass.core.lens import GetAttribute, GetIndex, GetItem, GetItemOrAttribute, Lens

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+
 from spyglass.core import plugins
 
 # `make test` installs tests/plugins/* here rather than into the venv, so that the broken

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 import spyglass.core
 
 ROOT = Path(__file__).resolve().parents[1]

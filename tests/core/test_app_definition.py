@@ -7,6 +7,7 @@ import warnings
 
 import pydantic
 import pytest
+
 from spyglass.core import AppDefinition, FeedbackMode, RecordIngestMode, Select, UnsafeLoadError
 from spyglass.core.pyschema import Class
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import munch
 import pytest
+
 from spyglass.core import (
     Cost,
     FeedbackDefinition,

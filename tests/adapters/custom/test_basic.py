@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from spyglass.adapters.custom import TruBasicApp, TruWrapperApp
 from spyglass.core.plugins import wrap_app
 

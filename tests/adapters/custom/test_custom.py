@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from spyglass.adapters.custom import TruCustomApp, instrument
 from spyglass.adapters.custom._instrument import marked_methods
 from spyglass.core import Select

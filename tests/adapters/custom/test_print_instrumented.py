@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from spyglass.adapters.custom import TruCustomApp, instrument
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+
 from spyglass.adapters.custom import TruVirtual, VirtualApp, VirtualRecord
 from spyglass.core import Cost, Feedback, FeedbackMode, FeedbackResultStatus, Lens, Perf, Select
 from spyglass.core.plugins import wrap_app
