@@ -101,5 +101,6 @@ def test_examples_run_as_documented(blocks: list[dict[str, object]], tmp_path: P
         env=env,
         cwd=tmp_path,
         timeout=300,
+        check=False,  # the assertion below shows the example's stderr
     )
     assert 0 == result.returncode, result.stderr[-6000:]
