@@ -61,7 +61,8 @@ def _register(cls: type, name: str, retriever: bool, decorated: bool = False) ->
     if not isinstance(name, str) or not name:
         raise TypeError(f"instrument.method expects a method name as a str, got {name!r}")
     if not callable(getattr(cls, name, None)):
-        raise AttributeError(
+        # A misspelt name is the usual cause: raise what `getattr` would.
+        raise AttributeError(  # noqa: TRY004 - a missing method, not a wrong type
             f"{cls.__qualname__} has no method {name!r} to instrument; "
             f"check the spelling (methods: {', '.join(_public_methods(cls)) or 'none'})"
         )
