@@ -49,6 +49,7 @@ import contextlib
 import contextvars
 import logging
 import sys
+import threading
 import time
 import types
 import weakref
@@ -157,7 +158,7 @@ class _Call:
         return self.items is not None
 
 
-_native_id = __import__("threading").get_native_id
+_native_id = threading.get_native_id
 
 
 # ------------------------------------------------------------------ the hot path
@@ -395,7 +396,7 @@ def _generator(call: _Call, gen: Generator[Any, Any, Any]) -> Generator[Any, Any
                 _STATE.reset(token)
                 _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
             raise
-        except BaseException as exc:  # thrown in by the consumer: pass it on  # noqa: BLE001 - re-raised after recording
+        except BaseException as exc:  # noqa: BLE001 - thrown in by the consumer: passed on
             step, value = gen.throw, exc
 
 
