@@ -358,11 +358,6 @@ def wrapped_methods() -> list[WrappedMethod]:
         return list(_table.values())
 
 
-def entry_for(cls: type, name: str) -> WrappedMethod | None:
-    """The wrap-table entry of ``(cls, name)``, if spyglass wrapped it."""
-    return _table.get((cls, name))
-
-
 def unwrap(cls: type, name: str) -> bool:
     """Put the original ``cls.__dict__[name]`` back, identical to what it was.
 
