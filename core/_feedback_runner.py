@@ -31,9 +31,8 @@ import threading
 import time
 import traceback
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeoutError
 from datetime import datetime
 from typing import Any
 
@@ -264,26 +263,6 @@ class FeedbackRunner:
             entries = list(self._entries.values())
             self._entries.clear()
         return [e.record for e in entries]
-
-    def iter_results(self, timeout: float | None = None) -> Iterator[tuple[Any, dict[Any, Any]]]:
-        """Wait (as :meth:`wait`) and yield ``(record, {definition: result})`` pairs."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for record in self.wait(timeout):
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            yield record, _results_of(record, left)
-
-
-def _results_of(record: Any, timeout: float | None) -> dict[Any, Any]:
-    waiter = getattr(record, "wait_for_feedback_results", None)
-    if callable(waiter):
-        return dict(waiter(feedback_timeout=timeout))
-    out: dict[Any, Any] = {}
-    for fb, fut in record.feedback_and_future_results or ():
-        try:
-            out[fb] = fut.result(timeout=timeout)
-        except FutureTimeoutError as exc:
-            out[fb] = _failed_result(fb, record, exc)
-    return out
 
 
 def _ref(obj: Any) -> Callable[[], Any]:
