@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_secret_key", "is_secret_value", "register_secret", "unregister_secret"]
+__all__ = ["is_secret_key", "register_secret", "unregister_secret"]
 
 _SECRET_NAMES = frozenset(
     {"api_key", "apikey", "secret", "authorization", "credential", "credentials", "kaggle_key"}
@@ -81,11 +81,6 @@ def is_secret_key(key: str) -> bool:
             _key_cache.clear()
         _key_cache[key] = secret
     return secret
-
-
-def is_secret_value(text: str) -> bool:
-    """Whether `text` was registered with `register_secret`."""
-    return bool(secret_values) and text in secret_values
 
 
 def register_secret(value: str) -> None:
