@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from spyglass.core import _walk, instrument, recording
+from spyglass.core._feedback_runner import DEFERRED_UNAVAILABLE, FeedbackRunner
+from spyglass.core._selector_check import check_selectors
 from spyglass.core.enums import FeedbackMode, RecordIngestMode
 from spyglass.core.errors import RecordingError, SelectorError
 from spyglass.core.lens import Lens
@@ -28,12 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["App"]
 
 logger = logging.getLogger(__name__)
-
-_DEFERRED_FALLBACK = (
-    "FeedbackMode.DEFERRED needs a database, which spyglass does not have yet; use "
-    "FeedbackMode.WITH_APP_THREAD or FeedbackMode.WITH_APP."
-)
-
 
 class _HybridMethod:
     """A method that works on the class (``TruChain.select_context(chain)``) and on a
@@ -140,7 +136,7 @@ class App:
             )
         mode = FeedbackMode(feedback_mode)
         if mode is FeedbackMode.DEFERRED:
-            raise ValueError(_deferred_message())
+            raise ValueError(DEFERRED_UNAVAILABLE)
         self.app = app
         self.feedbacks: list[Any] = list(feedbacks)
         self._main_method = main_method
@@ -163,8 +159,8 @@ class App:
             selector_nocheck=selector_nocheck,
             app_id=app_id,
         )
-        self._feedback_runner = _feedback_runner(self)
-        self._check_selectors()
+        self._feedback_runner = FeedbackRunner(self)
+        check_selectors(self)
 
     # ------------------------------------------------------------ construction
 
@@ -213,13 +209,6 @@ class App:
         self._methods = done.methods
         self._skipped = done.skipped
         self._keep = done.objects
-
-    def _check_selectors(self) -> None:
-        try:
-            from spyglass.core._selector_check import check_selectors
-        except ImportError:  # pragma: no cover - ships with the core
-            return
-        check_selectors(self)
 
     # ------------------------------------------------------------ definition
 
@@ -320,11 +309,8 @@ class App:
 
     def _on_record(self, record: Record) -> None:
         """Hand a finished record to the feedback runner. Never raises."""
-        runner = self._feedback_runner
-        if runner is None:
-            return
         try:
-            runner.on_record(record)
+            self._feedback_runner.on_record(record)
         except Exception:
             logger.exception("spyglass could not schedule feedback on record %s", record.record_id)
 
@@ -413,8 +399,7 @@ class App:
         Args:
             feedback_timeout: the most seconds to wait in all (``None``: until done).
         """
-        runner = self._feedback_runner
-        return [] if runner is None else list(runner.wait(feedback_timeout))
+        return list(self._feedback_runner.wait(feedback_timeout))
 
     # ------------------------------------------------------------ context
 
@@ -551,23 +536,6 @@ _MOVED = {
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _deferred_message() -> str:
-    try:
-        from spyglass.core._feedback_runner import DEFERRED_UNAVAILABLE
-
-        return str(DEFERRED_UNAVAILABLE)
-    except ImportError:  # pragma: no cover
-        return _DEFERRED_FALLBACK
-
-
-def _feedback_runner(app: App) -> Any:
-    try:
-        from spyglass.core._feedback_runner import FeedbackRunner
-    except ImportError:  # pragma: no cover - ships with the core
-        return None
-    return FeedbackRunner(app)
 
 
 def _through_class(func: Any) -> Any:
