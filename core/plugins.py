@@ -43,6 +43,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from spyglass.core import hookspecs
+from spyglass.core._encoders import register_encoder
 from spyglass.core.adapter import AdapterInfo, InstrumentSpec
 from spyglass.core.errors import PluginError, SelectorError
 
@@ -441,11 +442,6 @@ def _in_range(req: Requirement, version: str) -> bool:
 def _register_encoders(registry: _Registry, plugin_name: str) -> None:
     encoders = _call_one(registry, plugin_name, "spyglass_json_encoders", {})
     if not encoders:
-        return
-    try:
-        from spyglass.core._jsonify import register_encoder
-    except ImportError:  # pragma: no cover - the serialiser ships with the core
-        logger.debug("spyglass.core._jsonify is unavailable; adapter encoders not registered")
         return
     try:
         for path, encoder in dict(encoders).items():
