@@ -63,7 +63,7 @@ Bounds, each with an explicit marker (never silent truncation):
 - A collection longer than ``max_items``: the first ``max_items`` entries, then (list)
   an element or (dict) a key ``"__tru_truncated"`` holding ``{"len": total, "kept": N}``.
 - After ``max_nodes`` containers in one call, every further container becomes
-  ``{"__tru_truncated": {"max_nodes": N}}``.
+  ``{"__tru_truncated": {"max_nodes": "exceeded"}}``.
 - Anything that fails while being serialised becomes the non-serialised form.
 
 Memo. ``jsonify(..., memo={})`` serialises each container or object once across several
