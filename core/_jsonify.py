@@ -124,7 +124,7 @@ from spyglass.core._secrets import (
     secret_values,
     unregister_secret,
 )
-from spyglass.core.pyschema import Class
+from spyglass.core.pyschema import CLASS_INFO, Class
 
 __all__ = [
     "BYTES",
@@ -150,7 +150,6 @@ NON_SERIALIZED = "__tru_non_serialized_object"
 PROPERTY_ERROR = "__tru_property_error"
 TRUNCATED = "__tru_truncated"
 REDACTED = "__tru_redacted"
-CLASS_INFO = "tru_class_info"
 EXCEPTION = "__tru_exception"
 BYTES = "__tru_bytes_base64"
 

@@ -38,7 +38,7 @@ from spyglass.core.enums import (
 )
 from spyglass.core.lens import Lens
 from spyglass.core.measures import Cost, _naive_iso
-from spyglass.core.pyschema import Function, Method, WithClassInfo
+from spyglass.core.pyschema import CLASS_INFO, Function, Method, WithClassInfo
 
 __all__ = ["FeedbackCall", "FeedbackDefinition", "FeedbackResult"]
 
@@ -46,7 +46,7 @@ ANONYMOUS_FEEDBACK_DEFINITION_ID = "anonymous_feedback_definition"
 
 # Fields that are not part of what a feedback *is*: the id itself and the class info
 # (a `Feedback` and the `FeedbackDefinition` it stores are the same feedback).
-_NOT_IDENTITY = frozenset({"feedback_definition_id", "tru_class_info"})
+_NOT_IDENTITY = frozenset({"feedback_definition_id", CLASS_INFO})
 
 
 class FeedbackDefinition(WithClassInfo):
