@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from spyglass.core._feedback_eval import render, why_nothing_selected
 from spyglass.core.errors import SelectorError
 from spyglass.core.lens import Lens
 
@@ -133,8 +134,6 @@ class _Check:
         return self._component(path, 2, node, "app")
 
     def _app(self, lens: Lens) -> str | None:
-        from spyglass.core._feedback_eval import why_nothing_selected
-
         if self.app_json is None or lens.exists({"__app__": self.app_json}):
             return None
         return str(why_nothing_selected(lens, {"__app__": self.app_json}))
@@ -255,15 +254,6 @@ def _selectors(feedback: Any) -> Iterator[tuple[str, Lens]]:
         yield "if_exists", if_exists
 
 
-def _render(lens: Lens) -> str:
-    try:
-        from spyglass.core.select import Select
-
-        return str(Select.render_for_dashboard(lens))
-    except Exception:  # noqa: BLE001 - fall back to the plain form
-        return str(lens)
-
-
 def explain_selector(lens: Lens, layout: Any, app_json: Any = None) -> str | None:
     """Why ``lens`` cannot match an app with this dry-run layout, or ``None``.
 
@@ -322,7 +312,7 @@ def check_selectors(app: Any) -> None:
             if why is not None:
                 name = getattr(fb, "name", "?")
                 problems.append(
-                    f"Feedback `{name}`, {what}: `{_render(lens)}` cannot match this app: {why}"
+                    f"Feedback `{name}`, {what}: `{render(lens)}` cannot match this app: {why}"
                 )
     if not problems:
         return
