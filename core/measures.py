@@ -68,23 +68,6 @@ class Perf(BaseModel):
         return cls(start_time=datetime.min, end_time=datetime.min)
 
 
-_NUMERIC_FIELDS = (
-    "n_requests",
-    "n_successful_requests",
-    "n_completion_requests",
-    "n_classification_requests",
-    "n_classes",
-    "n_embedding_requests",
-    "n_embeddings",
-    "n_tokens",
-    "n_stream_chunks",
-    "n_prompt_tokens",
-    "n_completion_tokens",
-    "n_cortex_guardrails_tokens",
-    "cost",
-)
-
-
 class Cost(BaseModel):
     """Requests, tokens and money spent by a call or a record.
 
@@ -138,3 +121,7 @@ class Cost(BaseModel):
         if isinstance(other, int) and not isinstance(other, bool) and other == 0:
             return self.model_copy()
         return NotImplemented
+
+
+# Every field but the currency adds up; read from the model so a new counter is summed too.
+_NUMERIC_FIELDS = tuple(name for name in Cost.model_fields if name != "cost_currency")
