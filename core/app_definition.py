@@ -1,7 +1,8 @@
 """`AppDefinition`: the serialisable part of a recorded app.
 
-The recorder (:class:`spyglass.core.app.App`) subclasses it and adds the runtime state
-(the wrapped object, recordings, pending feedback) outside the serialised fields.
+The recorder (:class:`spyglass.core.app.App`) is a plain object that holds one as
+``App.definition`` and keeps the runtime state (the wrapped object, recordings,
+pending feedback) beside it.
 
 Loading stored definitions is safe by default: the class named in ``tru_class_info`` is
 imported only if it lives under ``spyglass.`` or in a module the caller allows, and a
