@@ -121,8 +121,6 @@ class VirtualRecord(Record):
         perf: Perf | None = None,
         **fields: Any,
     ) -> None:
-        if "calls" in fields:  # pragma: no cover - guarded by the signature
-            raise TypeError("pass calls once")
         fields.setdefault("main_input", "No main_input provided.")
         fields.setdefault("main_output", "No main_output provided.")
         fields.setdefault("app_id", "No app_id provided.")
