@@ -32,15 +32,12 @@ __all__ = [
     "COMPONENT_BASES",
     "DOCUMENT",
     "EMBEDDINGS",
-    "HUMAN_MESSAGE",
     "LLM",
     "PREGEL",
     "PREGEL_NODE",
     "PROMPT_VALUE",
     "RETRIEVER",
     "RUNNABLE",
-    "RUNNABLE_CALLABLE",
-    "TOOL",
     "VECTOR_STORE",
     "Runnable",
     "is_instance",
@@ -54,17 +51,14 @@ RUNNABLE = "langchain_core.runnables.base:Runnable"
 RETRIEVER = "langchain_core.retrievers:BaseRetriever"
 CHAT_MODEL = "langchain_core.language_models.chat_models:BaseChatModel"
 LLM = "langchain_core.language_models.llms:BaseLLM"
-TOOL = "langchain_core.tools.base:BaseTool"
 VECTOR_STORE = "langchain_core.vectorstores.base:VectorStore"
 EMBEDDINGS = "langchain_core.embeddings.embeddings:Embeddings"
 DOCUMENT = "langchain_core.documents.base:Document"
 BASE_MESSAGE = "langchain_core.messages.base:BaseMessage"
 AI_MESSAGE = "langchain_core.messages.ai:AIMessage"
-HUMAN_MESSAGE = "langchain_core.messages.human:HumanMessage"
 PROMPT_VALUE = "langchain_core.prompt_values:PromptValue"
 PREGEL = "langgraph.pregel.main:Pregel"
 PREGEL_NODE = "langgraph.pregel._read:PregelNode"
-RUNNABLE_CALLABLE = "langgraph._internal._runnable:RunnableCallable"
 
 # What the walk treats as a component: everything the adapter's specs instrument.
 COMPONENT_BASES = (RUNNABLE, VECTOR_STORE, EMBEDDINGS)
