@@ -169,7 +169,7 @@ class Feedback(FeedbackDefinition):
         self._imp = imp
         self._agg = agg
         if selectors:
-            names, var_kw, _ = parameters(imp) if imp is not None else ([], True, set())
+            names, var_kw, _ = self._parameters()
             checked = {
                 k: as_lens(v, k)
                 for k, v in dict(selectors).items()
@@ -214,6 +214,11 @@ class Feedback(FeedbackDefinition):
 
     # ----------------------------------------------------------------- builders
 
+    def _parameters(self) -> tuple[list[str], bool, set[str]]:
+        """The implementation's selectable parameters, whether it takes ``**kwargs``, and
+        the required ones (see ``parameters``); without an implementation anything goes."""
+        return parameters(self._imp) if self._imp is not None else ([], True, set())
+
     def _check_name(self, param: str, names: list[str], var_kw: bool) -> bool:
         if param in names or var_kw or self._imp is None:
             return True
@@ -249,7 +254,7 @@ class Feedback(FeedbackDefinition):
                 value is not a lens.
             TypeError: more positional lenses than parameters left.
         """
-        names, var_kw, _ = parameters(self._imp) if self._imp is not None else ([], True, set())
+        names, var_kw, _ = self._parameters()
         selectors = dict(self.selectors)
         for param, value in kwargs.items():
             self._check_name(param, names, var_kw)
@@ -296,7 +301,7 @@ class Feedback(FeedbackDefinition):
         Raises:
             SelectorError: any other number of parameters is left.
         """
-        names, _, _ = parameters(self._imp) if self._imp is not None else ([], True, set())
+        names, _, _ = self._parameters()
         free = [n for n in names if n not in self.selectors]
         if len(free) == 1:
             return self.on(**{free[0]: Select.RecordOutput})
@@ -380,14 +385,13 @@ class Feedback(FeedbackDefinition):
         Raises:
             TypeError: a keyword names no parameter of the implementation.
         """
-        if self._imp is not None:
-            names, var_kw, _ = parameters(self._imp)
-            for k in kwargs:
-                if k not in names and not var_kw:
-                    raise TypeError(
-                        f"Feedback `{self.name}`.run() got `{k}`, which is not a parameter of "
-                        f"{self._imp_label()}."
-                    )
+        names, var_kw, _ = self._parameters()
+        for k in kwargs:
+            if k not in names and not var_kw:
+                raise TypeError(
+                    f"Feedback `{self.name}`.run() got `{k}`, which is not a parameter of "
+                    f"{self._imp_label()}."
+                )
         record_id = getattr(record, "record_id", None) or "no record"
         calls: list[FeedbackCall] = []
         try:
@@ -474,7 +478,7 @@ class Feedback(FeedbackDefinition):
             raise self._missing(f"Feedback `{self.name}`: " + "\n".join(problems))
         for param, value in kwargs.items():
             values.setdefault(param, [value])
-        _, _, required = parameters(self._imp) if self._imp is not None else ([], True, set())
+        _, _, required = self._parameters()
         unset = sorted(required - set(values))
         if unset:
             raise Failed(
