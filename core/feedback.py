@@ -176,19 +176,14 @@ class Feedback(FeedbackDefinition):
                 if self._check_name(k, names, var_kw)
             }
             self.selectors = checked
-        self._refresh_id()
+        self._update_id()
 
     # ------------------------------------------------------------------ identity
-
-    def _refresh_id(self) -> None:
-        """Recompute ``feedback_definition_id`` from the current definition."""
-        self._update_id()
 
     def _copy(self, **update: Any) -> Feedback:
         # FeedbackDefinition.model_copy recomputes the id when a defining field changes;
         # private attributes (the implementation and aggregator) are copied along.
         new: Feedback = self.model_copy(update=update)
-        new._refresh_id()
         return new
 
     # --------------------------------------------------------------- properties
