@@ -11,9 +11,8 @@ serialised app. `Select` names the lenses people use most::
 
 from __future__ import annotations
 
-import importlib
 import warnings
-from typing import Any, cast
+from typing import Any
 
 from spyglass.core.lens import Lens as _Lens
 from spyglass.core.lens import StepItemOrAttribute
@@ -127,6 +126,7 @@ class Select:
             DeprecationWarning,
             stacklevel=2,
         )
-        # spyglass.core.app imports this module; import it only when asked
-        app_module = importlib.import_module("spyglass.core.app")
-        return cast(_Lens, app_module.App.select_context(app))
+        from spyglass.core.app import App  # imports this module: only when asked
+
+        lens: _Lens = App.select_context(app)
+        return lens
