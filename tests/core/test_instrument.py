@@ -85,33 +85,25 @@ def test_not_recording_the_wrapped_method_returns_what_the_original_returns() ->
 def test_wrapped_methods_keep_signature_and_nature() -> None:
     """signature, iscoroutinefunction, isgeneratorfunction, isasyncgenfunction are unchanged."""
     names = ("method", "coro", "gen", "agen")
-    before = {
-        n: (
-            inspect.signature(getattr(Plain, n)),
-            inspect.signature(getattr(Plain(), n)),
-            inspect.iscoroutinefunction(getattr(Plain, n)),
-            inspect.isgeneratorfunction(getattr(Plain, n)),
-            inspect.isasyncgenfunction(getattr(Plain, n)),
-            inspect.iscoroutinefunction(getattr(Plain(), n)),
-            inspect.isasyncgenfunction(getattr(Plain(), n)),
-        )
-        for n in names
-    }
+
+    def nature() -> dict[str, tuple[object, ...]]:
+        return {
+            n: (
+                inspect.signature(getattr(Plain, n)),
+                inspect.signature(getattr(Plain(), n)),
+                inspect.iscoroutinefunction(getattr(Plain, n)),
+                inspect.isgeneratorfunction(getattr(Plain, n)),
+                inspect.isasyncgenfunction(getattr(Plain, n)),
+                inspect.iscoroutinefunction(getattr(Plain(), n)),
+                inspect.isasyncgenfunction(getattr(Plain(), n)),
+            )
+            for n in names
+        }
+
+    before = nature()
     for n in names:
         instrument.wrap_method(Plain, n)
-    after = {
-        n: (
-            inspect.signature(getattr(Plain, n)),
-            inspect.signature(getattr(Plain(), n)),
-            inspect.iscoroutinefunction(getattr(Plain, n)),
-            inspect.isgeneratorfunction(getattr(Plain, n)),
-            inspect.isasyncgenfunction(getattr(Plain, n)),
-            inspect.iscoroutinefunction(getattr(Plain(), n)),
-            inspect.isasyncgenfunction(getattr(Plain(), n)),
-        )
-        for n in names
-    }
-    assert before == after
+    assert before == nature()
 
 
 def test_unwrap_restores_the_identical_original() -> None:
