@@ -253,6 +253,7 @@ def test_16_threads_of_50_roots_never_mix(rag: Any) -> None:
         t.start()
     for t in threads:
         t.join()
+    assert set(range(16)) == set(results)  # every worker finished its block
     for n, rec in results.items():
         assert [f"t{n}-{j}" for j in range(50)] == [r.main_input for r in rec.records]
         for record in rec.records:
