@@ -304,11 +304,12 @@ class _Parser:
         if char == "N":
             end = s.find("}", i + 2) if s.startswith("{", i + 1) else -1
             try:
-                out.append(unicodedata.lookup(s[i + 2 : end]))
+                named = unicodedata.lookup(s[i + 2 : end]) if end >= 0 else None
             except KeyError:
-                end = -1
-            if end < 0:
+                named = None
+            if named is None:
                 raise self.error("bad `\\N{...}` escape", i - 1)
+            out.append(named)
             return end + 1
         out.append("\\" + char)  # Python keeps unknown escapes as written
         return i + 1
