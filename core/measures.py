@@ -108,6 +108,28 @@ class Cost(BaseModel):
     cost: float = 0.0
     cost_currency: str = "USD"
 
+    @classmethod
+    def one_completion(
+        cls, prompt_tokens: int, completion_tokens: int, total_tokens: int, stream_chunks: int = 0
+    ) -> Cost:
+        """The cost of one successful completion request that reported its token usage.
+
+        Args:
+            prompt_tokens: prompt tokens the request used.
+            completion_tokens: completion tokens it produced.
+            total_tokens: all its tokens, as the provider reported them.
+            stream_chunks: chunks received when the response was streamed (0 otherwise).
+        """
+        return cls(
+            n_requests=1,
+            n_successful_requests=1,
+            n_completion_requests=1,
+            n_prompt_tokens=prompt_tokens,
+            n_completion_tokens=completion_tokens,
+            n_tokens=total_tokens,
+            n_stream_chunks=stream_chunks,
+        )
+
     def __add__(self, other: Any) -> Cost:
         if isinstance(other, Cost):
             sums = {name: getattr(self, name) + getattr(other, name) for name in _NUMERIC_FIELDS}

@@ -48,16 +48,7 @@ def call_cost(obj: Any, method_name: str, ret: Any) -> Any:
 def _cost(usage: tuple[int, int, int], chunks: int) -> Any:
     from spyglass.core.measures import Cost
 
-    prompt, completion, total = usage
-    return Cost(
-        n_requests=1,
-        n_successful_requests=1,
-        n_completion_requests=1,
-        n_prompt_tokens=prompt,
-        n_completion_tokens=completion,
-        n_tokens=total,
-        n_stream_chunks=chunks,
-    )
+    return Cost.one_completion(*usage, stream_chunks=chunks)
 
 
 def _sum(usages: Any) -> tuple[int, int, int] | None:

@@ -94,14 +94,5 @@ def call_cost(obj: Any, method_name: str, ret: Any) -> Cost | None:
     for chunk in chunks:
         usage = _usage_of(chunk)
         if usage is not None:
-            prompt, completion, total = usage
-            return Cost(
-                n_requests=1,
-                n_successful_requests=1,
-                n_completion_requests=1,
-                n_prompt_tokens=prompt,
-                n_completion_tokens=completion,
-                n_tokens=total,
-                n_stream_chunks=len(ret) if streamed else 0,
-            )
+            return Cost.one_completion(*usage, stream_chunks=len(ret) if streamed else 0)
     return None
