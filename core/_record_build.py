@@ -57,14 +57,26 @@ _PID = os.getpid()
 _class_info: dict[type, Class] = {}
 
 
-def _fast_constructor(cls: type[Any]) -> Any:
+def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
     """A constructor for ``cls`` from a complete, already valid field dict.
 
     Like ``model_construct`` but several times faster, and every instance shares one
     fields-set (pydantic only ever adds names to it, and all names are in it), which
-    saves a set per call held by a record. Checked once against ``model_construct``;
-    if pydantic ever builds models differently, ``model_construct`` is used instead.
+    saves a set per call held by a record. Checked once, on ``sample`` (every field, in
+    declaration order), against ``model_construct``; if pydantic ever builds models
+    differently, or ``cls`` has private attributes, a post-init hook or extra fields, the
+    constructor returned is ``model_construct`` itself.
     """
+
+    def slow(values: dict[str, Any]) -> Any:
+        return cls.model_construct(**values)
+
+    if (
+        cls.__private_attributes__
+        or cls.__pydantic_post_init__
+        or cls.model_config.get("extra") == "allow"
+    ):
+        return slow
     names = list(cls.model_fields)
     shared = set(names)
     setattr_ = object.__setattr__
@@ -78,23 +90,6 @@ def _fast_constructor(cls: type[Any]) -> Any:
         setattr_(obj, "__pydantic_private__", None)
         return obj
 
-    def slow(values: dict[str, Any]) -> Any:
-        return cls.model_construct(**values)
-
-    if (
-        cls.__private_attributes__
-        or cls.__pydantic_post_init__
-        or cls.model_config.get("extra") == "allow"
-    ):
-        return slow
-    return make, slow, names
-
-
-def _checked(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-    found = _fast_constructor(cls)
-    if not isinstance(found, tuple):
-        return found  # type: ignore[no-any-return]
-    make, slow, names = found
     try:
         fast_obj, slow_obj = make(dict(sample)), slow(dict(sample))
         same = (
@@ -109,13 +104,13 @@ def _checked(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[str, Any]
         same = False
     if not same:
         logger.debug("spyglass uses model_construct for %s", cls.__qualname__)
-        return slow  # type: ignore[no-any-return]
-    return make  # type: ignore[no-any-return]
+        return slow
+    return make
 
 
 _T0 = datetime(2000, 1, 1)
-_new_perf = _checked(Perf, {"start_time": _T0, "end_time": _T0})
-_new_call = _checked(
+_new_perf = _fast_constructor(Perf, {"start_time": _T0, "end_time": _T0})
+_new_call = _fast_constructor(
     RecordAppCall,
     {
         "call_id": "",
@@ -201,13 +196,73 @@ def _record_parts(
 def _calls(
     app: App, root: _Call, ids: dict[int, str], memo: dict[int, Any]
 ) -> tuple[list[RecordAppCall], Cost]:
+    """The root's finished calls as ``RecordAppCall``\\ s, in end order, and their cost."""
     from spyglass.core.plugins import call_first
 
     wall0 = root.wall0
-    known = app._paths
     new_call = _new_call
     new_perf = _new_perf
     tids: dict[int, int] = {}  # one int object per thread id, not one per call
+    calls: list[RecordAppCall] = []
+    ends: list[int] = []
+    cost: Cost | None = None
+    for node, stack, end in _placed(app, root):
+        instance = node.instance
+        site = node.site
+        error = node.error
+        if node.items is not None:
+            ret = node.items
+            rets = jsonify(ret, memo=memo)
+            if node.dropped and isinstance(rets, list):
+                # A new list: the memo's form may be shared with other calls.
+                rets = [*rets, {TRUNCATED: f"{node.dropped} more items were streamed, not kept"}]
+        else:
+            ret = node.ret
+            rets = None if error is not None else jsonify(ret, memo=memo)
+        args = site.arguments(instance, node.args, node.kwargs)
+        tid = node.tid
+        ends.append(end)
+        calls.append(
+            new_call(
+                {
+                    "call_id": ids.get(id(node)) or next(_call_ids(1)),
+                    "stack": stack,
+                    # As one dict, so that secrets are redacted by parameter name too
+                    # (`api_key=...`), not only inside the values.
+                    "args": jsonify(args, memo=memo),
+                    "rets": rets,
+                    "error": str(error) if error is not None else node.note,
+                    "perf": new_perf(
+                        {
+                            "start_time": _datetime(wall0 + node.start),
+                            "end_time": _datetime(wall0 + end),
+                        }
+                    ),
+                    "pid": _PID,
+                    "tid": tids.setdefault(tid, tid),
+                }
+            )
+        )
+        if site.reports_cost:
+            reported = call_first(
+                "spyglass_call_cost", obj=instance, method_name=site.name, ret=ret
+            )
+            if reported is not None:
+                cost = reported if cost is None else cost + reported
+    # End order at nanosecond precision: datetimes keep microseconds, so calls that end
+    # within one microsecond would otherwise keep start order (the root first).
+    order = sorted(range(len(calls)), key=ends.__getitem__)
+    return [calls[i] for i in order], cost if cost is not None else Cost()
+
+
+def _placed(app: App, root: _Call) -> list[tuple[_Call, list[RecordAppCallMethod], int]]:
+    """Each finished, recorded call of ``root`` with its stack and end, in start order.
+
+    Works out every call's path (see the module docstring) and stack; plumbing calls
+    are left out and calls still open when the root ended (a stream nobody finished)
+    are placed but not returned.
+    """
+    known = app._paths
     # per raw call (by id): its path and its stack
     paths: dict[int, Lens] = {}
     stacks: dict[int, list[RecordAppCallMethod]] = {}
@@ -218,9 +273,7 @@ def _calls(
     shared_stacks: dict[tuple[int, int], list[RecordAppCallMethod]] = {}
     # (id of the caller's path, class name) -> path of an instance the walk did not reach
     unreached: dict[tuple[int, str], Lens] = {}
-    calls: list[RecordAppCall] = []
-    ends: list[int] = []
-    cost: Cost | None = None
+    placed: list[tuple[_Call, list[RecordAppCallMethod], int]] = []
     for node in list(root.calls):  # parents are always listed before their children
         instance = node.instance
         parent = node.parent
@@ -254,52 +307,9 @@ def _calls(
         if stack is None:
             stack = shared_stacks[skey] = [*(parent_stack or ()), frame]
         stacks[id(node)] = stack
-        if node.end is None:
-            continue  # still open when its root ended (a stream nobody finished)
-        error = node.error
-        if node.items is not None:
-            ret = node.items
-            rets = jsonify(ret, memo=memo)
-            if node.dropped and isinstance(rets, list):
-                # A new list: the memo's form may be shared with other calls.
-                rets = [*rets, {TRUNCATED: f"{node.dropped} more items were streamed, not kept"}]
-        else:
-            ret = node.ret
-            rets = None if error is not None else jsonify(ret, memo=memo)
-        args = site.arguments(instance, node.args, node.kwargs)
-        tid = node.tid
-        ends.append(node.end)
-        calls.append(
-            new_call(
-                {
-                    "call_id": ids.get(id(node)) or next(_call_ids(1)),
-                    "stack": stack,
-                    # As one dict, so that secrets are redacted by parameter name too
-                    # (`api_key=...`), not only inside the values.
-                    "args": jsonify(args, memo=memo),
-                    "rets": rets,
-                    "error": str(error) if error is not None else node.note,
-                    "perf": new_perf(
-                        {
-                            "start_time": _datetime(wall0 + node.start),
-                            "end_time": _datetime(wall0 + node.end),
-                        }
-                    ),
-                    "pid": _PID,
-                    "tid": tids.setdefault(tid, tid),
-                }
-            )
-        )
-        if site.reports_cost:
-            reported = call_first(
-                "spyglass_call_cost", obj=instance, method_name=site.name, ret=ret
-            )
-            if reported is not None:
-                cost = reported if cost is None else cost + reported
-    # End order at nanosecond precision: datetimes keep microseconds, so calls that end
-    # within one microsecond would otherwise keep start order (the root first).
-    order = sorted(range(len(calls)), key=ends.__getitem__)
-    return [calls[i] for i in order], cost if cost is not None else Cost()
+        if node.end is not None:
+            placed.append((node, stack, node.end))
+    return placed
 
 
 def _frame(path: Lens, site: Any, instance: Any) -> RecordAppCallMethod:
