@@ -55,8 +55,9 @@ API
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spyglass.core._lazy import lazy_exports
 
 # public name -> module that defines it; imported on first use, so that loading the
 # adapter's plugin (`_plugin`) imports neither LangChain nor the recorder machinery.
@@ -66,19 +67,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = ["TruChain"]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spyglass.adapters.langchain' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from spyglass.adapters.langchain._recorder import TruChain as TruChain

@@ -60,19 +60,19 @@ API
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spyglass.core._lazy import lazy_exports
+
+# public name -> module that defines it; imported on first use, so importing the package
+# stays cheap.
+_EXPORTS: dict[str, str] = {
+    "TruLlama": "spyglass.adapters.llamaindex._recorder",
+}
 
 __all__ = ["TruLlama"]
 
-if TYPE_CHECKING:  # pragma: no cover
-    from spyglass.adapters.llamaindex._recorder import TruLlama
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    # Imported on first use, so importing the package stays cheap.
-    if name == "TruLlama":
-        from spyglass.adapters.llamaindex._recorder import TruLlama
-
-        globals()["TruLlama"] = TruLlama
-        return TruLlama
-    raise AttributeError(f"module 'spyglass.adapters.llamaindex' has no attribute {name!r}")
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from spyglass.adapters.llamaindex._recorder import TruLlama as TruLlama
