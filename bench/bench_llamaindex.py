@@ -26,53 +26,21 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import hashlib
-import math
 import pstats
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from llama_index.core import Document, VectorStoreIndex
-from llama_index.core.embeddings import BaseEmbedding
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "adapters" / "llamaindex"))
+
+from _li_apps import QUESTION, build_index
+from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 
 from spyglass.adapters.llamaindex import TruLlama
 from spyglass.core import instrument, plugins
-
-QUESTION = "What is the capital of Germany?"
-TEXTS = (
-    "Paris is the capital of France.",
-    "Berlin is the capital of Germany.",
-    "The Seine flows through Paris.",
-)
-
-
-class HashBagEmbedding(BaseEmbedding):
-    """Words hashed into `dim` buckets, L2-normalised (deterministic retrieval)."""
-
-    dim: int = 32
-
-    def _vec(self, text: str) -> list[float]:
-        vector = [0.0] * self.dim
-        for word in text.lower().replace(".", " ").replace("?", " ").split():
-            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
-        norm = math.sqrt(sum(x * x for x in vector)) or 1.0
-        return [x / norm for x in vector]
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._vec(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._vec(text)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._vec(query)
-
-
-def build_index() -> VectorStoreIndex:
-    docs = [Document(text=t) for t in TEXTS]
-    return VectorStoreIndex.from_documents(docs, embed_model=HashBagEmbedding())
 
 
 def build_engine(index: VectorStoreIndex) -> Any:
