@@ -27,23 +27,27 @@ if TYPE_CHECKING:
     from spyglass.core.app_definition import AppDefinition
     from spyglass.core.record import Record
 
-__all__ = ["App"]
+__all__ = ["App", "HybridMethod"]
 
 logger = logging.getLogger(__name__)
 
-class _HybridMethod:
+class HybridMethod:
     """A method that works on the class (``TruChain.select_context(chain)``) and on a
-    recorder (``recorder.select_context()``, whose app is then the default)."""
+    recorder (``recorder.select_context()``, whose app is then the default).
+
+    The decorated function is called as ``func(cls, app, *args, **kwargs)``; other
+    arguments pass through (``TruChain.select_context(chain, retriever=...)``).
+    """
 
     def __init__(self, func: Callable[..., Any]) -> None:
         self.func = func
         self.__doc__ = func.__doc__
 
     def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., Any]:
-        def bound(app: Any = None) -> Any:
+        def bound(app: Any = None, *args: Any, **kwargs: Any) -> Any:
             if app is None and instance is not None:
                 app = instance.app
-            return self.func(owner if owner is not None else type(instance), app)
+            return self.func(owner if owner is not None else type(instance), app, *args, **kwargs)
 
         bound.__doc__ = self.__doc__
         return bound
@@ -403,7 +407,7 @@ class App:
 
     # ------------------------------------------------------------ context
 
-    @_HybridMethod
+    @HybridMethod
     def select_context(cls, app: Any = None) -> Lens:
         """The lens to the app's retrieved context, from the adapter that knows the app.
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from spyglass.adapters.langchain import _framework as fw
-from spyglass.core.app import App
+from spyglass.core.app import App, HybridMethod
 from spyglass.core.errors import SelectorError
 from spyglass.core.lens import Lens
 
@@ -14,26 +14,6 @@ __all__ = ["TruChain", "select_context_of"]
 
 # What `select_context` reads from the retriever's calls.
 _CONTEXT_METHODS = ("invoke", "ainvoke", "_get_relevant_documents", "_aget_relevant_documents")
-
-
-class _ContextSelector:
-    """``select_context`` on the class (``TruChain.select_context(chain)``) and on a
-    recorder (``recorder.select_context()``, whose app is then the default)."""
-
-    def __init__(self, func: Callable[..., Lens]) -> None:
-        self.func = func
-        self.__doc__ = func.__doc__
-
-    def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., Lens]:
-        def select_context(
-            app: Any = None, *, retriever: Any = None, method: str = "invoke"
-        ) -> Lens:
-            if app is None and instance is not None:
-                app = instance.app
-            return self.func(app, retriever=retriever, method=method)
-
-        select_context.__doc__ = self.__doc__
-        return select_context
 
 
 class TruChain(App):
@@ -88,9 +68,9 @@ class TruChain(App):
     def _default_main_method(self) -> Callable[..., Any]:
         return self.app.invoke  # type: ignore[no-any-return]
 
-    @_ContextSelector
+    @HybridMethod
     def select_context(  # type: ignore[override]
-        app: Any = None, *, retriever: Any = None, method: str = "invoke"
+        cls, app: Any = None, *, retriever: Any = None, method: str = "invoke"
     ) -> Lens:
         """The lens to the ``page_content`` of the documents the app's retriever returned.
 
