@@ -14,6 +14,21 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from spyglass.adapters.langchain._paths import (
+    AI_MESSAGE,
+    BASE_MESSAGE,
+    CHAT_MODEL,
+    COMPONENT_BASES,
+    DOCUMENT,
+    EMBEDDINGS,
+    LLM,
+    PREGEL,
+    PREGEL_NODE,
+    PROMPT_VALUE,
+    RETRIEVER,
+    RUNNABLE,
+    VECTOR_STORE,
+)
 from spyglass.core.errors import MissingDependencyError
 
 try:
@@ -45,23 +60,6 @@ __all__ = [
     "langchain_core",
     "loaded",
 ]
-
-# Class paths ("module:QualName") of the framework classes the adapter recognises.
-RUNNABLE = "langchain_core.runnables.base:Runnable"
-RETRIEVER = "langchain_core.retrievers:BaseRetriever"
-CHAT_MODEL = "langchain_core.language_models.chat_models:BaseChatModel"
-LLM = "langchain_core.language_models.llms:BaseLLM"
-VECTOR_STORE = "langchain_core.vectorstores.base:VectorStore"
-EMBEDDINGS = "langchain_core.embeddings.embeddings:Embeddings"
-DOCUMENT = "langchain_core.documents.base:Document"
-BASE_MESSAGE = "langchain_core.messages.base:BaseMessage"
-AI_MESSAGE = "langchain_core.messages.ai:AIMessage"
-PROMPT_VALUE = "langchain_core.prompt_values:PromptValue"
-PREGEL = "langgraph.pregel.main:Pregel"
-PREGEL_NODE = "langgraph.pregel._read:PregelNode"
-
-# What the walk treats as a component: everything the adapter's specs instrument.
-COMPONENT_BASES = (RUNNABLE, VECTOR_STORE, EMBEDDINGS)
 
 _cache: dict[str, type] = {}
 

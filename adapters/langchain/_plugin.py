@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from spyglass.adapters.langchain._paths import RUNNABLE_MODULE
 from spyglass.core.adapter import AdapterInfo, InstrumentSpec
 from spyglass.core.hookspecs import hookimpl
 
@@ -19,11 +20,11 @@ _MODEL_METHODS = frozenset({"_generate", "_agenerate", "_stream", "_astream"})
 
 
 def _active() -> bool:
-    return "langchain_core.runnables.base" in sys.modules
+    return RUNNABLE_MODULE in sys.modules
 
 
 def _is_runnable(obj: Any) -> bool:
-    runnable = getattr(sys.modules.get("langchain_core.runnables.base"), "Runnable", None)
+    runnable = getattr(sys.modules.get(RUNNABLE_MODULE), "Runnable", None)
     return runnable is not None and isinstance(obj, runnable)
 
 

@@ -33,6 +33,21 @@ was or was not wrapped. Nothing here imports LangChain.
 
 from __future__ import annotations
 
+from spyglass.adapters.langchain._paths import (
+    CHANNEL_WRITE,
+    CHAT_MODEL,
+    EMBEDDINGS,
+    LLM,
+    OUTPUT_PARSER,
+    PREGEL,
+    PROMPT_TEMPLATE,
+    RETRIEVER,
+    RUNNABLE,
+    RUNNABLE_CALLABLE,
+    SIMPLE_CHAT_MODEL,
+    TOOL,
+    VECTOR_STORE,
+)
 from spyglass.core.adapter import InstrumentSpec
 
 __all__ = ["RUNNABLE_METHODS", "SPECS"]
@@ -48,11 +63,6 @@ RUNNABLE_METHODS = (
     "abatch",
 )
 
-_BASE_CHAT = "langchain_core.language_models.chat_models:BaseChatModel"
-_SIMPLE_CHAT = "langchain_core.language_models.chat_models:SimpleChatModel"
-_BASE_LLM = "langchain_core.language_models.llms:BaseLLM"
-_CHANNEL_WRITE = "langgraph.pregel._write:ChannelWrite"
-
 # LangChain's callback plumbing, passed to every model, retriever and tool call.
 _PLUMBING = ("run_manager",)
 
@@ -65,59 +75,53 @@ _STUB_REASON = (
 # The most specific specs first: where several match one object, the first names its kind.
 SPECS: tuple[InstrumentSpec, ...] = (
     InstrumentSpec(
-        _BASE_CHAT,
+        CHAT_MODEL,
         ("_generate", "_stream", "_astream"),
         kind="chat model",
-        skip_defined_on=(_BASE_CHAT,),
+        skip_defined_on=(CHAT_MODEL,),
         reason=_STUB_REASON.format(names="_stream/_astream"),
         omit_args=_PLUMBING,
         reports_cost=True,
     ),
     InstrumentSpec(
-        _BASE_CHAT,
+        CHAT_MODEL,
         ("_agenerate",),
         kind="chat model",
-        skip_defined_on=(_BASE_CHAT, _SIMPLE_CHAT),
+        skip_defined_on=(CHAT_MODEL, SIMPLE_CHAT_MODEL),
         reason="the default _agenerate only runs _generate in a thread; wrapping it would "
         "record one request twice",
         omit_args=_PLUMBING,
         reports_cost=True,
     ),
     InstrumentSpec(
-        _BASE_LLM,
+        LLM,
         ("_generate", "_agenerate", "_stream", "_astream"),
         kind="llm",
-        skip_defined_on=(_BASE_LLM,),
+        skip_defined_on=(LLM,),
         reason=_STUB_REASON.format(names="_stream/_astream"),
         omit_args=_PLUMBING,
         reports_cost=True,
     ),
     InstrumentSpec(
-        "langchain_core.retrievers:BaseRetriever",
+        RETRIEVER,
         ("_get_relevant_documents", "_aget_relevant_documents"),
         kind="retriever",
         omit_args=_PLUMBING,
     ),
+    InstrumentSpec(TOOL, ("_run", "_arun"), kind="tool", omit_args=_PLUMBING),
+    InstrumentSpec(PREGEL, RUNNABLE_METHODS, kind="graph"),
     InstrumentSpec(
-        "langchain_core.tools.base:BaseTool", ("_run", "_arun"), kind="tool", omit_args=_PLUMBING
-    ),
-    InstrumentSpec("langgraph.pregel.main:Pregel", RUNNABLE_METHODS, kind="graph"),
-    InstrumentSpec(
-        "langgraph._internal._runnable:RunnableCallable",
+        RUNNABLE_CALLABLE,
         RUNNABLE_METHODS,
         kind="graph node",
         # Writes a node's output to the graph's channels after each node: plumbing.
-        exclude=(_CHANNEL_WRITE,),
+        exclude=(CHANNEL_WRITE,),
     ),
+    InstrumentSpec(PROMPT_TEMPLATE, RUNNABLE_METHODS, kind="prompt"),
+    InstrumentSpec(OUTPUT_PARSER, RUNNABLE_METHODS, kind="parser"),
+    InstrumentSpec(RUNNABLE, RUNNABLE_METHODS, kind="runnable"),
     InstrumentSpec(
-        "langchain_core.prompts.base:BasePromptTemplate", RUNNABLE_METHODS, kind="prompt"
-    ),
-    InstrumentSpec(
-        "langchain_core.output_parsers.base:BaseOutputParser", RUNNABLE_METHODS, kind="parser"
-    ),
-    InstrumentSpec("langchain_core.runnables.base:Runnable", RUNNABLE_METHODS, kind="runnable"),
-    InstrumentSpec(
-        "langchain_core.vectorstores.base:VectorStore",
+        VECTOR_STORE,
         (
             "similarity_search",
             "similarity_search_with_score",
@@ -131,7 +135,7 @@ SPECS: tuple[InstrumentSpec, ...] = (
         kind="vector store",
     ),
     InstrumentSpec(
-        "langchain_core.embeddings.embeddings:Embeddings",
+        EMBEDDINGS,
         ("embed_documents", "embed_query", "aembed_documents", "aembed_query"),
         kind="embedding",
     ),
