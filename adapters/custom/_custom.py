@@ -23,7 +23,7 @@ from spyglass.core.errors import SelectorError
 from spyglass.core.lens import Lens, StepItemOrAttribute
 from spyglass.core.select import Select
 
-__all__ = ["TruCustomApp", "select_context_of"]
+__all__ = ["TruCustomApp", "relative_to_app", "select_context_of"]
 
 _APP = "app"
 
@@ -44,20 +44,26 @@ def _remember_context(app: Any, lens: Lens) -> None:
     _contexts[key] = lens
 
 
-def _relative_to_app(path: Lens | str, what: str) -> Lens:
-    """``path`` as steps below the app: ``__app__.app.x``, ``app.x`` and ``x`` all give ``x``."""
+def relative_to_app(path: Lens | str, *, example: str, what: str | None = None) -> Lens:
+    """``path`` as steps below the app: ``__app__.app.x``, ``app.x`` and ``x`` all give ``x``.
+
+    ``__record__``/``__app__`` and a leading ``app`` step are dropped; the app itself
+    gives the empty lens.
+
+    Raises:
+        TypeError: ``path`` is neither a `Lens` nor its string form; the message starts
+            with ``what`` (when given) and shows ``example``.
+    """
     if isinstance(path, str):
         path = Lens.of_string(path)
     if not isinstance(path, Lens):
+        prefix = "" if what is None else f"{what}: "
         raise TypeError(
-            f"{what}: expected a Lens such as Select.App.app.cache (or its string form), "
-            f"got {path!r}"
+            f"{prefix}expected a Lens such as {example} (or its string form), got {path!r}"
         )
     steps = Select.dequalify(path).path
     if steps and isinstance(steps[0], StepItemOrAttribute) and steps[0].get_item_or_attribute() == _APP:
         steps = steps[1:]
-    if not steps:
-        raise ValueError(f"{what}: the path {path} names the app itself; give a path below it")
     return Lens(path=steps)
 
 
@@ -113,7 +119,10 @@ class TruCustomApp(App):
         self._extra: list[tuple[Lens, Any]] = []
         for method, path in (methods_to_instrument or {}).items():
             owner, name = _bound_method(method, "methods_to_instrument")
-            relative = _relative_to_app(path, f"methods_to_instrument[{name}]")
+            what = f"methods_to_instrument[{name}]"
+            relative = relative_to_app(path, example="Select.App.app.cache", what=what)
+            if not relative.path:
+                raise ValueError(f"{what}: the path {path} names the app itself; give a path below it")
             instrument.method(type(owner), name)
             self._extra.append((Lens().app + relative, owner))
         context = _context_lens(app, retriever) if retriever is not None else None

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from spyglass.adapters.custom._custom import relative_to_app
 from spyglass.core.app import App
 from spyglass.core.enums import FeedbackMode
-from spyglass.core.lens import Lens, StepItemOrAttribute
+from spyglass.core.lens import Lens
 from spyglass.core.measures import Cost, Perf
 from spyglass.core.pyschema import Class, Method, Obj
 from spyglass.core.record import Record, RecordAppCall, RecordAppCallMethod
@@ -25,7 +26,6 @@ __all__ = ["TruVirtual", "VirtualApp", "VirtualRecord"]
 
 logger = logging.getLogger(__name__)
 
-_APP = "app"
 _MICROSECOND = timedelta(microseconds=1)
 # The lens the context of a virtual app is read from, and where add_dataframe puts it.
 _CONTEXT_METHOD = Select.RecordCalls.retriever.get_context
@@ -33,13 +33,7 @@ _CONTEXT_METHOD = Select.RecordCalls.retriever.get_context
 
 def _relative(lens: Lens | str) -> Lens:
     """``lens`` without ``__record__``/``__app__`` and without a leading ``app`` step."""
-    lens = Lens.of_string(lens) if isinstance(lens, str) else lens
-    if not isinstance(lens, Lens):
-        raise TypeError(f"expected a Lens (e.g. Select.RecordCalls.retriever), got {lens!r}")
-    path = Select.dequalify(lens).path
-    if path and isinstance(path[0], StepItemOrAttribute) and path[0].get_item_or_attribute() == _APP:
-        path = path[1:]
-    return Lens(path=path)
+    return relative_to_app(lens, example="Select.RecordCalls.retriever")
 
 
 class VirtualApp(dict):  # type: ignore[type-arg]
