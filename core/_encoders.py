@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from spyglass.core.classpath import class_path
+
 __all__ = ["encoder_for", "register_encoder", "unregister_encoder"]
 
 _by_class: dict[type, Callable[[Any], Any]] = {}
@@ -86,9 +88,7 @@ def encoder_for(t: type) -> Callable[[Any], Any] | None:
     for klass in getattr(t, "__mro__", (t,)):
         found = _by_class.get(klass)
         if found is None and _by_path:
-            module = getattr(klass, "__module__", "")
-            qualname = getattr(klass, "__qualname__", "")
-            found = _by_path.get(f"{module}:{qualname}") or _by_path.get(f"{module}.{qualname}")
+            found = _by_path.get(class_path(klass)) or _by_path.get(class_path(klass, "."))
         if found is not None:
             return found
     return None

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import sys
 import threading
 import types
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +37,7 @@ import wrapt
 
 from spyglass.core import recording
 from spyglass.core.adapter import InstrumentSpec
+from spyglass.core.classpath import resolve_class
 
 if TYPE_CHECKING:
     from spyglass.core.lens import Lens
@@ -567,28 +567,6 @@ def _wrap(cls: type, name: str, spec: InstrumentSpec) -> bool:
 
 
 _IDENTITY = "the framework compares this definition by identity, so it must not be wrapped"
-
-
-def resolve_class(path: str | type) -> type | None:
-    """The class named by ``path``, if its module is already imported; never imports."""
-    if isinstance(path, type):
-        return path
-    if ":" in path:
-        module_name, qualname = path.split(":", 1)
-    else:
-        parts = path.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            if ".".join(parts[:cut]) in sys.modules:
-                module_name, qualname = ".".join(parts[:cut]), ".".join(parts[cut:])
-                break
-        else:
-            return None
-    obj: Any = sys.modules.get(module_name)
-    for part in qualname.split("."):
-        if obj is None:
-            return None
-        obj = getattr(obj, part, None)
-    return obj if isinstance(obj, type) else None
 
 
 def _resolve_specs(

@@ -11,7 +11,6 @@ second to import).
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from spyglass.adapters.langchain._paths import (
@@ -29,6 +28,7 @@ from spyglass.adapters.langchain._paths import (
     RUNNABLE,
     VECTOR_STORE,
 )
+from spyglass.core.classpath import resolve_class
 from spyglass.core.errors import MissingDependencyError
 
 try:
@@ -69,17 +69,10 @@ def loaded(path: str) -> type | None:
     found = _cache.get(path)
     if found is not None:
         return found
-    module_name, _, qualname = path.partition(":")
-    module = sys.modules.get(module_name)
-    if module is None:
-        return None
-    value: Any = module
-    for part in qualname.split("."):
-        value = getattr(value, part, None)
-    if isinstance(value, type):
-        _cache[path] = value
-        return value
-    return None
+    cls = resolve_class(path)
+    if cls is not None:
+        _cache[path] = cls
+    return cls
 
 
 def is_instance(obj: Any, *paths: str) -> bool:

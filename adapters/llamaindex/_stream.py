@@ -41,6 +41,8 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from spyglass.core.classpath import mro_match
+
 __all__ = ["stream_wrapper_for"]
 
 logger = logging.getLogger(__name__)
@@ -294,8 +296,5 @@ _WRAPPERS: dict[str, Callable[[Any, Finish], Any]] = {
 
 def stream_wrapper_for(ret_type: type) -> Callable[[Any, Finish], Any] | None:
     """The ``wrap(ret, finish)`` for a LlamaIndex type that carries a stream, else ``None``."""
-    for klass in ret_type.__mro__:
-        found = _WRAPPERS.get(f"{klass.__module__}:{klass.__qualname__}")
-        if found is not None:
-            return found
-    return None
+    path = mro_match(ret_type, _WRAPPERS)
+    return None if path is None else _WRAPPERS[path]

@@ -29,6 +29,7 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
+from spyglass.core.classpath import class_path, mro_match
 from spyglass.core.lens import Lens
 
 __all__ = ["children_of", "is_llama_type"]
@@ -133,7 +134,7 @@ def _verdict(cls: type) -> str:
         return found
     verdict = _OTHER_V
     for klass in cls.__mro__:
-        path = f"{klass.__module__}:{klass.__qualname__}"
+        path = class_path(klass)
         if path in _DATA:
             verdict = _DATA_V
             break
@@ -149,9 +150,7 @@ def _verdict(cls: type) -> str:
 def _goes_last(cls: type) -> bool:
     found = _last.get(cls)
     if found is None:
-        found = _last[cls] = any(
-            f"{klass.__module__}:{klass.__qualname__}" in _LAST for klass in cls.__mro__
-        )
+        found = _last[cls] = mro_match(cls, _LAST) is not None
     return found
 
 
