@@ -29,7 +29,7 @@ from typing import Any
 
 from spyglass.core._feedback_eval import render, why_nothing_selected
 from spyglass.core.errors import SelectorError
-from spyglass.core.lens import Lens
+from spyglass.core.lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
 
 __all__ = ["SelectorWarning", "check_selectors", "explain_selector"]
 
@@ -65,8 +65,7 @@ class SelectorWarning(UserWarning):
 
 def _name(step: Any) -> str | None:
     """The name of an item-or-attribute step, else ``None``."""
-    get = getattr(step, "get_item_or_attribute", None)
-    return get() if get is not None else None
+    return step.get_item_or_attribute() if isinstance(step, StepItemOrAttribute) else None
 
 
 def _kind(step: Any) -> str:
@@ -110,9 +109,9 @@ class _Check:
         if not path:
             return None
         head = _name(path[0])
-        if head == "__app__":
+        if head == APP_KEY:
             return self._app(lens)
-        if head != "__record__":
+        if head != RECORD_KEY:
             return (
                 f"a selector starts at the record (`__record__`, `Select.Record…`) or the app "
                 f"(`__app__`, `Select.App…`), but this one starts with `{path[0]!r}`"
@@ -127,16 +126,16 @@ class _Check:
                 f"a record has no field `{path[1]!r}`; fields: {_quoted(('app',) + RECORD_FIELDS)}."
                 + _closest(field or "", ("app",) + RECORD_FIELDS)
             )
-        layout = self.source["__record__"]
+        layout = self.source[RECORD_KEY]
         node = layout.get("app") if isinstance(layout, Mapping) else None
         if node is None:
             return "the app has no instrumented methods at all, so `Select.RecordCalls…` selects nothing"
         return self._component(path, 2, node, "app")
 
     def _app(self, lens: Lens) -> str | None:
-        if self.app_json is None or lens.exists({"__app__": self.app_json}):
+        if self.app_json is None or lens.exists({APP_KEY: self.app_json}):
             return None
-        return str(why_nothing_selected(lens, {"__app__": self.app_json}))
+        return str(why_nothing_selected(lens, {APP_KEY: self.app_json}))
 
     def _component(self, path: tuple[Any, ...], i: int, node: Any, where: str) -> str | None:
         while i < len(path):
@@ -263,7 +262,7 @@ def explain_selector(lens: Lens, layout: Any, app_json: Any = None) -> str | Non
         app_json: the app's JSON (``App.model_dump()``), for ``Select.App`` selectors
             and hints.
     """
-    source = {"__record__": layout, "__app__": app_json}
+    source = {RECORD_KEY: layout, APP_KEY: app_json}
     try:
         if lens.exists(source):
             return None

@@ -71,16 +71,12 @@ from spyglass.core.enums import (
 )
 from spyglass.core.errors import SelectorError
 from spyglass.core.feedback_definition import FeedbackCall, FeedbackDefinition, FeedbackResult
-from spyglass.core.lens import Lens
+from spyglass.core.lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
 from spyglass.core.select import Select
 
 __all__ = ["Feedback", "SkipEval"]
 
 logger = logging.getLogger(__name__)
-
-# Keys of the "source data" a feedback selects from (semantics.md §6.3).
-RECORD_KEY = "__record__"
-APP_KEY = "__app__"
 
 # Selectors shown with their Select alias in announcements, as TruLens does.
 _ALIASES: tuple[tuple[str, Lens], ...] = (
@@ -350,8 +346,8 @@ class Feedback(FeedbackDefinition):
             path = tuple(lens.path)
             if not path:
                 return True
-            name = getattr(path[0], "get_item_or_attribute", None)
-            if name is None or name() == APP_KEY:
+            first = path[0]
+            if not isinstance(first, StepItemOrAttribute) or first.get_item_or_attribute() == APP_KEY:
                 return True
         return False
 

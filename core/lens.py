@@ -76,6 +76,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "APP_KEY",
+    "RECORD_KEY",
     "Collect",
     "GetAttribute",
     "GetIndex",
@@ -210,9 +212,14 @@ class _BoundLensMethod:
 
 # ---------------------------------------------------------------------------- Lens
 
+# The two roots of the data a feedback selects from (semantics.md §6.3): the record laid
+# out as the app, and the app's JSON.
+RECORD_KEY = "__record__"
+APP_KEY = "__app__"
+
 # Dunder names that build steps; any other ``__x__`` is a Python protocol probe
 # (pickle, copy, numpy, rich) and must get an AttributeError, not a lens.
-_DUNDER_STEPS = frozenset({"__record__", "__app__"})
+_DUNDER_STEPS = frozenset({RECORD_KEY, APP_KEY})
 _IPYTHON_CANARY = "_ipython_canary_method_should_not_exist_"
 
 

@@ -41,7 +41,16 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 
 from spyglass.core.enums import FeedbackResultStatus
 from spyglass.core.feedback_definition import FeedbackDefinition, FeedbackResult
-from spyglass.core.lens import GetAttribute, GetIndex, GetItem, GetItemOrAttribute, Lens
+from spyglass.core.lens import (
+    APP_KEY,
+    RECORD_KEY,
+    GetAttribute,
+    GetIndex,
+    GetItem,
+    GetItemOrAttribute,
+    Lens,
+    StepItemOrAttribute,
+)
 from spyglass.core.measures import Cost, Perf, _naive_iso
 from spyglass.core.pyschema import Method
 
@@ -53,8 +62,6 @@ logger = logging.getLogger(__name__)
 # `TP.DEBUG_TIMEOUT`).
 DEFAULT_FEEDBACK_TIMEOUT = 600.0
 
-_RECORD_KEY = "__record__"
-_APP_KEY = "__app__"
 
 
 class RecordAppCallMethod(BaseModel):
@@ -314,14 +321,14 @@ class Record(BaseModel):
         if not steps:
             return layout
         first = steps[0]
-        name = first.get_item_or_attribute() if hasattr(first, "get_item_or_attribute") else None
-        if name == _APP_KEY:
+        name = first.get_item_or_attribute() if isinstance(first, StepItemOrAttribute) else None
+        if name == APP_KEY:
             raise ValueError(
                 f"This path references an app, not a record: `{path}`. Record.get reads "
                 "record data; use a lens starting at Select.Record (`__record__`), or read "
                 "app data from the app's JSON (`app.model_dump()`)."
             )
-        if name == _RECORD_KEY:
+        if name == RECORD_KEY:
             path = Lens(path=steps[1:])
         return path.get_sole_item(layout)
 
