@@ -30,28 +30,17 @@ from typing import Any
 from spyglass.core._feedback_eval import render, why_nothing_selected
 from spyglass.core.errors import SelectorError
 from spyglass.core.lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
+from spyglass.core.record import Record, RecordAppCall
 
 __all__ = ["SelectorWarning", "check_selectors", "explain_selector"]
 
 logger = logging.getLogger(__name__)
 
-# Fields of a recorded call and of a record (semantics.md §3.1). Values of these are
-# only known once the app ran, so a selector that reaches one of them passes.
-CALL_FIELDS = ("args", "rets", "error", "perf", "stack", "call_id", "pid", "tid")
-RECORD_FIELDS = (
-    "record_id",
-    "app_id",
-    "cost",
-    "perf",
-    "ts",
-    "tags",
-    "meta",
-    "main_input",
-    "main_output",
-    "main_error",
-    "calls",
-    "experimental_otel_spans",
-)
+# Fields of a recorded call and of a record (semantics.md §3.1), read from the models so
+# a new field is known here too; a record's unserialised fields are not in its layout.
+# Values of these are only known once the app ran, so a selector that reaches one passes.
+CALL_FIELDS = tuple(RecordAppCall.model_fields)
+RECORD_FIELDS = tuple(name for name, field in Record.model_fields.items() if not field.exclude)
 
 _HINT = (
     "To only warn, build the recorder with selector_check_warning=True; "

@@ -120,8 +120,8 @@ def test_unknown_parameter_lists_parameters():
 def test_unknown_call_field_lists_fields():
     """A step after a method that is not a field of a call lists the fields of a call."""
     assert (
-        "a call of `app.retriever.retrieve` has no `ret`; a call has `args`, `rets`, `error`, "
-        "`perf`, `stack`, `call_id`, `pid`, `tid`. Did you mean `rets`?"
+        "a call of `app.retriever.retrieve` has no `ret`; a call has `call_id`, `stack`, `args`, "
+        "`rets`, `error`, `perf`, `pid`, `tid`. Did you mean `rets`?"
     ) == why(R.retriever.retrieve.ret)
 
 
