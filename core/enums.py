@@ -21,7 +21,14 @@ __all__ = [
 
 
 class _StrEnum(str, Enum):
-    """A ``str`` enum that prints as its value."""
+    """A ``str`` enum that prints as its value and names the valid values of a wrong one."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> None:
+        # Called by `cls(value)` when no member matches: say what would have
+        # (pydantic validates enum fields itself and does not come here).
+        valid = ", ".join(repr(member.value) for member in cls)
+        raise ValueError(f"{value!r} is not a valid {cls.__name__}; valid values: {valid}")
 
     def __str__(self) -> str:
         return str(self.value)

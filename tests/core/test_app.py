@@ -45,6 +45,12 @@ def test_deferred_feedback_mode_is_refused() -> None:
         App(RAG(), feedback_mode=FeedbackMode.DEFERRED)
 
 
+def test_mistyped_feedback_mode_lists_the_valid_modes() -> None:
+    """A mistyped feedback_mode raises ValueError listing the valid modes."""
+    with pytest.raises(ValueError, match=r"'with_ap' is not a valid FeedbackMode; valid values: .*'with_app'"):
+        App(RAG(), feedback_mode="with_ap")
+
+
 def test_the_definition_fields_are_delegated(rag: Any) -> None:
     """app_id, app_name, app_version, tags, metadata, feedback_mode read the definition."""
     d = rag.definition

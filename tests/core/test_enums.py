@@ -66,3 +66,29 @@ def test_json_carries_the_value() -> None:
     data = {"mode": FeedbackMode.WITH_APP_THREAD, "status": FeedbackResultStatus.DONE}
     expected = {"mode": "with_app_thread", "status": "done"}
     assert (expected, json.dumps(expected)) == (jsonify(data), json.dumps(data))
+
+
+def test_wrong_value_lists_the_valid_values() -> None:
+    """A mistyped value raises ValueError naming it and every valid value."""
+    with pytest.raises(ValueError) as info:
+        FeedbackMode("with_ap")
+    expected = (
+        "'with_ap' is not a valid FeedbackMode; valid values: "
+        "'none', 'with_app', 'with_app_thread', 'deferred'"
+    )
+    assert expected == str(info.value)
+
+
+def test_pydantic_field_still_validates_the_enum() -> None:
+    """A pydantic field of an enum type still rejects a wrong value with its own enum error."""
+    from pydantic import BaseModel, ValidationError
+
+    class Settings(BaseModel):
+        mode: FeedbackMode
+
+    with pytest.raises(ValidationError) as info:
+        Settings(mode="with_ap")
+    assert (["enum"], FeedbackMode.WITH_APP) == (
+        [error["type"] for error in info.value.errors()],
+        Settings(mode="with_app").mode,
+    )

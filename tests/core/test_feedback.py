@@ -162,6 +162,12 @@ def test_zip_pairs_values_in_order():
     assert [2.0, 1.0, 3.0] == rets_of(result)
 
 
+def test_mistyped_combinations_lists_the_valid_values():
+    """A mistyped combinations value raises ValueError listing the valid values."""
+    with pytest.raises(ValueError, match=r"'zipp' is not a valid FeedbackCombinations; valid values: .*'zip'"):
+        Feedback(overlap).aggregate(combinations="zipp")
+
+
 def test_zip_of_unequal_lengths_fails_instead_of_truncating():
     """Zip over value lists of different lengths fails, naming the lengths (TruLens dropped values)."""
     f = (
