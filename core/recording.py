@@ -45,28 +45,32 @@ app's call goes on unchanged; the app's own exceptions propagate unchanged.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import logging
 import sys
 import threading
 import time
 import types
 import weakref
-from collections.abc import AsyncGenerator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from spyglass.core.errors import RecordingError
+from spyglass.core._recording_block import (
+    _STATE,
+    Recording,
+    enter,
+    leave,
+    recording_suspended,
+)
 
 if TYPE_CHECKING:
-    from spyglass.core.app import App
     from spyglass.core.instrument import CallSite
-    from spyglass.core.record import Record
 
 __all__ = [
     "MAX_STREAM_ITEMS",
     "Recording",
     "current_state",
+    "enter",
+    "leave",
     "record_call",
     "recording_suspended",
 ]
@@ -76,8 +80,6 @@ logger = logging.getLogger(__name__)
 MAX_STREAM_ITEMS = 10_000
 """How many items of one stream a call keeps; later items are counted, not kept."""
 
-_STATE: contextvars.ContextVar[Any] = contextvars.ContextVar("spyglass_recording", default=None)
-
 current_state = _STATE.get
 """The current recording state (``None`` when nothing records); the wrapper's one read."""
 
@@ -85,18 +87,6 @@ _now = time.perf_counter_ns
 
 
 # ------------------------------------------------------------------ state objects
-
-
-class _Scope:
-    """The state inside ``with recorder as recording:`` (outside any call)."""
-
-    __slots__ = ("owner", "recordings", "root", "token")
-
-    def __init__(self, recordings: tuple[Recording, ...], owner: App) -> None:
-        self.recordings = recordings
-        self.root = None  # marks "not inside a call"
-        self.token: contextvars.Token[Any] | None = None
-        self.owner = owner
 
 
 class _Call:
@@ -503,110 +493,3 @@ def _log_once(place: str, exc: BaseException) -> None:
         place,
         exc_info=exc,
     )
-
-
-# ------------------------------------------------------------------ suspension
-
-
-@contextlib.contextmanager
-def recording_suspended() -> Iterator[None]:
-    """Record nothing inside this block, in this context (and contexts copied from it).
-
-    Used by feedback evaluation and by spyglass itself, so that calls they make to
-    instrumented components do not become part of the app's records.
-    """
-    token = _STATE.set(None)
-    try:
-        yield
-    finally:
-        _STATE.reset(token)
-
-
-# ------------------------------------------------------------------ Recording
-
-
-class Recording:
-    """The records of one ``with recorder as recording:`` block.
-
-    Each top-level call of an instrumented component made in the block (or in tasks
-    and threads that copied its context) adds one record, when that call ends (for
-    a stream: when it is exhausted or closed).
-
-    Attributes:
-        app: the recorder.
-        records: the records, in the order their root calls ended.
-        record_metadata: JSON-able metadata attached as ``meta`` to the records
-            that end after it is set.
-    """
-
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.records: list[Record] = []
-        self.record_metadata: Any = None
-
-    def _add(self, record: Record) -> None:
-        self.records.append(record)
-        self.app._on_record(record)
-
-    def get(self) -> Record:
-        """The only record of the block.
-
-        Raises:
-            RecordingError: the block recorded no record, or more than one.
-        """
-        if not self.records:
-            raise RecordingError("Recording context did not record any records.")
-        if len(self.records) > 1:
-            raise RecordingError(
-                "Recording context recorded more than 1 record. "
-                "You can get them with ctx.records, ctx[i], or `for r in ctx: ...`."
-            )
-        return self.records[0]
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __getitem__(self, index: int) -> Record:
-        return self.records[index]
-
-    def __iter__(self) -> Iterator[Record]:
-        return iter(self.records)
-
-    def __repr__(self) -> str:
-        return f"<Recording of {type(self.app).__name__} with {len(self.records)} records>"
-
-
-def enter(app: App) -> Recording:
-    """Open a recording for ``app`` in the current context (``App.__enter__``)."""
-    recording = Recording(app)
-    state = _STATE.get()
-    if state is None:
-        outer: tuple[Recording, ...] = ()
-    elif state.root is None:
-        outer = state.recordings
-    else:  # a `with` inside an instrumented call: its calls become roots of this scope
-        outer = state.root.recordings
-    scope = _Scope((*outer, recording), app)
-    scope.token = _STATE.set(scope)
-    return recording
-
-
-def leave(app: App) -> None:
-    """Close the innermost recording ``app`` opened in this context (``App.__exit__``)."""
-    state = _STATE.get()
-    if not isinstance(state, _Scope) or state.owner is not app:
-        logger.warning(
-            "spyglass: %s's recording block was left out of order (nested `with` blocks "
-            "of several recorders must close innermost first); its state was reset",
-            type(app).__name__,
-        )
-        if not isinstance(state, _Scope):
-            return
-    token = state.token
-    try:
-        if token is not None:
-            _STATE.reset(token)
-    except ValueError:  # left in another context than entered (e.g. another task)
-        _STATE.set(
-            token.old_value if token is not None and token.old_value is not token.MISSING else None
-        )
