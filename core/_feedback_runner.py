@@ -36,6 +36,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
+from spyglass.core._log_once import LogOnce
 from spyglass.core.enums import FeedbackMode, FeedbackResultStatus
 from spyglass.core.recording import recording_suspended
 
@@ -126,6 +127,7 @@ class FeedbackRunner:
         self._dropped_warned = False
         self._waited = False  # whether anyone collects records with wait()
         self._app_json: Any = None
+        self._failures = LogOnce(logger)  # a broken app fails on every record: one traceback
 
     # -------------------------------------------------------------- scheduling
 
@@ -141,8 +143,9 @@ class FeedbackRunner:
         """
         try:
             self._schedule(record, feedback_mode)
-        except Exception:
-            logger.exception(
+        except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app
+            self._failures.log(
+                "scheduling feedback",
                 "spyglass could not schedule feedback for record %s; the app's result is "
                 "unaffected. Please report this.",
                 getattr(record, "record_id", "?"),

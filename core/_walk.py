@@ -31,11 +31,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from spyglass.core._log_once import LogOnce
 from spyglass.core.lens import Lens
 
 __all__ = ["MAX_CHILDREN", "MAX_DEPTH", "MAX_NODES", "Walk", "default_children", "walk"]
 
 logger = logging.getLogger(__name__)
+_problems = LogOnce(logger)  # an adapter's bad answer repeats for every object of a class
 
 MAX_DEPTH = 32
 """Objects deeper than this many steps below the app are not visited."""
@@ -262,11 +264,21 @@ def _children(obj: Any) -> list[tuple[Lens, Any]]:
         logger.debug("spyglass_component_children failed for %r", type(obj), exc_info=True)
     if answer is not None:
         try:
-            return [
-                (relative, child)
-                for relative, child in answer
-                if isinstance(relative, Lens) and not is_leaf(child)
-            ]
+            children = []
+            for relative, child in answer:
+                if not isinstance(relative, Lens):
+                    _problems.log(
+                        f"children of {type(obj).__qualname__}",
+                        "an adapter's spyglass_component_children answer for %s gave a path "
+                        "that is not a Lens (%r); that child is left out",
+                        type(obj).__qualname__,
+                        relative,
+                        level=logging.WARNING,
+                        exc_info=False,
+                    )
+                elif not is_leaf(child):
+                    children.append((relative, child))
+            return children
         except Exception:
             logger.warning(
                 "an adapter's spyglass_component_children answer for %s could not be read; "

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from spyglass.core import _walk, instrument, recording
 from spyglass.core._feedback_runner import DEFERRED_UNAVAILABLE, FeedbackRunner
+from spyglass.core._log_once import LogOnce
 from spyglass.core._selector_check import check_selectors
 from spyglass.core.enums import FeedbackMode, RecordIngestMode
 from spyglass.core.errors import RecordingError, SelectorError
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["App", "HybridMethod"]
 
 logger = logging.getLogger(__name__)
+_failures = LogOnce(logger)  # a failure that repeats on every record shows its traceback once
 
 class HybridMethod:
     """A method that works on the class (``TruChain.select_context(chain)``) and on a
@@ -315,8 +317,10 @@ class App:
         """Hand a finished record to the feedback runner. Never raises."""
         try:
             self._feedback_runner.on_record(record)
-        except Exception:
-            logger.exception("spyglass could not schedule feedback on record %s", record.record_id)
+        except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app
+            _failures.log(
+                "scheduling feedback", "spyglass could not schedule feedback on record %s", record.record_id
+            )
 
     def main_method(self) -> Callable[..., Any]:
         """The bound method ``with_record(recorder.app, ...)`` calls.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -146,6 +147,18 @@ def test_scheduling_failure_is_logged_not_raised(caplog):
     runner = runner_for([Feedback(lambda text: 1.0).on_output()], FeedbackMode.WITH_APP)
     runner.on_record(object())  # not a record: cannot hold results
     assert any("could not schedule feedback" in r.getMessage() for r in caplog.records)
+
+
+def test_repeated_scheduling_failure_shows_one_traceback(caplog):
+    """A scheduling error that repeats on every record logs its traceback once, then at debug level."""
+    runner = runner_for([Feedback(lambda text: 1.0).on_output()], FeedbackMode.WITH_APP)
+    with caplog.at_level(logging.DEBUG, logger="spyglass"):
+        runner.on_record(object())
+        runner.on_record(object())
+    failures = [r for r in caplog.records if "could not schedule feedback" in r.getMessage()]
+    assert [(logging.ERROR, True), (logging.DEBUG, False)] == [
+        (r.levelno, r.exc_info is not None) for r in failures
+    ]
 
 
 def test_deferred_message_says_why_and_what_to_use():

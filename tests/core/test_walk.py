@@ -171,6 +171,26 @@ def test_the_adapters_children_hook_is_asked_first() -> None:
     assert {"app", "app.x"} == set(found_stop)
 
 
+class StringPathPlugin:
+    @hookimpl
+    def spyglass_component_children(self, obj: Any) -> Any:
+        if isinstance(obj, Node) and "strpath" in vars(obj):
+            return [("visible", Leaf("dropped")), (Lens().kept, vars(obj)["strpath"])]
+        return None
+
+
+def test_a_child_whose_path_is_not_a_lens_is_dropped_with_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An adapter's child at a non-Lens path is left out, with one warning per class."""
+    kept = Leaf("kept")
+    with caplog.at_level(logging.DEBUG, logger="spyglass"), engine_plugin([], StringPathPlugin()):
+        found = paths_of(Node(strpath=kept))
+        paths_of(Node(strpath=kept))
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "not a Lens" in r.getMessage()]
+    assert ({"app", "app.kept"}, 1) == (set(found), len(warnings))
+
+
 def test_a_hostile_object_does_not_break_the_walk() -> None:
     """Objects whose __dict__ access or iteration fails are skipped quietly."""
 
