@@ -26,6 +26,7 @@ grammar is in :mod:`spyglass.core._lens_parse`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import warnings
@@ -390,8 +391,14 @@ class Lens(BaseModel):
             LensKeyError, LensIndexError, LensValueError: a step found nothing to
                 select; the message names the lens, the step and what exists there.
         """
-        try:
+        with self._errors_located():
             yield from _select(self.path, obj)
+
+    @contextlib.contextmanager
+    def _errors_located(self) -> Iterator[None]:
+        """Re-raise a step's `LensError` with this lens in it; one that names a lens already passes."""
+        try:
+            yield
         except LensError as e:
             if e.lens is not None:
                 raise
@@ -471,12 +478,8 @@ class Lens(BaseModel):
         updated from its own value: ``Lens().a[:].x.set({"a": [{"x": 1, "y": 2},
         {"x": 3}]}, 0)`` gives ``{"a": [{"x": 0, "y": 2}, {"x": 0}]}``.
         """
-        try:
+        with self._errors_located():
             return _modify(self.path, 0, obj, lambda _old: val)
-        except LensError as e:
-            if e.lens is not None:
-                raise
-            raise self._located(e) from None
 
     @_LensMethod
     def set_or_append(self, obj: Any, val: Any) -> Any:
@@ -485,12 +488,8 @@ class Lens(BaseModel):
         A missing value, ``None`` or any value that is not a list or tuple becomes
         ``[val]`` (as in TruLens).
         """
-        try:
+        with self._errors_located():
             return _modify(self.path, 0, obj, _append(val))
-        except LensError as e:
-            if e.lens is not None:
-                raise
-            raise self._located(e) from None
 
     # pydantic's deprecated methods that are also plausible attribute names
     copy: ClassVar[Any] = _LensMethod(BaseModel.copy)
