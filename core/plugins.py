@@ -31,7 +31,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import logging
-import os
 import sys
 import threading
 import warnings
@@ -39,11 +38,18 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.version import InvalidVersion, Version
 
 from spyglass.core import hookspecs
 from spyglass.core._encoders import register_encoder
+from spyglass.core._plugin_loading import (
+    DISABLE_ENV,
+    Registry,
+    adapter_info,
+    check_requirements,
+    load_entry_point,
+    read_disabled,
+    unknown_hooks,
+)
 from spyglass.core.adapter import AdapterInfo, InstrumentSpec
 from spyglass.core.errors import PluginError, SelectorError
 
@@ -69,7 +75,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "spyglass"
-DISABLE_ENV = "SPYGLASS_DISABLE_ADAPTERS"
 
 # Extras of the `spyglass` distribution that bring an adapter's framework along;
 # quoted in the error of `wrap_app` when no adapter recognises an app.
@@ -80,28 +85,8 @@ class SpyglassPluginWarning(RuntimeWarning):
     """An adapter plugin is broken or incompatible and was skipped (or runs degraded)."""
 
 
-@dataclasses.dataclass
-class _Registry:
-    """Everything known about the plugins of one manager."""
-
-    pm: pluggy.PluginManager
-    # plugin name -> AdapterInfo, in registration order
-    adapters: dict[str, AdapterInfo] = dataclasses.field(default_factory=dict)
-    # adapter name -> why it is not active (missing distribution, disabled, ...)
-    inactive: dict[str, str] = dataclasses.field(default_factory=dict)
-    # hook name -> implementations as (plugin name, function, argnames), in call order
-    impls: dict[str, tuple[tuple[str, Callable[..., Any], tuple[str, ...]], ...]] = (
-        dataclasses.field(default_factory=dict)
-    )
-    specs: tuple[InstrumentSpec, ...] | None = None
-
-    def changed(self) -> None:
-        self.impls.clear()
-        self.specs = None
-
-
 _lock = threading.RLock()
-_registry: _Registry | None = None
+_registry: Registry | None = None
 _loading = False  # entry points are being imported (on the thread holding _lock)
 # (plugin name, hook name) pairs whose failure was already logged at WARNING
 _failures_logged: set[tuple[str, str]] = set()
@@ -133,14 +118,14 @@ def get_plugin_manager() -> pluggy.PluginManager:
     return _get_registry().pm
 
 
-def _get_registry() -> _Registry:
+def _get_registry() -> Registry:
     registry = _registry
     if registry is not None:
         return registry
     return _create_registry()
 
 
-def _create_registry() -> _Registry:
+def _create_registry() -> Registry:
     global _registry, _loading
     problems: list[str] = []
     with _lock:
@@ -162,13 +147,13 @@ def _create_registry() -> _Registry:
     return registry
 
 
-def _load_registry(problems: list[str]) -> _Registry:
+def _load_registry(problems: list[str]) -> Registry:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    registry = _Registry(pm)
-    disabled = _read_disabled()
+    registry = Registry(pm)
+    disabled = read_disabled()
     for ep in _entry_points():
-        problem = _load_entry_point(registry, ep, disabled)
+        problem = load_entry_point(registry, ep, disabled)
         if problem:
             problems.append(problem)
     for name in list(registry.adapters):
@@ -223,10 +208,10 @@ def register_plugin(plugin: object, name: str | None = None) -> str:
             raise PluginError(f"plugin name {name!r} is blocked in the spyglass plugin manager")
         registry.changed()
         try:
-            reason = _unknown_hooks(pm, plugin)
+            reason = unknown_hooks(pm, plugin)
             if reason:
                 raise PluginError(f"spyglass plugin {plugin_name!r} {reason}")
-            info = _adapter_info(pm, plugin)
+            info = adapter_info(pm, plugin)
             if info is None:
                 info = AdapterInfo(name=plugin_name)
             elif not isinstance(info, AdapterInfo):
@@ -238,7 +223,7 @@ def register_plugin(plugin: object, name: str | None = None) -> str:
             pm.unregister(plugin)
             registry.changed()
             raise
-        verdict = _check_requirements(registry, info, f"plugin {plugin_name!r}")
+        verdict = check_requirements(registry, info, f"plugin {plugin_name!r}")
         if verdict.active:
             registry.adapters[plugin_name] = info
             _register_encoders(registry, plugin_name)
@@ -280,11 +265,6 @@ def invalidate_instrument_specs() -> None:
 # ------------------------------------------------------------------------ loading
 
 
-def _read_disabled() -> frozenset[str]:
-    raw = os.environ.get(DISABLE_ENV, "")
-    return frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
-
-
 def _entry_points() -> list[importlib.metadata.EntryPoint]:
     seen: set[tuple[str, str]] = set()
     found = []
@@ -296,150 +276,7 @@ def _entry_points() -> list[importlib.metadata.EntryPoint]:
     return found
 
 
-def _dist_name(ep: importlib.metadata.EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    name = dist.metadata["Name"] if dist is not None else None
-    return str(name) if name else "<unknown distribution>"
-
-
-def _is_disabled(disabled: frozenset[str], *names: str) -> bool:
-    return "all" in disabled or any(n.lower() in disabled for n in names)
-
-
-def _load_entry_point(
-    registry: _Registry, ep: importlib.metadata.EntryPoint, disabled: frozenset[str]
-) -> str | None:
-    """Import and admit one entry point; return a warning text, or None."""
-    where = f"plugin {ep.name!r} ({ep.value}) from distribution {_dist_name(ep)!r}"
-    if _is_disabled(disabled, ep.name):
-        # Checked before importing, so a disabled plugin cannot break anything.
-        registry.inactive[ep.name] = f"disabled by {DISABLE_ENV}"
-        logger.debug("spyglass %s is disabled by %s", where, DISABLE_ENV)
-        return None
-    try:
-        plugin = ep.load()
-    except Exception as exc:  # noqa: BLE001 - a plugin's import error is its own, never ours
-        return f"spyglass {where} failed to import and is skipped: {type(exc).__name__}: {exc}"
-    pm = registry.pm
-    if pm.has_plugin(ep.name) or pm.is_registered(plugin):
-        return f"spyglass {where} is registered twice; the second one is skipped"
-    try:
-        pm.register(plugin, name=ep.name)
-    except pluggy.PluginValidationError as exc:
-        mismatch = str(exc).replace("\n", "; ")
-        return f"spyglass {where} does not match the spyglass hookspecs and is skipped: {mismatch}"
-    reason = _unknown_hooks(pm, plugin)
-    if reason is None:
-        try:
-            info = _adapter_info(pm, plugin)
-        except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
-            info, reason = None, f"raised in spyglass_adapter_info: {type(exc).__name__}: {exc}"
-        else:
-            if info is None:
-                reason = "does not implement spyglass_adapter_info"
-            elif not isinstance(info, AdapterInfo):
-                reason = f"returned {info!r} from spyglass_adapter_info, not an AdapterInfo"
-    if reason is not None:
-        pm.unregister(plugin)
-        return f"spyglass {where} {reason}; it is skipped"
-    assert isinstance(info, AdapterInfo)
-    if _is_disabled(disabled, info.name):
-        pm.unregister(plugin)
-        registry.inactive[info.name] = f"disabled by {DISABLE_ENV}"
-        logger.debug("spyglass adapter %r is disabled by %s", info.name, DISABLE_ENV)
-        return None
-    if any(existing.name == info.name for existing in registry.adapters.values()):
-        pm.unregister(plugin)
-        return f"spyglass {where} declares adapter name {info.name!r}, already taken; skipped"
-    verdict = _check_requirements(registry, info, where)
-    if verdict.active:
-        registry.adapters[ep.name] = info
-    else:
-        pm.unregister(plugin)
-    return verdict.warning
-
-
-def _unknown_hooks(pm: pluggy.PluginManager, plugin: object) -> str | None:
-    """Name the hookimpls of ``plugin`` that match no spec (pluggy only checks known ones)."""
-    unknown = sorted(
-        hc.name
-        for hc in pm.get_hookcallers(plugin) or ()
-        if not hc.has_spec()
-        and any(i.plugin is plugin and not i.optionalhook for i in hc.get_hookimpls())
-    )
-    if not unknown:
-        return None
-    return f"implements hooks that spyglass does not define: {', '.join(unknown)}"
-
-
-def _adapter_info(pm: pluggy.PluginManager, plugin: object) -> Any:
-    for impl in pm.hook.spyglass_adapter_info.get_hookimpls():
-        if impl.plugin is plugin:
-            return impl.function()
-    return None
-
-
-@dataclasses.dataclass(frozen=True)
-class _Verdict:
-    """What the requirement check decided about an adapter."""
-
-    active: bool
-    warning: str | None = None  # one warning to issue (skipped or degraded adapter)
-
-
-def _check_requirements(registry: _Registry, info: AdapterInfo, where: str) -> _Verdict:
-    """Check an adapter's ``requires`` (all must be in range) and ``optional`` ranges."""
-    for text in info.requires:
-        found = _installed(text)
-        if isinstance(found, str):
-            return _Verdict(False, f"spyglass adapter {info.name!r} ({where}) {found}; it is skipped")
-        req, version = found
-        if version is None:
-            # Not having a framework installed is normal: inactive, quietly.
-            registry.inactive[info.name] = f"{req.name} is not installed"
-            logger.debug("spyglass adapter %r is inactive: %s is not installed", info.name, req.name)
-            return _Verdict(False)
-        if not _in_range(req, version):
-            return _Verdict(
-                False,
-                f"spyglass adapter {info.name!r} ({where}) supports {req.name}{req.specifier}, "
-                f"but {req.name} {version} is installed; the adapter is skipped",
-            )
-    notes = []
-    for text in info.optional:
-        found = _installed(text)
-        if isinstance(found, str):
-            notes.append(f"spyglass adapter {info.name!r} ({where}) {found}")
-            continue
-        req, version = found
-        if version is not None and not _in_range(req, version):
-            notes.append(
-                f"spyglass adapter {info.name!r} ({where}) supports {req.name}{req.specifier}, "
-                f"but {req.name} {version} is installed; the adapter stays active but its "
-                f"{req.name} support may not work"
-            )
-    return _Verdict(True, "\n".join(notes) or None)
-
-
-def _installed(text: str) -> tuple[Requirement, str | None] | str:
-    try:
-        req = Requirement(text)
-    except InvalidRequirement as exc:
-        return f"declares an invalid requirement {text!r}: {exc}"
-    try:
-        return req, importlib.metadata.version(req.name)
-    except importlib.metadata.PackageNotFoundError:
-        return req, None
-
-
-def _in_range(req: Requirement, version: str) -> bool:
-    try:
-        return req.specifier.contains(Version(version), prereleases=True)
-    except InvalidVersion:
-        return True  # a version we cannot parse is not a reason to switch an adapter off
-
-
-def _register_encoders(registry: _Registry, plugin_name: str) -> None:
+def _register_encoders(registry: Registry, plugin_name: str) -> None:
     encoders = _call_one(registry, plugin_name, "spyglass_json_encoders", {})
     if not encoders:
         return
@@ -454,7 +291,7 @@ def _register_encoders(registry: _Registry, plugin_name: str) -> None:
 
 
 def _impls(
-    registry: _Registry, hook_name: str
+    registry: Registry, hook_name: str
 ) -> tuple[tuple[str, Callable[..., Any], tuple[str, ...]], ...]:
     found = registry.impls.get(hook_name)
     if found is None:
@@ -491,7 +328,7 @@ def _log_failure(plugin_name: str, hook_name: str, exc: BaseException) -> None:
 
 
 def _call_one(
-    registry: _Registry, plugin_name: str, hook_name: str, kwargs: dict[str, Any]
+    registry: Registry, plugin_name: str, hook_name: str, kwargs: dict[str, Any]
 ) -> Any:
     for name, function, argnames in _impls(registry, hook_name):
         if name == plugin_name:
@@ -548,7 +385,7 @@ def call_all(hook_name: str, /, **kwargs: Any) -> list[Any]:
 
 
 def _call_all_named(
-    registry: _Registry, hook_name: str, kwargs: dict[str, Any]
+    registry: Registry, hook_name: str, kwargs: dict[str, Any]
 ) -> Iterable[tuple[str, Any]]:
     for plugin_name, function, argnames in _impls(registry, hook_name):
         try:
@@ -612,11 +449,10 @@ def wrap_app(app: Any, **kwargs: Any) -> App:
         registry = _get_registry()
         active = ", ".join(info.name for info in registry.adapters.values()) or "none"
         # Suggest installing only what is really missing, not an adapter turned off.
-        disabled = {name for name, why in registry.inactive.items() if DISABLE_ENV in why}
         missing = [
             f"pip install 'spyglass[{extra}]'"
             for name, extra in _EXTRAS.items()
-            if name not in disabled and all(info.name != name for info in registry.adapters.values())
+            if name not in registry.disabled and all(info.name != name for info in registry.adapters.values())
         ]
         hint = f" For other frameworks: {'; '.join(missing)}." if missing else ""
         inactive = "".join(
