@@ -27,6 +27,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from spyglass.core._json_types import _safe_text
+
 __all__ = ["default_main_input", "default_main_output", "main_input", "main_output"]
 
 logger = logging.getLogger(__name__)
@@ -202,16 +204,8 @@ def _extract_content(value: Any, keys: Sequence[str] = ("content",)) -> Any:
 
 
 def _safe_str(value: Any) -> str:
-    """``str(value)``, bounded in length; a fixed text if ``__str__`` raises."""
-    try:
-        text = str(value)
-    except Exception:  # noqa: BLE001 - spyglass never raises into the app
-        try:
-            text = repr(value)
-        except Exception:  # noqa: BLE001 - spyglass never raises into the app
-            return f"<{type(value).__name__} object whose str() and repr() raise>"
-    if not isinstance(text, str):  # a __str__ returning a non-str is caught by str(); be safe
-        return f"<{type(value).__name__} object>"
+    """``str(value)`` (else its repr, else a text that cannot fail), bounded in length."""
+    text = _safe_text(value)
     if len(text) > _MAX_QUOTE and not isinstance(value, str):
         return text[:_MAX_QUOTE] + f"... ({len(text)} characters)"
     return text
