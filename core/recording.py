@@ -54,6 +54,7 @@ import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from spyglass.core._log_once import LogOnce
 from spyglass.core._recording_block import (
     _STATE,
     Recording,
@@ -477,19 +478,19 @@ def _finish_root(root: _Call) -> None:
         root.calls = []  # the record holds what it needs; let the raw calls go
 
 
-_logged: set[str] = set()
+_once = LogOnce(logger)
 
 
 def _log_once(place: str, exc: BaseException) -> None:
-    """Log a failure inside spyglass once per place; the app's call is unaffected."""
-    if place in _logged:
-        logger.debug("spyglass failed again while %s: %r", place, exc)
-        return
-    _logged.add(place)
-    logger.error(
-        "spyglass failed while %s; the app's call is unaffected but its record may be "
+    """Log a failure inside spyglass once per place; the app's call is unaffected.
+
+    Called from ``except`` blocks: the traceback logged is that of ``exc``.
+    """
+    _once.log(
+        place,
+        "spyglass failed while %s (%r); the app's call is unaffected but its record may be "
         "missing or incomplete. Please report this at the spyglass issue tracker with the "
         "traceback below (shown once).",
         place,
-        exc_info=exc,
+        exc,
     )

@@ -22,6 +22,7 @@ from _engine_fixtures import (
 )
 
 from spyglass.core import _record_build, recording
+from spyglass.core._log_once import LogOnce
 from spyglass.core.adapter import InstrumentSpec
 from spyglass.core.executor import ContextThreadPoolExecutor
 from spyglass.core.hookspecs import hookimpl
@@ -174,7 +175,7 @@ def test_an_error_inside_spyglass_leaves_the_app_result_unchanged(
         raise RuntimeError("forced failure in spyglass")
 
     monkeypatch.setattr(_record_build, "build_records", broken)
-    monkeypatch.setattr(recording, "_logged", set())
+    monkeypatch.setattr(recording, "_once", LogOnce(recording.logger))
     expected = RAG().respond("q")
     with caplog.at_level(logging.ERROR, logger="spyglass"), rag as rec:
         first = rag.app.respond("q")
@@ -193,7 +194,7 @@ def test_an_error_opening_a_call_leaves_the_app_result_unchanged(
         raise RuntimeError("forced failure in spyglass")
 
     monkeypatch.setattr(recording, "_open", broken)
-    monkeypatch.setattr(recording, "_logged", set())
+    monkeypatch.setattr(recording, "_once", LogOnce(recording.logger))
     with rag as rec:
         assert RAG().respond("q") == rag.app.respond("q")
     assert [] == rec.records
