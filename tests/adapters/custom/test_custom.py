@@ -324,6 +324,31 @@ def test_methods_to_instrument_needs_bound_methods() -> None:
 # --------------------------------------------------------------------------- select_context
 
 
+def two_search_app(module: str) -> Any:
+    """An app with two retriever-marked components, `web` and `docs`, its classes in `module`
+    (the unreachable-method warning is scoped to the modules of the app's classes)."""
+
+    class Search:
+        __module__ = module
+
+        @instrument(retriever=True)
+        def search(self, q: str) -> list[str]:
+            return [q]
+
+    class Both:
+        __module__ = module
+
+        def __init__(self) -> None:
+            self.web = Search()
+            self.docs = Search()
+
+        @instrument
+        def respond(self, q: str) -> str:
+            return q
+
+    return Both()
+
+
 def test_select_context_is_the_retriever_marked_method() -> None:
     """select_context points at the rets of the method marked retriever=True, at its path."""
     assert Select.RecordCalls.retriever.retrieve.rets[:] == TruCustomApp.select_context(Assistant())
@@ -332,51 +357,15 @@ def test_select_context_is_the_retriever_marked_method() -> None:
 def test_select_context_with_two_retrievers_lists_both() -> None:
     """Two retriever-marked components: SelectorError listing both paths."""
 
-    class Search:
-        __module__ = "spyglass_test_two_retrievers"
-
-        @instrument(retriever=True)
-        def search(self, q: str) -> list[str]:
-            return [q]
-
-    class Both:
-        __module__ = "spyglass_test_two_retrievers"
-
-        def __init__(self) -> None:
-            self.web = Search()
-            self.docs = Search()
-
-        @instrument
-        def respond(self, q: str) -> str:
-            return q
-
     with pytest.raises(SelectorError) as info:
-        TruCustomApp.select_context(Both())
+        TruCustomApp.select_context(two_search_app("spyglass_test_two_retrievers"))
     assert "app.web.search" in str(info.value) and "app.docs.search" in str(info.value)
 
 
 def test_select_context_explicit_retriever_argument() -> None:
     """TruCustomApp(..., retriever=bound method) decides which retriever is the context."""
 
-    class Search:
-        __module__ = "spyglass_test_explicit_retriever"
-
-        @instrument(retriever=True)
-        def search(self, q: str) -> list[str]:
-            return [q]
-
-    class Both:
-        __module__ = "spyglass_test_explicit_retriever"
-
-        def __init__(self) -> None:
-            self.web = Search()
-            self.docs = Search()
-
-        @instrument
-        def respond(self, q: str) -> str:
-            return q
-
-    app = Both()
+    app = two_search_app("spyglass_test_explicit_retriever")
     recorder = TruCustomApp(app, retriever=app.docs.search)
     assert Select.RecordCalls.docs.search.rets[:] == recorder.select_context(app)
 
