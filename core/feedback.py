@@ -130,6 +130,7 @@ class Feedback(FeedbackDefinition):
 
     _imp: Callable[..., Any] | None = PrivateAttr(default=None)
     _agg: Callable[..., Any] | None = PrivateAttr(default=None)
+    _load_error: str | None = PrivateAttr(default=None)  # why a stored one could not load
 
     def __init__(
         self,
@@ -174,6 +175,50 @@ class Feedback(FeedbackDefinition):
             self.selectors = checked
         self._update_id()
 
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Read a feedback back from stored JSON, loading its implementation and aggregator.
+
+        ``FeedbackDefinition.load(data, allowed_modules=[...])`` ends here: the callables are
+        loaded from their recorded modules when those are under ``spyglass`` or listed in
+        ``allowed_modules`` (in ``context``); otherwise the feedback is returned without
+        them, and running it fails with a result that names the module to allow.
+        """
+        feedback = super().model_validate(
+            obj, strict=strict, from_attributes=from_attributes, context=context, **kwargs
+        )
+        if isinstance(feedback, Feedback) and feedback._imp is None and feedback.implementation:
+            allowed = context.get("allowed_modules", ()) if isinstance(context, dict) else ()
+            feedback._load_callables(allowed)
+        return feedback
+
+    def _load_callables(self, allowed_modules: Iterable[str]) -> None:
+        try:
+            imp = self.implementation.load(allowed_modules=allowed_modules) if self.implementation else None
+            agg = self.aggregator.load(allowed_modules=allowed_modules) if self.aggregator else None
+        except Exception as exc:  # noqa: BLE001 - reported by run() and __call__, not raised here
+            # Both or neither: a feedback whose stored aggregator cannot load must not fall
+            # back to the mean silently (TruLens's DEFERRED runs did).
+            self._load_error = f"{type(exc).__name__}: {exc}"
+            return
+        self._imp, self._agg = imp, agg
+
+    def _missing_implementation(self) -> str:
+        reason = f" Loading it failed: {self._load_error}" if self._load_error else ""
+        return (
+            f"Feedback `{self.name}` has no implementation loaded (it was read from stored "
+            f"JSON); load it with FeedbackDefinition.load(data, allowed_modules=[...]) naming "
+            f"its module, or build it with Feedback(imp, ...).{reason}"
+        )
+
     # ------------------------------------------------------------------ identity
 
     def _copy(self, **update: Any) -> Feedback:
@@ -197,10 +242,7 @@ class Feedback(FeedbackDefinition):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the implementation directly."""
         if self._imp is None:
-            raise TypeError(
-                f"Feedback `{self.name}` has no implementation to call; build it with "
-                "Feedback(imp, ...)."
-            )
+            raise TypeError(self._missing_implementation())
         return self._imp(*args, **kwargs)
 
     # ----------------------------------------------------------------- builders
@@ -387,10 +429,7 @@ class Feedback(FeedbackDefinition):
         calls: list[FeedbackCall] = []
         try:
             if self._imp is None:
-                raise Failed(
-                    f"Feedback `{self.name}` has no implementation loaded (it was read from "
-                    "stored JSON); build it with Feedback(imp, ...) to run it."
-                )
+                raise Failed(self._missing_implementation())
             source = self._source(app, record, source_data)
             result, multi = self._evaluate(source, kwargs, calls)
             return self._result(record_id, FeedbackResultStatus.DONE, calls, result, None, multi)

@@ -7,6 +7,7 @@ import logging
 import math
 import statistics
 
+import _stored_feedbacks as stored
 import pytest
 from _feedback_fixtures import DOCS, one_retrieval, overlap, rag_record, three_retrievals
 
@@ -515,3 +516,31 @@ def test_result_carries_ids():
         result.feedback_definition_id,
         result.name,
     )
+
+
+# ------------------------------------------------------------- stored feedbacks
+
+def test_a_stored_feedback_runs_again_when_its_module_is_allowed() -> None:
+    """FeedbackDefinition.load(json, allowed_modules=[module]) gives a Feedback that runs,
+    with its stored aggregator."""
+    data = Feedback(stored.overlap, agg=stored.lowest).on_input().on_output().model_dump()
+
+    loaded = FeedbackDefinition.load(data, allowed_modules=["_stored_feedbacks"])
+
+    assert isinstance(loaded, Feedback)
+    assert (stored.overlap, stored.lowest) == (loaded.imp, loaded.agg)
+    assert data["feedback_definition_id"] == loaded.feedback_definition_id
+    result = loaded.run(source_data={"__record__": {"main_input": "a b", "main_output": "a"}})
+    assert (FeedbackResultStatus.DONE, 0.5) == (result.status, result.result)
+
+
+def test_a_stored_feedback_whose_module_is_not_allowed_says_how_to_load_it() -> None:
+    """Without its module allowed, a stored feedback fails with a result naming the module
+    and the argument to pass; it never imports the module."""
+    data = Feedback(stored.overlap).on_input().on_output().model_dump()
+
+    loaded = FeedbackDefinition.load(data)
+
+    result = loaded.run(source_data={"__record__": {"main_input": "a", "main_output": "a"}})
+    assert FeedbackResultStatus.FAILED == result.status
+    assert "allowed_modules" in result.error and "_stored_feedbacks" in result.error
