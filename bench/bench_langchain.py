@@ -12,9 +12,10 @@ over an ``InMemoryVectorStore`` with ``DeterministicFakeEmbedding`` and a
 - **invoke**: paired, interleaved blocks of ``per_block`` calls each, in a rotating
   order, of
   ``plain`` (spyglass's patches removed: the app as it is without spyglass),
-  ``idle`` (patched, no recording active) and
-  ``recorded`` (``with recorder: chain.invoke(q)`` per call, the record built before
-  the call returns, no feedbacks);
+  ``idle`` (patched, no recording active),
+  ``recorded`` (``with recorder: chain.invoke(q)`` per call, no feedbacks, so the
+  record is built only when read, and here it is not) and
+  ``recorded+read`` (the same, then ``recording.get()``: the record is built);
   the medians of the per-block means, and the median of the per-pair ratios.
 
 LangChain's ``RunnableParallel`` starts a thread pool per call, so single timings are
@@ -61,13 +62,21 @@ def construction(repeats: int) -> tuple[float, float]:
     return first, statistics.median(samples)
 
 
-def block(chain: Any, recorder: TruChain | None, n: int) -> float:
-    """Mean µs per invoke over ``n`` calls (recorded when ``recorder`` is given)."""
+def block(chain: Any, recorder: TruChain | None, n: int, read: bool = False) -> float:
+    """Mean µs per invoke over ``n`` calls (recorded when ``recorder`` is given, and
+    each record read, so built, when ``read``)."""
     gc.collect()
     if recorder is None:
         t0 = time.perf_counter()
         for _ in range(n):
             chain.invoke(QUESTION)
+        return (time.perf_counter() - t0) / n * 1e6
+    if read:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            with recorder as recording:
+                chain.invoke(QUESTION)
+            recording.get()
         return (time.perf_counter() - t0) / n * 1e6
     t0 = time.perf_counter()
     for _ in range(n):
@@ -83,14 +92,10 @@ def invoke_overhead(blocks: int, per_block: int) -> dict[str, list[float]]:
         chain.invoke(QUESTION)
         with recorder:
             chain.invoke(QUESTION)
-    times: dict[str, list[float]] = {"plain": [], "idle": [], "recorded": []}
-    orders = [
-        ("plain", "idle", "recorded"),
-        ("recorded", "plain", "idle"),
-        ("idle", "recorded", "plain"),
-    ]
+    modes = ["plain", "idle", "recorded", "recorded+read"]
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
     for i in range(blocks):
-        for kind in orders[i % 3]:
+        for kind in modes[i % 4 :] + modes[: i % 4]:
             if kind == "plain":
                 instrument.unwrap_all()
                 times["plain"].append(block(chain, None, per_block))
@@ -98,7 +103,9 @@ def invoke_overhead(blocks: int, per_block: int) -> dict[str, list[float]]:
             elif kind == "idle":
                 times["idle"].append(block(chain, None, per_block))
             else:
-                times["recorded"].append(block(chain, recorder, per_block))
+                times[kind].append(
+                    block(chain, recorder, per_block, read=kind == "recorded+read")
+                )
     return times
 
 
@@ -142,16 +149,18 @@ def main() -> None:
     print(
         f"\nRAG chain invoke, {args.blocks} interleaved blocks x {args.per_block} calls (µs per call)"
     )
-    print(f"  {'':10s} {'median':>9s} {'min':>9s} {'ratio':>7s}")
+    print(f"  {'':14s} {'median':>9s} {'min':>9s} {'ratio':>7s}")
     for kind, samples in times.items():
         ratios = [s / p for s, p in zip(samples, plain)]
         print(
-            f"  {kind:10s} {statistics.median(samples):9.0f} {min(samples):9.0f} "
+            f"  {kind:14s} {statistics.median(samples):9.0f} {min(samples):9.0f} "
             f"{statistics.median(ratios):6.3f}x"
         )
     ratio = statistics.median(r / p for r, p in zip(times["recorded"], plain))
     extra = statistics.median(times["recorded"]) - statistics.median(plain)
     print(f"\nrecorded / plain: {ratio:.3f}x (+{extra:.0f} µs per invoke)   target <= 1.15x")
+    build = statistics.median(times["recorded+read"]) - statistics.median(times["recorded"])
+    print(f"building the record when it is read: +{build:.0f} µs per record")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ process, one run:
   ``plain`` (spyglass's patches removed: the app as it is without spyglass),
   ``idle`` (patched, no recording active) and
   ``recorded`` (``with recorder: engine.query(q)`` per call: one record per query,
-  built before the call returns, no feedbacks);
+  no feedbacks, so the record is built only when read, and here it is not) and
+  ``recorded+read`` (the same, then ``recording.get()``: the record is built);
   the medians of the per-block means, and the median of the per-pair ratios.
 
 Targets (DESIGN.md): construction ≤ 20 ms; recorded ≤ 1.15× plain.
@@ -64,12 +65,17 @@ def construction(index: VectorStoreIndex, repeats: int) -> tuple[float, float]:
     return first, statistics.median(samples)
 
 
-def _block(engine: Any, recorder: TruLlama | None, n: int) -> float:
-    """Mean µs per query over ``n`` queries."""
+def _block(engine: Any, recorder: TruLlama | None, n: int, read: bool = False) -> float:
+    """Mean µs per query over ``n`` queries (each record read when ``read``)."""
     t0 = time.perf_counter()
     if recorder is None:
         for _ in range(n):
             engine.query(QUESTION)
+    elif read:
+        for _ in range(n):
+            with recorder as recording:
+                engine.query(QUESTION)
+            recording.get()
     else:
         for _ in range(n):
             with recorder:
@@ -78,13 +84,13 @@ def _block(engine: Any, recorder: TruLlama | None, n: int) -> float:
 
 
 def paired(index: VectorStoreIndex, blocks: int, per_block: int) -> dict[str, list[float]]:
-    """Per-block mean µs per query for plain / idle / recorded, interleaved, rotating order."""
+    """Per-block mean µs per query of each mode, interleaved, rotating order."""
     engine = build_engine(index)
-    times: dict[str, list[float]] = {"plain": [], "idle": [], "recorded": []}
+    modes = ["plain", "idle", "recorded", "recorded+read"]
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
     calls_per_record = 0
     for b in range(blocks + 1):  # block 0 warms up and is dropped
-        order = ["plain", "idle", "recorded"]
-        order = order[b % 3 :] + order[: b % 3]
+        order = modes[b % 4 :] + modes[: b % 4]
         for mode in order:
             if mode == "plain":
                 instrument.unwrap_all()
@@ -92,7 +98,12 @@ def paired(index: VectorStoreIndex, blocks: int, per_block: int) -> dict[str, li
             else:
                 recorder = TruLlama(engine)  # (re)wraps the classes
             gc.collect()
-            mean = _block(engine, recorder if mode == "recorded" else None, per_block)
+            mean = _block(
+                engine,
+                recorder if mode.startswith("recorded") else None,
+                per_block,
+                read=mode == "recorded+read",
+            )
             if b:
                 times[mode].append(mean)
             if mode == "recorded" and not calls_per_record and recorder is not None:
@@ -123,6 +134,10 @@ def main() -> None:
     recorded = statistics.median(times["recorded"])
     ratio_idle = statistics.median(i / p for i, p in zip(times["idle"], times["plain"]))
     ratio_rec = statistics.median(r / p for r, p in zip(times["recorded"], times["plain"]))
+    read = statistics.median(times["recorded+read"])
+    ratio_read = statistics.median(
+        r / p for r, p in zip(times["recorded+read"], times["plain"])
+    )
     n_calls = int(times["calls_per_record"][0])
 
     print(f"TruLlama, RAG query engine, {args.blocks} blocks x {args.per_block} queries")
@@ -133,11 +148,15 @@ def main() -> None:
     print(f"{'query, plain (no spyglass patches)':<44}{plain:>10.0f}us")
     print(f"{'query, idle (patched, not recording)':<44}{idle:>10.0f}us")
     print(f"{'query, recorded (one record per query)':<44}{recorded:>10.0f}us")
+    print(f"{'query, recorded, record read (built) after':<44}{read:>10.0f}us")
     print(f"{'recorded calls per record':<44}{n_calls:>12d}")
     print(f"{'ratio idle / plain (median of pairs)':<44}{ratio_idle:>11.3f}x")
     print(f"{'ratio recorded / plain (median of pairs)':<44}{ratio_rec:>11.3f}x{'<= 1.15x':>12}")
+    print(f"{'ratio recorded+read / plain (median of pairs)':<44}{ratio_read:>11.3f}x")
     per_call = (recorded - plain) / n_calls if n_calls else float("nan")
-    print(f"{'added per recorded call':<44}{per_call:>10.1f}us")
+    print(f"{'added per recorded call, app thread':<44}{per_call:>10.1f}us")
+    build = (read - recorded) / n_calls if n_calls else float("nan")
+    print(f"{'record build on read, per call':<44}{build:>10.1f}us")
 
     if args.profile:
         engine = build_engine(index)

@@ -1,7 +1,8 @@
 """Turning a finished root call's raw calls into `Record`\\ s.
 
-Runs once per root call, when it ends, on the thread that ended it, with recording
-suspended (see :mod:`spyglass.core.recording`). Everything deferred from the hot path
+Runs once per root call, with recording suspended: when the root ends, on the thread
+that ended it, if feedbacks will run on its records, else when a recording holding it
+is first read (`PendingRecords`; see :mod:`spyglass.core.recording`). Everything deferred from the hot path
 happens here: arguments are bound to parameter names, values serialised (each
 object once per build: one `jsonify` memo serves every call, so a ``Response`` that
 three calls return is serialised once and its JSON shared by the three), paths
@@ -32,6 +33,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from spyglass.core.app import App
     from spyglass.core.recording import Recording, _Call
 
-__all__ = ["build_records", "dry_call"]
+__all__ = ["PendingRecords", "build_records", "dry_call"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,25 +136,29 @@ def _call_ids(n: int) -> Iterator[str]:
         yield f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
-def build_records(root: _Call) -> list[tuple[Recording, Record]]:
+def build_records(
+    root: _Call, metas: tuple[Any, ...] | None = None
+) -> list[tuple[Recording, Record]]:
     """Build one record per recording that accepted ``root``.
 
     Recordings of the same recorder share the built calls; each gets its own
-    `Record` (its own ``meta``).
+    `Record` (its own ``meta``: ``metas[i]`` for ``root.recordings[i]`` when given,
+    else the recording's ``record_metadata`` now).
     """
-    by_app: dict[int, list[Recording]] = {}
-    for recording in root.recordings:
-        by_app.setdefault(id(recording.app), []).append(recording)
+    if metas is None:
+        metas = tuple(recording.record_metadata for recording in root.recordings)
+    by_app: dict[int, list[tuple[Recording, Any]]] = {}
+    for recording, meta in zip(root.recordings, metas):
+        by_app.setdefault(id(recording.app), []).append((recording, meta))
     out: list[tuple[Recording, Record]] = []
     # One id per Python call, shared by every recorder that observed it.
     ids = dict(zip(map(id, root.calls), _call_ids(len(root.calls))))
     # Forms are shared between calls and records from here on: nothing may change them.
     memo: dict[int, Any] = {}
-    for recordings in by_app.values():
-        app = recordings[0].app
+    for pairs in by_app.values():
+        app = pairs[0][0].app
         parts = _record_parts(app, root, ids, memo)
-        for recording in recordings:
-            meta = recording.record_metadata
+        for recording, meta in pairs:
             # Parts are built objects, calls sorted by end time: no validation needed.
             record = Record._from_parts(
                 app_id=app.app_id,
@@ -162,6 +168,48 @@ def build_records(root: _Call) -> list[tuple[Recording, Record]]:
             )
             out.append((recording, record))
     return out
+
+
+class PendingRecords:
+    """The records of one finished root call, built when first asked for.
+
+    Made at the root's end (see :func:`spyglass.core.recording._finish_root`) and
+    queued on each recording that accepted the root; the first recording read
+    builds the records of all of them at once (shared call ids and serialisation),
+    with recording suspended. A build that fails is logged once and yields no
+    records; it never raises.
+    """
+
+    __slots__ = ("_built", "_lock", "_metas", "_root")
+
+    def __init__(self, root: _Call) -> None:
+        self._root: _Call | None = root
+        # record_metadata as it was when the root ended, not when it is read
+        self._metas = tuple(recording.record_metadata for recording in root.recordings)
+        self._built: dict[int, Record] = {}
+        self._lock = threading.Lock()
+
+    def record_for(self, recording: Recording) -> Record | None:
+        """The record ``recording`` gets (building all of them the first time)."""
+        with self._lock:
+            root = self._root
+            if root is not None:
+                self._root = None
+                self._built = _build_suspended(root, self._metas)
+        return self._built.get(id(recording))
+
+
+def _build_suspended(root: _Call, metas: tuple[Any, ...]) -> dict[int, Record]:
+    from spyglass.core.recording import _log_once, recording_suspended
+
+    try:
+        with recording_suspended():  # hooks and serialisation may call instrumented code
+            return {id(recording): record for recording, record in build_records(root, metas)}
+    except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+        _log_once("building a record", exc)
+        return {}
+    finally:
+        root.calls = []  # the records hold what they need; let the raw calls go
 
 
 def _record_parts(

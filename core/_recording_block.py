@@ -10,15 +10,18 @@ records, a `_Scope` inside a ``with`` block (outside any call), or the current c
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import contextvars
 import logging
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from spyglass.core.errors import RecordingError
 
 if TYPE_CHECKING:
+    from spyglass.core._record_build import PendingRecords
     from spyglass.core.app import App
     from spyglass.core.record import Record
 
@@ -69,21 +72,66 @@ class Recording:
     and threads that copied its context) adds one record, when that call ends (for
     a stream: when it is exhausted or closed).
 
+    A record is built (its values serialised, see :mod:`spyglass.core._record_build`)
+    when its root call ends if the recorder has feedbacks to run on it, and otherwise
+    the first time this recording is read (`records`, `get`, indexing, iteration,
+    ``len``), on the reading thread. So a recorded call costs the app's thread only the
+    capture of references, and records nobody reads are never serialised.
+
     Attributes:
         app: the recorder.
-        records: the records, in the order their root calls ended.
         record_metadata: JSON-able metadata attached as ``meta`` to the records
-            that end after it is set.
+            whose root calls end after it is set.
     """
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.records: list[Record] = []
         self.record_metadata: Any = None
+        self._records: list[Record] = []
+        # Roots that ended but are not in `_records` yet, in the order they ended:
+        # pending builds, and built records queued behind them (to keep the order).
+        self._queue: collections.deque[Record | PendingRecords] = collections.deque()
+        self._lock = threading.Lock()
+
+    # -- filled by root calls as they end (any thread) ---------------------------------
 
     def _add(self, record: Record) -> None:
-        self.records.append(record)
+        """A record built when its root ended: hand it to the feedback runner now."""
+        if self._queue:
+            self._queue.append(record)
+        else:
+            self._records.append(record)
         self.app._on_record(record)
+
+    def _defer(self, pending: PendingRecords) -> None:
+        """A root whose record is built when this recording is first read."""
+        self._queue.append(pending)
+
+    def _drain(self) -> None:
+        """Build the queued records, in order; failures are logged by the builder."""
+        from spyglass.core._record_build import PendingRecords
+
+        with self._lock:
+            queue = self._queue
+            while queue:
+                entry = queue[0]
+                if isinstance(entry, PendingRecords):
+                    record = entry.record_for(self)
+                    if record is not None:
+                        self._records.append(record)
+                        self.app._on_record(record)
+                else:
+                    self._records.append(entry)
+                queue.popleft()
+
+    # -- reading ---------------------------------------------------------------------
+
+    @property
+    def records(self) -> list[Record]:
+        """The records, in the order their root calls ended (built on first read)."""
+        if self._queue:
+            self._drain()
+        return self._records
 
     def get(self) -> Record:
         """The only record of the block.
@@ -91,14 +139,15 @@ class Recording:
         Raises:
             RecordingError: the block recorded no record, or more than one.
         """
-        if not self.records:
+        records = self.records
+        if not records:
             raise RecordingError("Recording context did not record any records.")
-        if len(self.records) > 1:
+        if len(records) > 1:
             raise RecordingError(
                 "Recording context recorded more than 1 record. "
                 "You can get them with ctx.records, ctx[i], or `for r in ctx: ...`."
             )
-        return self.records[0]
+        return records[0]
 
     def __len__(self) -> int:
         return len(self.records)
@@ -110,7 +159,9 @@ class Recording:
         return iter(self.records)
 
     def __repr__(self) -> str:
-        return f"<Recording of {type(self.app).__name__} with {len(self.records)} records>"
+        # Does not build pending records: a repr must stay cheap and side-effect free.
+        count = len(self._records) + len(self._queue)
+        return f"<Recording of {type(self.app).__name__} with {count} records>"
 
 
 def enter(app: App) -> Recording:

@@ -77,8 +77,9 @@ class App:
     **What is recorded.** Each top-level call of an instrumented component made inside
     ``with recorder`` (or ``async with``), including in tasks and context-copying
     threads started there, becomes one ``Record``; nested blocks each get the calls
-    made inside them. The record is built when the root call ends (for a stream:
-    when it is exhausted or closed), before the call returns to the app. A root that
+    made inside them. The record exists when the root call ends (for a stream: when
+    it is exhausted or closed); it is serialised then if feedbacks run on it, else
+    when the recording is first read. A root that
     raises still gives a record, with ``main_error``; the exception propagates
     unchanged. ``Record.cost`` sums what the adapters report per call (``Cost()``,
     all zero, when none reports). See :mod:`spyglass.core.recording` for streams.
@@ -247,6 +248,11 @@ class App:
     def feedback_mode(self) -> FeedbackMode:
         """When feedbacks are evaluated."""
         return self.definition.feedback_mode
+
+    @property
+    def _evaluates_records(self) -> bool:
+        """Whether feedbacks run on each record, so records are built when roots end."""
+        return bool(self.feedbacks) and self.definition.feedback_mode is not FeedbackMode.NONE
 
     @property
     def record_ingest_mode(self) -> RecordIngestMode:

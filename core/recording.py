@@ -16,9 +16,17 @@ never see each other's calls. Its value is one of:
 On the hot path a call stores raw references only (instance, args tuple, kwargs
 dict, return value or exception, ``perf_counter_ns`` stamps, its parent) in a small
 slotted object. Arguments are bound, values serialised and ``RecordAppCall``\\ s
-built once, when the root call finishes, still on the app's thread and before the
-root returns (see :mod:`spyglass.core._record_build`). So an argument that the app
-mutates while the root runs is recorded as it is at the root's end.
+built once per root (see :mod:`spyglass.core._record_build`):
+
+- when the root ends, on the app's thread, if some recorder that accepted it has
+  feedbacks to run (they need the record at once);
+- otherwise when a `Recording` holding it is first read, on the reading thread.
+  At the root's end the lists, dicts and sets among the calls' arguments and return
+  values are copied one level deep (`_freeze`), so a chat history the app appends to
+  later is recorded as it was; other objects are serialised as they are at the build.
+
+So an argument that the app mutates while the root runs is recorded as it is at the
+root's end, and the app's thread pays only for capturing references.
 
 Lazy results keep their call open:
 
@@ -457,25 +465,71 @@ async def _coroutine(call: _Call, coro: Any) -> Any:
 
 
 def _finish_root(root: _Call) -> None:
-    """Build and deliver the root's records, one per recording; never raises.
+    """Deliver the root's records, one per recording that accepted it; never raises.
 
-    Runs with recording suspended, so calls made by adapters' hooks or by feedback
-    evaluation (``FeedbackMode.WITH_APP``) are not recorded.
+    If some recorder has feedbacks to run, the records are built now, on this thread,
+    before the root returns (with recording suspended, so calls made by adapters' hooks
+    or by ``FeedbackMode.WITH_APP`` feedbacks are not recorded). Otherwise the
+    containers among the calls' values are copied (`_freeze`) and the build waits
+    until a recording is read (`PendingRecords`).
     """
     token = _STATE.set(None)
     try:
-        from spyglass.core._record_build import build_records
+        from spyglass.core._record_build import PendingRecords, build_records
 
-        for recording, record in build_records(root):
-            try:
-                recording._add(record)
-            except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-                _log_once("delivering a record", exc)
+        recordings = root.recordings
+        if not any(recording.app._evaluates_records for recording in recordings):
+            _freeze(root.calls)
+            pending = PendingRecords(root)
+            for recording in recordings:
+                recording._defer(pending)
+            return
+        try:
+            for recording, record in build_records(root):
+                try:
+                    recording._add(record)
+                except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+                    _log_once("delivering a record", exc)
+        finally:
+            root.calls = []  # the record holds what it needs; let the raw calls go
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)
     finally:
         _STATE.reset(token)
-        root.calls = []  # the record holds what it needs; let the raw calls go
+
+
+# type -> its shallow copy, for the containers `_freeze` copies
+_COPIES: dict[type, Callable[[Any], Any]] = {list: list.copy, dict: dict.copy, set: set.copy}
+
+
+def _freeze(calls: list[_Call]) -> None:
+    """Copy the lists, dicts and sets the calls took or returned, one level deep.
+
+    A deferred record is serialised when it is read, perhaps long after its root
+    ended; the copy keeps what the app does next to such a container (append to a
+    chat history it passed in, sort a list it got back) out of this record. Objects
+    of other types, and containers nested inside these, are read when the record is
+    built (documented in docs/usage.md, "When records are built").
+    """
+    copies = _COPIES
+    for call in calls:
+        args = call.args
+        if args:
+            for value in args:
+                if type(value) in copies:
+                    call.args = tuple(
+                        copies[type(v)](v) if type(v) in copies else v for v in args
+                    )
+                    break
+        kwargs = call.kwargs
+        if kwargs:
+            for key, value in kwargs.items():
+                copy = copies.get(type(value))
+                if copy is not None:
+                    kwargs[key] = copy(value)
+        copy = copies.get(type(call.ret))
+        if copy is not None:
+            call.ret = copy(call.ret)
 
 
 _once = LogOnce(logger)

@@ -433,9 +433,10 @@ class CostPlugin:
 
 def test_costs_reported_by_adapters_are_summed(rag: Any) -> None:
     """Record.cost is the sum of the spyglass_call_cost answers."""
-    with engine_plugin(RAG_SPECS, CostPlugin()), rag as rec:
-        rag.app.respond("a")
-    cost = rec.get().cost
+    with engine_plugin(RAG_SPECS, CostPlugin()):
+        with rag as rec:
+            rag.app.respond("a")
+        cost = rec.get().cost  # built on read: while the plugin is registered
     assert (1, 7) == (cost.n_requests, cost.n_tokens)
 
 
