@@ -9,10 +9,13 @@ parameter names. Exported by :mod:`spyglass.core.instrument`.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["CallSite"]
+
+_logger = logging.getLogger(__name__)
 
 
 class CallSite:
@@ -32,6 +35,7 @@ class CallSite:
         "_varkw",
         "cls",
         "enabled",
+        "forms",
         "func",
         "name",
         "omit",
@@ -46,6 +50,9 @@ class CallSite:
         # Parameters left out of recorded args (``InstrumentSpec.omit_args`` of every
         # spec that asked for this method).
         self.omit: frozenset[str] = frozenset()
+        # Parameter name -> the function giving its recorded value
+        # (``InstrumentSpec.arg_forms``; the first spec to name a parameter wins).
+        self.forms: dict[str, Callable[[Any], Any]] = {}
         # Whether the record build asks ``spyglass_call_cost`` about this method's
         # calls (some spec asking for it said ``reports_cost=True``).
         self.reports_cost = False
@@ -135,6 +142,8 @@ class CallSite:
         if self.omit:
             for name in self.omit:
                 out.pop(name, None)
+        if self.forms:
+            _apply_forms(self.forms, out)
         return out
 
     def _with_keywords(self, out: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any] | None:
@@ -167,3 +176,21 @@ class _LooseBindings:
         self.args = args
         self.kwargs = kwargs
         self.arguments = {"args": args, "kwargs": kwargs}
+
+
+def _apply_forms(forms: dict[str, Callable[[Any], Any]], out: dict[str, Any]) -> None:
+    """Replace each argument that has a form by its form, or drop it for `OMIT`."""
+    from spyglass.core.adapter import OMIT
+
+    for name, form in forms.items():
+        if name not in out:
+            continue
+        try:
+            value = form(out[name])
+        except Exception as exc:  # noqa: BLE001 - the argument is recorded as it was
+            _logger.debug("spyglass: the form of argument %r failed (%r)", name, exc)
+            continue
+        if value is OMIT:
+            del out[name]
+        else:
+            out[name] = value

@@ -10,9 +10,24 @@ a framework that is not installed or not in use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Final
 
-__all__ = ["AdapterInfo", "InstrumentSpec"]
+__all__ = ["OMIT", "AdapterInfo", "InstrumentSpec"]
+
+
+class _Omit:
+    """The type of `OMIT`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT: Final = _Omit()
+"""Returned by an ``InstrumentSpec.arg_forms`` function: leave the parameter out."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,11 @@ class InstrumentSpec:
             no instance: for objects a framework creates per call.
         omit_args: parameter names of these methods that are framework plumbing
             (LangChain's ``run_manager``), left out of the recorded ``args``.
+        arg_forms: ``(parameter name, function)`` pairs: the recorded value of that
+            parameter is ``function(value)`` (LangChain's ``config`` without its
+            callback plumbing and defaults), or the parameter is left out when the
+            function returns `OMIT`. Applied when the record is built, to the value
+            the call got; a function that raises leaves the value as it was.
         reports_cost: calls of these methods report usage (a model's request); the
             core asks ``spyglass_call_cost`` for them, and only for them.
         exclude: class paths of framework plumbing that shares wrapped methods with
@@ -80,6 +100,7 @@ class InstrumentSpec:
     reason: str = ""
     eager: bool = False
     omit_args: tuple[str, ...] = ()
+    arg_forms: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
     reports_cost: bool = False
     exclude: tuple[str, ...] = ()
     adapter: str = field(default="", compare=False)

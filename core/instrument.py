@@ -139,6 +139,7 @@ def wrap_method(
     adapter: str = "",
     *,
     omit_args: Iterable[str] = (),
+    arg_forms: Iterable[tuple[str, Callable[[Any], Any]]] = (),
     reports_cost: bool = False,
 ) -> bool:
     """Wrap ``cls.__dict__[name]`` for recording, once.
@@ -152,6 +153,9 @@ def wrap_method(
         adapter: the adapter that asked for it.
         omit_args: parameter names left out of the recorded arguments; added to
             those of earlier requests for the same method.
+        arg_forms: ``(parameter, function)`` pairs giving recorded values
+            (``InstrumentSpec.arg_forms``); a parameter an earlier request gave a
+            form keeps that one.
         reports_cost: ask ``spyglass_call_cost`` about its calls (once any request
             for the method says so, it stays so).
 
@@ -166,6 +170,7 @@ def wrap_method(
             if cls.__dict__.get(name) is entry.wrapper:
                 if omit_args:
                     entry.site.omit |= frozenset(omit_args)
+                _add_forms(entry.site, arg_forms)
                 entry.site.reports_cost |= reports_cost
                 return True
             # Someone replaced our wrapper (a reload, another tool): forget the old entry.
@@ -178,6 +183,7 @@ def wrap_method(
         original = cls.__dict__[name]
         site = CallSite(cls, name, original)
         site.omit = frozenset(omit_args)
+        _add_forms(site, arg_forms)
         site.reports_cost = reports_cost
         wrapper = wrapt.FunctionWrapper(original, _make_wrapper(site))
         try:
@@ -405,8 +411,14 @@ def _wrap(cls: type, name: str, spec: InstrumentSpec) -> bool:
         spec.kind,
         spec.adapter,
         omit_args=spec.omit_args,
+        arg_forms=spec.arg_forms,
         reports_cost=spec.reports_cost,
     )
+
+
+def _add_forms(site: CallSite, forms: Iterable[tuple[str, Callable[[Any], Any]]]) -> None:
+    for name, form in forms:
+        site.forms.setdefault(name, form)
 
 
 _IDENTITY = "the framework compares this definition by identity, so it must not be wrapped"

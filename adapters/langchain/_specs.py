@@ -18,7 +18,8 @@ was or was not wrapped. Nothing here imports LangChain.
   say ``reports_cost``: the core asks for usage only about those calls.
 - ``run_manager`` arguments (the callback plumbing LangChain passes to ``_generate``,
   ``_get_relevant_documents``, ``_run``, ...) are left out of recorded ``args``; the
-  user-facing ``config`` of ``invoke`` and friends is kept.
+  ``config`` of ``invoke`` and friends is recorded with what the user set only
+  (:mod:`spyglass.adapters.langchain._config`).
 - LangGraph's ``ChannelWrite`` (a ``RunnableCallable`` that writes each node's
   output to the channels) is excluded (``exclude``): not a component, its calls not
   recorded. Edge routers are plain ``RunnableCallable`` objects like node bodies,
@@ -33,6 +34,7 @@ was or was not wrapped. Nothing here imports LangChain.
 
 from __future__ import annotations
 
+from spyglass.adapters.langchain._config import recorded_config
 from spyglass.adapters.langchain._paths import (
     CHANNEL_WRITE,
     CHAT_MODEL,
@@ -65,6 +67,8 @@ RUNNABLE_METHODS = (
 
 # LangChain's callback plumbing, passed to every model, retriever and tool call.
 _PLUMBING = ("run_manager",)
+# The Runnable entry points' config, recorded without LangChain's defaults and internals.
+_CONFIG = (("config", recorded_config),)
 
 _STUB_REASON = (
     "LangChain compares the base class's own {names} by identity to tell whether a model "
@@ -109,17 +113,18 @@ SPECS: tuple[InstrumentSpec, ...] = (
         omit_args=_PLUMBING,
     ),
     InstrumentSpec(TOOL, ("_run", "_arun"), kind="tool", omit_args=_PLUMBING),
-    InstrumentSpec(PREGEL, RUNNABLE_METHODS, kind="graph"),
+    InstrumentSpec(PREGEL, RUNNABLE_METHODS, kind="graph", arg_forms=_CONFIG),
     InstrumentSpec(
         RUNNABLE_CALLABLE,
         RUNNABLE_METHODS,
         kind="graph node",
+        arg_forms=_CONFIG,
         # Writes a node's output to the graph's channels after each node: plumbing.
         exclude=(CHANNEL_WRITE,),
     ),
-    InstrumentSpec(PROMPT_TEMPLATE, RUNNABLE_METHODS, kind="prompt"),
-    InstrumentSpec(OUTPUT_PARSER, RUNNABLE_METHODS, kind="parser"),
-    InstrumentSpec(RUNNABLE, RUNNABLE_METHODS, kind="runnable"),
+    InstrumentSpec(PROMPT_TEMPLATE, RUNNABLE_METHODS, kind="prompt", arg_forms=_CONFIG),
+    InstrumentSpec(OUTPUT_PARSER, RUNNABLE_METHODS, kind="parser", arg_forms=_CONFIG),
+    InstrumentSpec(RUNNABLE, RUNNABLE_METHODS, kind="runnable", arg_forms=_CONFIG),
     InstrumentSpec(
         VECTOR_STORE,
         (

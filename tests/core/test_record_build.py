@@ -7,7 +7,7 @@ from typing import Any
 from _engine_fixtures import engine_plugin, make_recorder
 
 from spyglass.core._encoders import register_encoder, unregister_encoder
-from spyglass.core.adapter import InstrumentSpec
+from spyglass.core.adapter import OMIT, InstrumentSpec
 from spyglass.core.hookspecs import hookimpl
 from spyglass.core.measures import Cost
 
@@ -71,6 +71,40 @@ def test_omit_args_leaves_those_parameters_out_of_recorded_args() -> None:
     assert [{"text": "a"}, {"text": "b", "extra": {"more": 1}}] == [
         r.calls[0].args for r in rec.records
     ]
+
+
+def _shout(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else OMIT
+
+
+def _broken(value: Any) -> Any:
+    raise RuntimeError("a broken form")
+
+
+def test_arg_forms_give_the_recorded_value_or_leave_the_parameter_out() -> None:
+    """InstrumentSpec.arg_forms: the form's result is recorded; OMIT drops the parameter;
+    a raising form leaves the value as it was; the app gets the original values."""
+    spec = InstrumentSpec(Plumbed, ("run",), arg_forms=(("text", _shout), ("plumbing", _broken)))
+    with engine_plugin([spec]):
+        recorder = make_recorder(Plumbed())
+        with recorder as rec:
+            returned = recorder.app.run("a", "p")
+            recorder.app.run(7)  # the form answers OMIT
+        args = [r.calls[0].args for r in rec.records]
+    assert "a" == returned
+    assert [{"text": "A", "plumbing": "p"}, {}] == args  # defaults are not filled in
+
+
+def test_the_first_spec_to_give_a_parameter_a_form_keeps_it() -> None:
+    specs = [
+        InstrumentSpec(Plumbed, ("run",), arg_forms=(("text", _shout),)),
+        InstrumentSpec(Plumbed, ("run",), arg_forms=(("text", lambda v: "second"),)),
+    ]
+    with engine_plugin(specs):
+        recorder = make_recorder(Plumbed())
+        with recorder as rec:
+            recorder.app.run("a")
+        assert {"text": "A"} == rec.get().calls[0].args
 
 
 class AskedPlugin:

@@ -119,3 +119,14 @@ def test_channel_writes_are_not_recorded():
     assert {"Pregel", "RunnableCallable"} <= classes
     assert set() == {p for p in paths if "ChannelWrite" in p}
     assert [] == [c for c in recorder.instrumented()["components"] if "ChannelWrite" in str(c)]
+
+
+def test_langgraph_internals_are_left_out_of_recorded_configs():
+    """Node calls get LangGraph's `__pregel_*` configurable keys: never recorded."""
+    graph = rag_graph()
+    _, record = TruChain(graph).with_record(graph.invoke, QUESTION)
+    configs = [call.args["config"] for call in record.calls if "config" in call.args]
+    assert configs  # nodes get LangGraph's metadata (langgraph_node, ...)
+    assert all(not key.startswith("__") for c in configs for key in c.get("configurable", {}))
+    (node,) = calls_at(record, "app.nodes.retrieve", "invoke")
+    assert "retrieve" == node.args["config"]["metadata"]["langgraph_node"]

@@ -152,13 +152,15 @@ def test_model_call_is_recorded_below_the_model_invoke(chain, recorder):
     ]
 
 
-def test_run_managers_are_left_out_of_args_and_config_is_kept(chain, recorder):
-    """run_manager (callback plumbing) is not recorded; invoke's config keeps its keys."""
+def test_run_managers_are_left_out_of_args_and_config_keeps_what_the_user_set(chain, recorder):
+    """run_manager (callback plumbing) is not recorded; config keeps the user's keys only."""
     _, record = recorder.with_record(chain.invoke, QUESTION, {"tags": ["t"], "run_name": "r"})
     (generate,) = calls_at(record, "app.middle[1]", "_generate")
     (retrieve,) = calls_at(record, RETRIEVER, "_get_relevant_documents")
     (model,) = calls_at(record, "app.middle[1]", "invoke")
+    (root,) = calls_at(record, "app", "invoke")
     assert ["messages", "stop"] == list(generate.args)
     assert {"query": QUESTION} == retrieve.args
-    assert ["t"] == model.args["config"]["tags"]
-    assert {"type": "CallbackManager", "handlers": []} == model.args["config"]["callbacks"]
+    assert {"tags": ["t"], "run_name": "r"} == root.args["config"]
+    # Inner calls inherit the tags; the empty defaults and the callback manager are left out.
+    assert {"tags": ["t"]} == model.args["config"]

@@ -1,0 +1,59 @@
+"""How a Runnable's ``config`` argument is recorded: what the user set, not plumbing.
+
+LangChain hands every ``invoke`` (and ``stream``, ``batch``, ...) a full
+``RunnableConfig`` it builds per call: empty ``tags`` / ``metadata`` /
+``configurable``, ``recursion_limit=25`` and a fresh callback manager; LangGraph adds
+its internals to ``configurable`` (``__pregel_send``, ``__pregel_read``, ...). Recorded
+as is, that is most of a LangChain record, and none of it is the app's data. So the
+recorded ``config`` keeps:
+
+- every key whose value is not empty and not LangChain's default (``tags``,
+  ``metadata``, ``run_name``, ``configurable``, ``max_concurrency``, a non-default
+  ``recursion_limit``, ``run_id``, ...);
+- ``callbacks`` only when it holds handlers (the user's own, inherited by every
+  inner call);
+- of ``configurable``, the keys that do not start with ``__`` (LangGraph's own).
+
+When nothing is left, ``config`` is left out of the call's ``args``. Nothing here
+changes the config the Runnable gets: this is the recorded form only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from spyglass.core.adapter import OMIT
+
+__all__ = ["recorded_config"]
+
+# langchain_core.runnables.config.DEFAULT_RECURSION_LIMIT, which ensure_config fills in
+_DEFAULT_RECURSION_LIMIT = 25
+
+
+def recorded_config(config: Any) -> Any:
+    """The recorded form of a ``config`` argument (see the module docstring)."""
+    if not isinstance(config, Mapping):
+        return OMIT if config is None else config
+    out: dict[Any, Any] = {}
+    for key, value in config.items():
+        if key == "callbacks":
+            if not _has_handlers(value):
+                continue
+        elif key == "configurable" and isinstance(value, Mapping):
+            value = {k: v for k, v in value.items() if not (isinstance(k, str) and k[:2] == "__")}
+        elif key == "recursion_limit" and value == _DEFAULT_RECURSION_LIMIT:
+            continue
+        if value is None or (isinstance(value, (Mapping, list, tuple)) and not value):
+            continue
+        out[key] = value
+    return out or OMIT
+
+
+def _has_handlers(callbacks: Any) -> bool:
+    """Whether a ``callbacks`` value (a list of handlers or a manager) holds any."""
+    if callbacks is None:
+        return False
+    if isinstance(callbacks, (list, tuple)):
+        return bool(callbacks)
+    return bool(getattr(callbacks, "handlers", True))
