@@ -2,8 +2,8 @@
 
 Runs once per root call, with recording suspended: when the root ends, on the thread
 that ended it, if feedbacks will run on its records, else when a recording holding it
-is first read (`PendingRecords`; see :mod:`spyglass.core.recording`). Everything deferred from the hot path
-happens here: arguments are bound to parameter names, values serialised (each
+is first read (`PendingRecords`; see :mod:`spyglass.core.recording`). Everything
+deferred from the hot path happens here: arguments are bound to parameter names, values serialised (each
 object once per build: one `jsonify` memo serves every call, so a ``Response`` that
 three calls return is serialised once and its JSON shared by the three), paths
 looked up, call ids drawn, ``RecordAppCall`` objects built, cost asked of the

@@ -14,7 +14,9 @@ recorded ``config`` keeps:
   inner call);
 - of ``configurable``, the keys that do not start with ``__`` (LangGraph's own).
 
-When nothing is left, ``config`` is left out of the call's ``args``. Nothing here
+When nothing is left, ``config`` is left out of the call's ``args``. ``batch`` takes
+one config or a list of them: each is condensed (``{}`` when nothing is left), and the
+list left out when all are empty. Nothing here
 changes the config the Runnable gets: this is the recorded form only.
 """
 
@@ -33,8 +35,15 @@ _DEFAULT_RECURSION_LIMIT = 25
 
 def recorded_config(config: Any) -> Any:
     """The recorded form of a ``config`` argument (see the module docstring)."""
+    if isinstance(config, list):  # batch: one config per input
+        forms = [_condensed(c) if isinstance(c, Mapping) else c for c in config]
+        return forms if any(f != {} for f in forms) else OMIT
     if not isinstance(config, Mapping):
         return OMIT if config is None else config
+    return _condensed(config) or OMIT
+
+
+def _condensed(config: Mapping[Any, Any]) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for key, value in config.items():
         if key == "callbacks":
@@ -47,7 +56,7 @@ def recorded_config(config: Any) -> Any:
         if value is None or (isinstance(value, (Mapping, list, tuple)) and not value):
             continue
         out[key] = value
-    return out or OMIT
+    return out
 
 
 def _has_handlers(callbacks: Any) -> bool:

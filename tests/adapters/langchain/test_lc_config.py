@@ -86,3 +86,18 @@ def test_a_recorded_rag_chain_holds_no_callback_managers():
     _, record = TruChain(chain).with_record(chain.invoke, QUESTION)
     assert "CallbackManager" not in json.dumps([call.args for call in record.calls])
     assert all("config" not in call.args for call in record.calls)
+
+
+def test_batch_configs_are_condensed_one_by_one():
+    """batch takes a list of configs: each condensed, the list left out when all are empty."""
+    assert [{"tags": ["a"]}, {}] == recorded_config([{"tags": ["a"]}, ensure_config()])
+    assert OMIT is recorded_config([ensure_config(), ensure_config()])
+
+
+def test_batch_records_the_configs_the_user_gave():
+    chain = rag_chain()
+    recorder = TruChain(chain)
+    with recorder as recording:
+        chain.batch([QUESTION, QUESTION], [{"tags": ["first"]}, {}])
+    (root,) = calls_at(recording.get(), "app", "batch")
+    assert [{"tags": ["first"]}, {}] == root.args["config"]
