@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from spyglass.core.adapter import OMIT
+
 __all__ = ["CallSite"]
 
 _logger = logging.getLogger(__name__)
@@ -180,8 +182,6 @@ class _LooseBindings:
 
 def _apply_forms(forms: dict[str, Callable[[Any], Any]], out: dict[str, Any]) -> None:
     """Replace each argument that has a form by its form, or drop it for `OMIT`."""
-    from spyglass.core.adapter import OMIT
-
     for name, form in forms.items():
         if name not in out:
             continue
