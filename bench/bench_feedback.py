@@ -18,8 +18,8 @@ import statistics
 import time
 
 from spyglass.adapters.custom import TruCustomApp, instrument
-from spyglass.core.enums import FeedbackMode
-from spyglass.core.feedback import Feedback
+from spyglass.core.feedback._feedback import Feedback
+from spyglass.core.schema._enums import FeedbackMode
 
 N = 2000
 WARMUP = 200

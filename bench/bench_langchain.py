@@ -42,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "adapters
 from _lc_apps import QUESTION, rag_chain
 
 from spyglass.adapters.langchain import TruChain
-from spyglass.core import instrument, plugins
+from spyglass.core.instrument import _wrap as instrument
+from spyglass.core.plugins import _manager as plugins
 
 
 def construction(repeats: int) -> tuple[float, float]:

@@ -41,7 +41,8 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.llms import MockLLM
 
 from spyglass.adapters.llamaindex import TruLlama
-from spyglass.core import instrument, plugins
+from spyglass.core.instrument import _wrap as instrument
+from spyglass.core.plugins import _manager as plugins
 
 
 def build_engine(index: VectorStoreIndex) -> Any:

@@ -37,10 +37,10 @@ from typing import Any
 
 import wrapt
 
-from spyglass.core import plugins
-from spyglass.core.adapter import InstrumentSpec
-from spyglass.core.app import App
-from spyglass.core.hookspecs import hookimpl
+from spyglass.core.plugins import _manager as plugins
+from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.recording._app import App
 
 SIZES = (10, 100, 1_000, 10_000)
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from spyglass.core import Lens, Perf, Record, RecordAppCall, RecordAppCallMethod, Select
-from spyglass.core.pyschema import Class, Method, Module, Obj
+from spyglass.core.serial._pyschema import Class, Method, Module, Obj
 
 N_CALLS = 100
 TARGET_US = 1000.0

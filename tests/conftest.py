@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from spyglass.core import plugins
+from spyglass.core.plugins import _manager as plugins
 
 # `make test` installs tests/plugins/* here rather than into the venv, so that the broken
 # plugin never reaches `make demo` or a user's session. Entry points are read from sys.path.

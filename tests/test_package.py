@@ -49,7 +49,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
 
 def _module_file(module: str) -> Path:
     """The repository file for a `spyglass.core.x` module name."""
-    return ROOT / "core" / (module.rsplit(".", 1)[1] + ".py")
+    path = ROOT / "core" / Path(*module.split(".")[2:])
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
 def test_all_is_sorted_and_unique() -> None:

@@ -5,7 +5,7 @@ Usage
 
 Mark the methods to record with :data:`instrument`, wrap the app, and call it::
 
-    from spyglass.adapters.custom import TruCustomApp, instrument
+    from . import TruCustomApp, instrument
 
     class Retriever:
         @instrument(retriever=True)       # returns the app's context
@@ -30,7 +30,7 @@ Mark the methods to record with :data:`instrument`, wrap the app, and call it::
 
 A plain function: ``TruBasicApp(fn)``, then call ``recorder.app(...)``. Records made
 elsewhere: ``TruVirtual(app=VirtualApp(...))`` and ``add_record(VirtualRecord(...))``.
-``spyglass.core.plugins.wrap_app(obj)`` picks the right recorder for you.
+``spyglass.core.plugins._manager.wrap_app(obj)`` picks the right recorder for you.
 
 Configuration
 -------------
@@ -76,7 +76,7 @@ __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from spyglass.adapters.custom._basic import TruBasicApp, TruWrapperApp
-    from spyglass.adapters.custom._custom import TruCustomApp
-    from spyglass.adapters.custom._instrument import instrument
-    from spyglass.adapters.custom._virtual import TruVirtual, VirtualApp, VirtualRecord
+    from ._basic import TruBasicApp, TruWrapperApp
+    from ._custom import TruCustomApp
+    from ._instrument import instrument
+    from ._virtual import TruVirtual, VirtualApp, VirtualRecord

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.core.app import App
-from spyglass.core.plugins import invalidate_instrument_specs
+from spyglass.core.plugins._manager import invalidate_instrument_specs
+from spyglass.core.recording._app import App
 
 __all__ = ["TruBasicApp", "TruWrapperApp"]
 
@@ -61,7 +61,7 @@ def main_input_of_wrapped(app: TruWrapperApp, bindings: inspect.BoundArguments) 
         rebound = inspect.signature(function).bind(*args, **kwargs)
     except (TypeError, ValueError):
         return None
-    from spyglass.core._main_io import default_main_input
+    from spyglass.core.plugins._main_io import default_main_input
 
     return default_main_input(function, rebound)
 

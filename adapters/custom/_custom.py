@@ -5,7 +5,7 @@ walks the app from ``app`` and each object whose class (or a base) has marked
 methods is a component at its path. Objects the walk cannot reach (made per call,
 held in closures or globals) are either given a path with ``methods_to_instrument``
 or, when called inside a root call, recorded under their caller (see
-:mod:`spyglass.core.recording`).
+:mod:`spyglass.core.recording._calls`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from spyglass.adapters.custom._instrument import instrument, marked_methods
-from spyglass.core._walk import walk
-from spyglass.core.app import App
 from spyglass.core.errors import SelectorError
-from spyglass.core.lens import Lens, StepItemOrAttribute
-from spyglass.core.select import Select
+from spyglass.core.lens._lens import Lens, StepItemOrAttribute
+from spyglass.core.lens._select import Select
+from spyglass.core.plugins._walk import walk
+from spyglass.core.recording._app import App
+
+from ._instrument import instrument, marked_methods
 
 __all__ = ["TruCustomApp", "relative_to_app", "select_context_of"]
 

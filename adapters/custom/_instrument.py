@@ -82,7 +82,7 @@ def _public_methods(cls: type) -> list[str]:
 
 def _changed() -> None:
     # Lazy import: the core's registry caches the adapters' specs.
-    from spyglass.core.plugins import invalidate_instrument_specs
+    from spyglass.core.plugins._manager import invalidate_instrument_specs
 
     invalidate_instrument_specs()
 
@@ -132,7 +132,7 @@ class Instrument:
 
     Usage::
 
-        from spyglass.adapters.custom import instrument
+        from . import instrument
 
         class Retriever:
             @instrument(retriever=True)      # its rets are the app's context

@@ -12,9 +12,10 @@ import inspect
 import sys
 from typing import Any
 
-from spyglass.adapters.custom._instrument import marked_methods
-from spyglass.core.adapter import AdapterInfo, InstrumentSpec
-from spyglass.core.hookspecs import hookimpl
+from spyglass.core.plugins._specs import AdapterInfo, InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+
+from ._instrument import marked_methods
 
 _BASIC = "spyglass.adapters.custom._basic"
 _VIRTUAL = "spyglass.adapters.custom._virtual"
@@ -44,7 +45,7 @@ def spyglass_instrument_specs() -> list[InstrumentSpec]:
     ]
     basic = sys.modules.get(_BASIC)
     if basic is not None:
-        specs.append(InstrumentSpec(basic.TruWrapperApp, ("_call",), kind="callable"))
+        specs.append(InstrumentSpec(basic.TruWrapperApp, ("_call",), kind="custom"))
     return specs
 
 
@@ -54,7 +55,7 @@ def _marked_classes() -> tuple[type, ...]:
 
 def _has_marked_component(app: Any, marked: tuple[type, ...]) -> bool:
     """Whether the walk from ``app`` reaches an instance of a class with marked methods."""
-    from spyglass.core._walk import walk
+    from spyglass.core.plugins._walk import walk
 
     return any(isinstance(obj, marked) for _, obj in walk(app).found.values())
 
@@ -70,11 +71,11 @@ def spyglass_recorder_class(app: Any) -> type | None:
         return basic.TruBasicApp  # type: ignore[no-any-return]
     marked = _marked_classes()
     if marked and _has_marked_component(app, marked):
-        from spyglass.adapters.custom._custom import TruCustomApp
+        from ._custom import TruCustomApp
 
         return TruCustomApp
     if inspect.isfunction(app) or inspect.ismethod(app) or inspect.isbuiltin(app):
-        from spyglass.adapters.custom._basic import TruBasicApp
+        from ._basic import TruBasicApp
 
         return TruBasicApp
     return None

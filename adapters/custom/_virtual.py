@@ -13,14 +13,15 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from spyglass.adapters.custom._custom import relative_to_app
-from spyglass.core.app import App
-from spyglass.core.enums import FeedbackMode
-from spyglass.core.lens import Lens
-from spyglass.core.measures import Cost, Perf
-from spyglass.core.pyschema import Class, Method, Obj
-from spyglass.core.record import Record, RecordAppCall, RecordAppCallMethod
-from spyglass.core.select import Select
+from spyglass.core.lens._lens import Lens
+from spyglass.core.lens._select import Select
+from spyglass.core.recording._app import App
+from spyglass.core.schema._enums import FeedbackMode
+from spyglass.core.schema._measures import Cost, Perf
+from spyglass.core.schema._record import Record, RecordAppCall, RecordAppCallMethod
+from spyglass.core.serial._pyschema import Class, Method, Obj
+
+from ._custom import relative_to_app
 
 __all__ = ["TruVirtual", "VirtualApp", "VirtualRecord"]
 

@@ -6,7 +6,7 @@ Usage
 Wrap any LangChain ``Runnable`` (an LCEL chain, a retriever, a model, a tool) or a
 LangGraph compiled graph, and call it as usual inside a recording::
 
-    from spyglass.adapters.langchain import TruChain
+    from . import TruChain
     from spyglass.core import Feedback, Select
 
     chain = {"context": retriever | format_docs, "question": RunnablePassthrough()} | prompt | llm | parser
@@ -70,4 +70,4 @@ __all__ = ["TruChain"]
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from spyglass.adapters.langchain._recorder import TruChain as TruChain
+    from ._recorder import TruChain as TruChain

@@ -1,4 +1,4 @@
-"""Token usage of LangChain model calls, as a :class:`~spyglass.core.measures.Cost`.
+"""Token usage of LangChain model calls, as a :class:`~spyglass.core.schema._measures.Cost`.
 
 Answers the ``spyglass_call_cost`` hook, only for the calls that really make a
 request, so that the entry points around them (``invoke``, ``stream``, a chain's
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from spyglass.adapters.langchain import _framework as fw
+from . import _framework as fw
 
 __all__ = ["GENERATE_METHODS", "STREAM_METHODS", "call_cost"]
 
@@ -46,7 +46,7 @@ def call_cost(obj: Any, method_name: str, ret: Any) -> Any:
 
 
 def _cost(usage: tuple[int, int, int], chunks: int) -> Any:
-    from spyglass.core.measures import Cost
+    from spyglass.core.schema._measures import Cost
 
     return Cost.one_completion(*usage, stream_chunks=chunks)
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from spyglass.adapters.langchain._paths import (
+from spyglass.core._classpath import resolve_class
+from spyglass.core.errors import MissingDependencyError
+
+from ._paths import (
     AI_MESSAGE,
     BASE_MESSAGE,
     CHAT_MODEL,
@@ -28,8 +31,6 @@ from spyglass.adapters.langchain._paths import (
     RUNNABLE,
     VECTOR_STORE,
 )
-from spyglass.core.classpath import resolve_class
-from spyglass.core.errors import MissingDependencyError
 
 try:
     import langchain_core

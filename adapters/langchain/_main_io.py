@@ -37,7 +37,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from spyglass.adapters.langchain import _framework as fw
+from . import _framework as fw
 
 __all__ = ["content_text", "main_input", "main_output"]
 

@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spyglass.adapters.langchain._paths import RUNNABLE_MODULE
-from spyglass.core.adapter import AdapterInfo, InstrumentSpec
-from spyglass.core.hookspecs import hookimpl
+from spyglass.core.plugins._specs import AdapterInfo, InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+
+from ._paths import RUNNABLE_MODULE
 
 _MODEL_METHODS = frozenset({"_generate", "_agenerate", "_stream", "_astream"})
 
@@ -40,7 +41,7 @@ def spyglass_adapter_info() -> AdapterInfo:
 
 @hookimpl
 def spyglass_instrument_specs() -> Sequence[InstrumentSpec]:
-    from spyglass.adapters.langchain._specs import SPECS
+    from ._specs import SPECS
 
     return SPECS
 
@@ -49,7 +50,7 @@ def spyglass_instrument_specs() -> Sequence[InstrumentSpec]:
 def spyglass_component_children(obj: Any) -> Any:
     if not _active():
         return None
-    from spyglass.adapters.langchain._walk import children
+    from ._walk import children
 
     return children(obj)
 
@@ -58,7 +59,7 @@ def spyglass_component_children(obj: Any) -> Any:
 def spyglass_main_input(app: Any, func: Any, bindings: inspect.BoundArguments) -> Any:
     if not _is_runnable(app):
         return None
-    from spyglass.adapters.langchain._main_io import main_input
+    from ._main_io import main_input
 
     return main_input(app, func, bindings)
 
@@ -69,14 +70,14 @@ def spyglass_main_output(
 ) -> Any:
     if not _is_runnable(app):
         return None
-    from spyglass.adapters.langchain._main_io import main_output
+    from ._main_io import main_output
 
     return main_output(app, func, bindings, ret, streamed)
 
 
 @hookimpl
 def spyglass_json_encoders() -> Mapping[str, Callable[[Any], Any]]:
-    from spyglass.adapters.langchain._jsonify import ENCODERS
+    from ._jsonify import ENCODERS
 
     return ENCODERS
 
@@ -85,7 +86,7 @@ def spyglass_json_encoders() -> Mapping[str, Callable[[Any], Any]]:
 def spyglass_call_cost(obj: Any, method_name: str, ret: Any) -> Any:
     if method_name not in _MODEL_METHODS or not _active():
         return None
-    from spyglass.adapters.langchain._cost import call_cost
+    from ._cost import call_cost
 
     return call_cost(obj, method_name, ret)
 
@@ -94,7 +95,7 @@ def spyglass_call_cost(obj: Any, method_name: str, ret: Any) -> Any:
 def spyglass_select_context(app: Any) -> Any:
     if not _is_runnable(app):
         return None
-    from spyglass.adapters.langchain._recorder import select_context_of
+    from ._recorder import select_context_of
 
     return select_context_of(app)
 
@@ -103,6 +104,6 @@ def spyglass_select_context(app: Any) -> Any:
 def spyglass_recorder_class(app: Any) -> type | None:
     if not _is_runnable(app):
         return None
-    from spyglass.adapters.langchain._recorder import TruChain
+    from ._recorder import TruChain
 
     return TruChain

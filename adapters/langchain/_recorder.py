@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.adapters.langchain import _framework as fw
-from spyglass.core.app import App, HybridMethod
 from spyglass.core.errors import SelectorError
-from spyglass.core.lens import Lens
+from spyglass.core.lens._lens import Lens
+from spyglass.core.recording._app import App, HybridMethod
+
+from . import _framework as fw
 
 __all__ = ["TruChain", "select_context_of"]
 
@@ -60,7 +61,7 @@ class TruChain(App):
             raise TypeError(
                 f"TruChain records LangChain runnables and LangGraph graphs; got "
                 f"{type(app).__module__}.{type(app).__qualname__}. Pass the chain or compiled "
-                "graph itself, or use spyglass.core.plugins.wrap_app(app) to pick the recorder "
+                "graph itself, or use spyglass.core.plugins._manager.wrap_app(app) to pick the recorder "
                 "that fits (TruCustomApp for your own classes)."
             )
         super().__init__(app, **kwargs)
@@ -95,7 +96,7 @@ class TruChain(App):
 
 def select_context_of(app: Any, *, retriever: Any = None, method: str = "invoke") -> Lens:
     """The context lens of a LangChain app (see :meth:`TruChain.select_context`)."""
-    from spyglass.core.select import Select
+    from spyglass.core.lens._select import Select
 
     if app is None:
         raise SelectorError(
@@ -129,7 +130,7 @@ def select_context_of(app: Any, *, retriever: Any = None, method: str = "invoke"
 
 def _retrievers(app: Any) -> list[tuple[Lens, Any]]:
     """The outermost retrievers reachable from ``app``, in walk order."""
-    from spyglass.core._walk import walk
+    from spyglass.core.plugins._walk import walk
 
     candidates = [
         (path, obj) for path, obj in walk(app).found.values() if fw.is_instance(obj, fw.RETRIEVER)

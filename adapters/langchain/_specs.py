@@ -1,6 +1,6 @@
 """What the LangChain adapter instruments, declared as data.
 
-Each :class:`~spyglass.core.adapter.InstrumentSpec` names a LangChain base class by
+Each :class:`~spyglass.core.plugins._specs.InstrumentSpec` names a LangChain base class by
 path and the methods to wrap on the class that *defines* them in a reached object's
 MRO. ``print_instrumented()`` / ``instrumented()`` read these to say why a method
 was or was not wrapped. Nothing here imports LangChain.
@@ -34,8 +34,10 @@ was or was not wrapped. Nothing here imports LangChain.
 
 from __future__ import annotations
 
-from spyglass.adapters.langchain._config import recorded_config
-from spyglass.adapters.langchain._paths import (
+from spyglass.core.plugins._specs import InstrumentSpec
+
+from ._config import recorded_config
+from ._paths import (
     CHANNEL_WRITE,
     CHAT_MODEL,
     EMBEDDINGS,
@@ -50,7 +52,6 @@ from spyglass.adapters.langchain._paths import (
     TOOL,
     VECTOR_STORE,
 )
-from spyglass.core.adapter import InstrumentSpec
 
 __all__ = ["RUNNABLE_METHODS", "SPECS"]
 
@@ -124,7 +125,7 @@ SPECS: tuple[InstrumentSpec, ...] = (
     ),
     InstrumentSpec(PROMPT_TEMPLATE, RUNNABLE_METHODS, kind="prompt", arg_forms=_CONFIG),
     InstrumentSpec(OUTPUT_PARSER, RUNNABLE_METHODS, kind="parser", arg_forms=_CONFIG),
-    InstrumentSpec(RUNNABLE, RUNNABLE_METHODS, kind="runnable", arg_forms=_CONFIG),
+    InstrumentSpec(RUNNABLE, RUNNABLE_METHODS, kind="chain", arg_forms=_CONFIG),
     InstrumentSpec(
         VECTOR_STORE,
         (

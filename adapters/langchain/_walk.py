@@ -30,8 +30,9 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from spyglass.adapters.langchain import _framework as fw
-from spyglass.core.lens import Lens
+from spyglass.core.lens._lens import Lens
+
+from . import _framework as fw
 
 __all__ = ["children", "is_component"]
 

@@ -5,7 +5,7 @@ Usage
 Build the app as usual, passing ``llm=`` / ``embed_model=`` or relying on
 ``Settings``; wrap it; call it inside ``with``::
 
-    from spyglass.adapters.llamaindex import TruLlama
+    from . import TruLlama
     from spyglass.core import Feedback, Select
 
     query_engine = index.as_query_engine(llm=llm, similarity_top_k=2)
@@ -75,4 +75,4 @@ __all__ = ["TruLlama"]
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from spyglass.adapters.llamaindex._recorder import TruLlama as TruLlama
+    from ._recorder import TruLlama as TruLlama

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from spyglass.adapters.llamaindex._walk import children_of, is_llama_type
 from spyglass.core.errors import SelectorError
-from spyglass.core.lens import Lens
-from spyglass.core.select import Select
+from spyglass.core.lens._lens import Lens
+from spyglass.core.lens._select import Select
+
+from ._walk import children_of, is_llama_type
 
 __all__ = ["select_context_of", "select_source_nodes_of"]
 

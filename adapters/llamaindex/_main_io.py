@@ -36,7 +36,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.adapters.llamaindex._walk import is_llama_type
+from ._walk import is_llama_type
 
 __all__ = ["main_input", "main_output"]
 

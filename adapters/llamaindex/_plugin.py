@@ -12,12 +12,13 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spyglass.adapters.llamaindex import _context, _cost, _main_io, _specs, _stream, _walk
-from spyglass.adapters.llamaindex._jsonify import ENCODERS
-from spyglass.core.adapter import AdapterInfo, InstrumentSpec
-from spyglass.core.hookspecs import hookimpl
-from spyglass.core.lens import Lens
-from spyglass.core.measures import Cost
+from spyglass.core.lens._lens import Lens
+from spyglass.core.plugins._specs import AdapterInfo, InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.schema._measures import Cost
+
+from . import _context, _cost, _main_io, _specs, _stream, _walk
+from ._jsonify import ENCODERS
 
 ADAPTER_INFO = AdapterInfo(
     name="llamaindex",
@@ -91,6 +92,6 @@ def is_llama_app(app: Any) -> bool:
 def spyglass_recorder_class(app: Any) -> type | None:
     if not is_llama_app(app):
         return None
-    from spyglass.adapters.llamaindex._recorder import TruLlama
+    from ._recorder import TruLlama
 
     return TruLlama

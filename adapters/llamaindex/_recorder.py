@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.adapters.llamaindex import _context
-from spyglass.core.app import App
-from spyglass.core.lens import Lens
-from spyglass.core.select import Select
+from spyglass.core.lens._lens import Lens
+from spyglass.core.lens._select import Select
+from spyglass.core.recording._app import App
+
+from . import _context
 
 __all__ = ["TruLlama"]
 
@@ -26,7 +27,7 @@ class TruLlama(App):
 
     Usage::
 
-        from spyglass.adapters.llamaindex import TruLlama
+        from . import TruLlama
 
         query_engine = index.as_query_engine(llm=llm, similarity_top_k=2)
         recorder = TruLlama(query_engine, app_name="rag", app_version="v1",
@@ -65,9 +66,10 @@ class TruLlama(App):
     """
 
     def __init__(self, app: Any, **kwargs: Any) -> None:
-        from spyglass.adapters.llamaindex import _framework  # noqa: F401 - the pip message
-        from spyglass.adapters.llamaindex._walk import is_llama_type
-        from spyglass.core.plugins import invalidate_instrument_specs
+        from spyglass.core.plugins._manager import invalidate_instrument_specs
+
+        from . import _framework  # noqa: F401 - the pip message
+        from ._walk import is_llama_type
 
         if not is_llama_type(type(app)):
             kind = type(app)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from spyglass.core.adapter import InstrumentSpec
+from spyglass.core.plugins._specs import InstrumentSpec
 
 __all__ = ["STATIC_SPECS", "WORKFLOW_BASE", "instrument_specs", "workflow_specs"]
 
@@ -104,7 +104,7 @@ STATIC_SPECS: tuple[InstrumentSpec, ...] = (
     InstrumentSpec(
         _POSTPROCESSOR,
         ("postprocess_nodes", "apostprocess_nodes"),
-        kind="postprocessor",
+        kind="reranker",
         eager=True,
     ),
     InstrumentSpec(

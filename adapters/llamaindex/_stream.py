@@ -41,7 +41,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from spyglass.core.classpath import mro_match
+from spyglass.core._classpath import mro_match
 
 __all__ = ["stream_wrapper_for"]
 
@@ -162,7 +162,7 @@ def _guard(obj: Any, tee: _Tee) -> None:
 
 
 def _wrap_streaming_response(resp: Any, finish: Finish) -> Any:
-    from spyglass.adapters.llamaindex._framework import Response
+    from ._framework import Response
 
     source_nodes, metadata = resp.source_nodes, resp.metadata
     tee = _Tee(finish, lambda text: Response(text, source_nodes, metadata))
@@ -177,7 +177,7 @@ def _wrap_streaming_response(resp: Any, finish: Finish) -> Any:
 
 
 def _wrap_async_streaming_response(resp: Any, finish: Finish) -> Any:
-    from spyglass.adapters.llamaindex._framework import Response
+    from ._framework import Response
 
     source_nodes, metadata = resp.source_nodes, resp.metadata
     tee = _Tee(finish, lambda text: Response(text, source_nodes, metadata))
@@ -202,7 +202,7 @@ def _teed_chat_response_class() -> type:
     global _teed_chat_class
     if _teed_chat_class is not None:
         return _teed_chat_class
-    from spyglass.adapters.llamaindex._framework import StreamingAgentChatResponse as Base
+    from ._framework import StreamingAgentChatResponse as Base
 
     def response_gen(self: Any) -> Iterator[str]:
         gen: Iterator[str] = Base.response_gen.fget(self)  # type: ignore[attr-defined]
@@ -232,7 +232,7 @@ def _teed_chat_response_class() -> type:
 
 
 def _wrap_chat_response(resp: Any, finish: Finish) -> Any:
-    from spyglass.adapters.llamaindex._framework import AgentChatResponse
+    from ._framework import AgentChatResponse
 
     sources, source_nodes = resp.sources, resp.source_nodes
     tee = _Tee(

@@ -29,8 +29,8 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
-from spyglass.core.classpath import class_path, mro_match
-from spyglass.core.lens import Lens
+from spyglass.core._classpath import class_path, mro_match
+from spyglass.core.lens._lens import Lens
 
 __all__ = ["children_of", "is_llama_type"]
 

@@ -13,10 +13,11 @@ import itertools
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from spyglass.core import instrument, plugins
-from spyglass.core.adapter import InstrumentSpec
-from spyglass.core.app import App
-from spyglass.core.hookspecs import hookimpl
+from spyglass.core.instrument import _wrap as instrument
+from spyglass.core.plugins import _manager as plugins
+from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.recording._app import App
 
 _names = itertools.count()
 
@@ -124,11 +125,11 @@ RAG_SPECS = [
     InstrumentSpec(
         RAG,
         ("respond", "arespond", "respond_stream", "arespond_stream", "fail", "with_helper"),
-        kind="app",
+        kind="custom",
     ),
     InstrumentSpec(Retriever, ("retrieve", "aretrieve"), kind="retriever"),
     InstrumentSpec(LLM, ("generate", "stream", "astream"), kind="llm", reports_cost=True),
-    InstrumentSpec(Helper, ("help",), kind="helper", eager=True),
+    InstrumentSpec(Helper, ("help",), kind="tool", eager=True),
 ]
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from spyglass.core.lens import Lens
-from spyglass.core.measures import Perf
-from spyglass.core.pyschema import Class, Method, Module, Obj
-from spyglass.core.record import Record, RecordAppCall, RecordAppCallMethod
+from spyglass.core.lens._lens import Lens
+from spyglass.core.schema._measures import Perf
+from spyglass.core.schema._record import Record, RecordAppCall, RecordAppCallMethod
+from spyglass.core.serial._pyschema import Class, Method, Module, Obj
 
 T0 = datetime(2024, 1, 1, 12, 0, 0)
 

@@ -18,13 +18,13 @@ from _engine_fixtures import (
     make_recorder,
 )
 
-from spyglass.core import instrument
-from spyglass.core.adapter import InstrumentSpec
-from spyglass.core.app import App
-from spyglass.core.enums import FeedbackMode
 from spyglass.core.errors import RecordingError, SelectorError
-from spyglass.core.hookspecs import hookimpl
-from spyglass.core.lens import Lens
+from spyglass.core.instrument import _wrap as instrument
+from spyglass.core.lens._lens import Lens
+from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.recording._app import App
+from spyglass.core.schema._enums import FeedbackMode
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_print_instrumented_matches_the_reference_format(
     out = re.sub(r"0x[0-9a-f]+", "0x?", capsys.readouterr().out)
     function = re.sub(r"0x[0-9a-f]+", "0x?", repr(Retriever.__dict__["retrieve"].__wrapped__))
     assert out.startswith("Components:\n\tApp (recorder) at 0x? with path __app__\n")
-    assert "\tRAG (app) at 0x? with path __app__.app\n" in out
+    assert "\tRAG (custom) at 0x? with path __app__.app\n" in out
     assert "\tRetriever (retriever) at 0x? with path __app__.app.retriever\n" in out
     assert "\tLLM (llm) at 0x? with path __app__.app.llm\n" in out
     assert "\nMethods:\nObject at 0x?:\n" in out

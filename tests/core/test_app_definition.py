@@ -9,7 +9,7 @@ import pydantic
 import pytest
 
 from spyglass.core import AppDefinition, FeedbackMode, RecordIngestMode, Select, UnsafeLoadError
-from spyglass.core.pyschema import Class
+from spyglass.core.serial._pyschema import Class
 
 ROOT_CLASS = Class.of_class(dict)
 

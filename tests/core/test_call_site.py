@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from spyglass.core.instrument import CallSite
+from spyglass.core.instrument._wrap import CallSite
 
 
 class Methods:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import sys
 
-from spyglass.core.classpath import class_path, mro_match, resolve_class
+from spyglass.core._classpath import class_path, mro_match, resolve_class
 
 
 class Outer:

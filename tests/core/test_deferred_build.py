@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from _engine_fixtures import RAG, RAG_SPECS, engine_plugin, make_recorder
 
-from spyglass.core import _record_build
-from spyglass.core.adapter import InstrumentSpec
-from spyglass.core.enums import FeedbackMode
-from spyglass.core.feedback import Feedback
-from spyglass.core.hookspecs import hookimpl
-from spyglass.core.record import Record
+from spyglass.core.feedback._feedback import Feedback
+from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.recording import _build as _record_build
+from spyglass.core.schema._enums import FeedbackMode
+from spyglass.core.schema._record import Record
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ class Chat:
         return [question.upper(), *history]
 
 
-CHAT_SPECS = [InstrumentSpec(Chat, ("reply",), kind="app")]
+CHAT_SPECS = [InstrumentSpec(Chat, ("reply",), kind="custom")]
 
 
 def test_containers_the_app_changes_later_are_recorded_as_they_were_at_the_root_end() -> None:

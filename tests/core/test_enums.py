@@ -7,8 +7,7 @@ from enum import Enum
 
 import pytest
 
-from spyglass.core._jsonify import jsonify
-from spyglass.core.enums import (
+from spyglass.core.schema._enums import (
     FeedbackCombinations,
     FeedbackMode,
     FeedbackOnMissingParameters,
@@ -16,6 +15,7 @@ from spyglass.core.enums import (
     FeedbackRunLocation,
     RecordIngestMode,
 )
+from spyglass.core.serial._jsonify import jsonify
 
 EXPECTED = {
     FeedbackMode: {

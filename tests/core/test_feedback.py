@@ -11,16 +11,16 @@ import _stored_feedbacks as stored
 import pytest
 from _feedback_fixtures import DOCS, one_retrieval, overlap, rag_record, three_retrievals
 
-from spyglass.core.enums import (
+from spyglass.core.errors import SelectorError
+from spyglass.core.feedback._feedback import Feedback, SkipEval
+from spyglass.core.lens._lens import Lens
+from spyglass.core.lens._select import Select
+from spyglass.core.schema._enums import (
     FeedbackCombinations,
     FeedbackOnMissingParameters,
     FeedbackResultStatus,
 )
-from spyglass.core.errors import SelectorError
-from spyglass.core.feedback import Feedback, SkipEval
-from spyglass.core.feedback_definition import FeedbackDefinition
-from spyglass.core.lens import Lens
-from spyglass.core.select import Select
+from spyglass.core.schema._feedback import FeedbackDefinition
 
 DONE = FeedbackResultStatus.DONE
 FAILED = FeedbackResultStatus.FAILED
@@ -287,7 +287,7 @@ def test_on_accepts_lens_strings():
 
 def test_announcements_go_to_logger_not_stdout(caplog, capsys):
     """The "✅ In <name>, input <param> will be set to ..." lines are logged at INFO, never printed."""
-    with caplog.at_level(logging.INFO, logger="spyglass.core.feedback"):
+    with caplog.at_level(logging.INFO, logger="spyglass.core.feedback._feedback"):
         Feedback(overlap, name="rel").on_input()
     assert [
         "✅ In rel, input question will be set to __record__.main_input or `Select.RecordInput` ."
@@ -445,7 +445,7 @@ def test_if_missing_warn_skips_and_logs(caplog):
     f = Feedback(lambda doc: 1.0, if_missing=FeedbackOnMissingParameters.WARN).on(
         Select.RecordCalls.retrieve.rets[:]
     )
-    with caplog.at_level(logging.WARNING, logger="spyglass.core.feedback"):
+    with caplog.at_level(logging.WARNING, logger="spyglass.core.feedback._feedback"):
         result = f.run(record=record)
     assert SKIPPED == result.status
     assert "selected nothing" in result.error
@@ -456,7 +456,7 @@ def test_if_missing_ignore_skips_quietly(caplog):
     """if_missing=ignore gives `skipped` with the reason and logs nothing."""
     record = rag_record([("q", [])])
     f = Feedback(lambda doc: 1.0, if_missing="ignore").on(Select.RecordCalls.retrieve.rets[:])
-    with caplog.at_level(logging.WARNING, logger="spyglass.core.feedback"):
+    with caplog.at_level(logging.WARNING, logger="spyglass.core.feedback._feedback"):
         result = f.run(record=record)
     assert SKIPPED == result.status
     assert "selected nothing" in result.error

@@ -12,7 +12,7 @@ from spyglass.core import (
     FeedbackResultStatus,
     Select,
 )
-from spyglass.core.pyschema import Function, Module
+from spyglass.core.serial._pyschema import Function, Module
 
 IMPL = Function(module=Module(module_name="my_feedbacks"), cls=None, name="relevance")
 AGG = Function(module=Module(module_name="statistics"), cls=None, name="fmean")

@@ -9,10 +9,10 @@ import time
 import pytest
 from _feedback_fixtures import one_retrieval
 
-from spyglass.core._feedback_runner import DEFERRED_UNAVAILABLE, FeedbackRunner
-from spyglass.core.enums import FeedbackMode, FeedbackResultStatus
-from spyglass.core.feedback import Feedback
-from spyglass.core.select import Select
+from spyglass.core.feedback._feedback import Feedback
+from spyglass.core.feedback._runner import DEFERRED_UNAVAILABLE, FeedbackRunner
+from spyglass.core.lens._select import Select
+from spyglass.core.schema._enums import FeedbackMode, FeedbackResultStatus
 
 DONE = FeedbackResultStatus.DONE
 FAILED = FeedbackResultStatus.FAILED

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from spyglass.core._ids import app_id_of, obj_id_of_obj, recursive_hash
+from spyglass.core.schema._ids import app_id_of, obj_id_of_obj, recursive_hash
 
 
 @pytest.mark.parametrize(

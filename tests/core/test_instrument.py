@@ -9,7 +9,7 @@ import pydantic
 import pytest
 import wrapt
 
-from spyglass.core import instrument
+from spyglass.core.instrument import _wrap as instrument
 
 
 class Plain:

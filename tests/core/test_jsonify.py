@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field, SecretStr, computed_field
 
-from spyglass.core._jsonify import (
+from spyglass.core.schema._enums import FeedbackResultStatus
+from spyglass.core.serial._jsonify import (
     BYTES,
     CIRCULAR,
     CLASS_INFO,
@@ -36,8 +37,7 @@ from spyglass.core._jsonify import (
     unregister_encoder,
     unregister_secret,
 )
-from spyglass.core.enums import FeedbackResultStatus
-from spyglass.core.pyschema import Class
+from spyglass.core.serial._pyschema import Class
 
 
 def strict_json(value: Any) -> Any:
@@ -131,7 +131,7 @@ def test_exception_form() -> None:
 
 def test_lens_is_its_string() -> None:
     """A Lens is written as str(lens)."""
-    from spyglass.core.lens import Lens
+    from spyglass.core.lens._lens import Lens
 
     assert "app.retriever.retrieve[0]" == jsonify(Lens.of_string("app.retriever.retrieve[0]"))
 
@@ -655,7 +655,7 @@ def test_failing_encoder_falls_back_and_logs_once(caplog: pytest.LogCaptureFixtu
         raise RuntimeError("encoder bug")
 
     register_encoder(Doc, broken)
-    with caplog.at_level(logging.WARNING, logger="spyglass.core._jsonify"):
+    with caplog.at_level(logging.WARNING, logger="spyglass.core.serial._jsonify"):
         out = jsonify([Doc("a"), Doc("b")])
     assert ([NON_SERIALIZED, NON_SERIALIZED], 1) == (
         [next(iter(item)) for item in out],

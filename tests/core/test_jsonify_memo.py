@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from spyglass.core._encoders import register_encoder, unregister_encoder
-from spyglass.core._jsonify import CIRCULAR, TRUNCATED, jsonify
+from spyglass.core.serial._encoders import register_encoder, unregister_encoder
+from spyglass.core.serial._jsonify import CIRCULAR, TRUNCATED, jsonify
 
 
 class Box:

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spyglass.core._jsonify import jsonify
+from spyglass.core.serial._jsonify import jsonify
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True)
 

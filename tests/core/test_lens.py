@@ -20,7 +20,7 @@ from spyglass.core.errors import (
     LensParseError,
     LensValueError,
 )
-from spyglass.core.lens import (
+from spyglass.core.lens._lens import (
     Collect,
     GetAttribute,
     GetIndex,
@@ -35,7 +35,7 @@ from spyglass.core.lens import (
     all_objects,
     all_queries,
 )
-from spyglass.core.select import Select
+from spyglass.core.lens._select import Select
 
 L = Lens()
 
@@ -510,7 +510,7 @@ def test_attribute_step_does_not_read_keys() -> None:
 
 def test_fan_out_logs_at_debug_not_warning(caplog: pytest.LogCaptureFixture) -> None:
     """The ambiguous look-up over several elements logs at DEBUG only."""
-    caplog.set_level("DEBUG", logger="spyglass.core.lens")
+    caplog.set_level("DEBUG", logger="spyglass.core.lens._lens")
     assert [1, 3] == list(L.a.x.get(obj()))
     assert ["DEBUG"] == [r.levelname for r in caplog.records]
 

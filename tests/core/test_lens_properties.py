@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spyglass.core.lens import (
+from spyglass.core.lens._lens import (
     Collect,
     GetAttribute,
     GetIndex,

@@ -9,8 +9,13 @@ import pydantic
 import pytest
 from _engine_fixtures import engine_plugin
 
-from spyglass.core._main_io import default_main_input, default_main_output, main_input, main_output
-from spyglass.core.hookspecs import hookimpl
+from spyglass.core.plugins._main_io import (
+    default_main_input,
+    default_main_output,
+    main_input,
+    main_output,
+)
+from spyglass.core.plugins.hookspecs import hookimpl
 
 
 class Msg(pydantic.BaseModel):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pydantic
 import pytest
 
-from spyglass.core.measures import Cost, Perf
+from spyglass.core.schema._measures import Cost, Perf
 
 T0 = datetime(2026, 11, 24, 2, 22, 36, 359786)
 

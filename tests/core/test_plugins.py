@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from spyglass.core import AdapterInfo, InstrumentSpec, hookimpl, plugins
+from spyglass.core import AdapterInfo, InstrumentSpec, hookimpl
 from spyglass.core.errors import PluginError, SelectorError
-from spyglass.core.plugins import SpyglassPluginWarning
+from spyglass.core.plugins import _manager as plugins
+from spyglass.core.plugins._manager import SpyglassPluginWarning
 
 toy = pytest.importorskip("spyglass_toyframework", reason="run `make test` to install tests/plugins/*")
 pytest.importorskip("spyglass_brokenplugin", reason="run `make test` to install tests/plugins/*")
@@ -190,7 +191,7 @@ def test_raising_hook_is_logged_once_and_the_next_answer_used(
     """A hook that raises is logged once naming plugin and hook; the next implementation answers."""
     registered(Answers("good", "fine"), "good")
     registered(Raises(), "buggy")
-    with caplog.at_level(logging.WARNING, logger="spyglass.core.plugins"):
+    with caplog.at_level(logging.WARNING, logger="spyglass.core.plugins._manager"):
         answers = [
             plugins.call_first("spyglass_main_input", app=None, func=None, bindings=None)
             for _ in range(3)
@@ -335,7 +336,7 @@ def test_wrap_app_does_not_suggest_installing_a_disabled_adapter(
 
 def test_wrap_app_records_a_toy_pipeline_through_the_third_party_adapter() -> None:
     """A toy app is wrapped by the toy adapter's recorder and recorded with its components' calls."""
-    pytest.importorskip("spyglass.core.app")
+    pytest.importorskip("spyglass.core.recording._app")
     app = pipeline()
     recorder = plugins.wrap_app(app, app_name="toy-app")
     assert "ToyRecorder" == type(recorder).__name__
@@ -353,7 +354,7 @@ def test_wrap_app_records_a_toy_pipeline_through_the_third_party_adapter() -> No
 
 def test_recording_survives_an_adapter_whose_hook_raises(registered: Any) -> None:
     """An adapter raising in spyglass_main_input is skipped; the record and the app's result are intact."""
-    pytest.importorskip("spyglass.core.app")
+    pytest.importorskip("spyglass.core.recording._app")
     registered(Raises(), "buggy")
     app = pipeline()
     recorder = plugins.wrap_app(app)

@@ -13,8 +13,8 @@ import pytest
 from pydantic import BaseModel, SerializeAsAny
 
 from spyglass.core.errors import UnsafeLoadError
-from spyglass.core.measures import Cost
-from spyglass.core.pyschema import (
+from spyglass.core.schema._measures import Cost
+from spyglass.core.serial._pyschema import (
     Bindings,
     Class,
     Function,
@@ -157,7 +157,7 @@ def test_class_load_never_imports_refused_module() -> None:
 @pytest.mark.parametrize(
     ("module", "allowed", "expected"),
     [
-        ("spyglass.core.lens", (), True),
+        ("spyglass.core.lens._lens", (), True),
         ("myapp", ["myapp"], True),
         ("myapp.feedbacks", ["myapp"], True),
         ("myapp.feedbacks", ["myapp."], True),
@@ -398,7 +398,7 @@ def test_missing_recorded_class_loads_as_base(caplog: pytest.LogCaptureFixture) 
     """A recorded class that no longer exists loads as the base class, with a log line."""
     data = Sub(x=4).model_dump()
     data["tru_class_info"]["name"] = "Gone"
-    with caplog.at_level(logging.WARNING, logger="spyglass.core.pyschema"):
+    with caplog.at_level(logging.WARNING, logger="spyglass.core.serial._pyschema"):
         loaded = Base.model_validate(data, context={"allowed_modules": [HERE]})
     assert (Base, 4, True) == (type(loaded), loaded.x, "Gone" in caplog.text)
 

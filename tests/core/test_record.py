@@ -22,7 +22,7 @@ from spyglass.core import (
     RecordAppCallMethod,
     Select,
 )
-from spyglass.core.pyschema import Class, Method, Module, Obj
+from spyglass.core.serial._pyschema import Class, Method, Module, Obj
 
 T0 = datetime(2024, 1, 2, 3, 4, 5)
 
@@ -227,7 +227,7 @@ def test_layout_conflicting_path_loses_only_that_call(caplog: pytest.LogCaptureF
     """A call whose path runs through another call's list is left out, logged, not raised."""
     first = _call(("app", "x"), end=1)
     clash = _call(("app.x", "y"), end=2)
-    with caplog.at_level(logging.WARNING, logger="spyglass.core.record"):
+    with caplog.at_level(logging.WARNING, logger="spyglass.core.schema._record"):
         layout = Record(app_id="a", calls=[first, clash]).layout_calls_as_app()
     assert [first] == layout["app"]["x"]
     assert any("Could not place call" in r.getMessage() for r in caplog.records)
@@ -357,7 +357,7 @@ def test_wait_reports_timeout_as_failed_result(caplog: pytest.LogCaptureFixture)
     """A feedback that does not finish in time is reported as `failed`, saying so, not dropped."""
     definition = _definition("slow")
     record = Record(app_id="a", feedback_and_future_results=[(definition, Future())])
-    with caplog.at_level(logging.CRITICAL, logger="spyglass.core.record"):
+    with caplog.at_level(logging.CRITICAL, logger="spyglass.core.schema._record"):
         result = record.wait_for_feedback_results(feedback_timeout=0.01)[definition]
     assert FeedbackResultStatus.FAILED == result.status
     assert "did not finish within 0.01 s" in result.error

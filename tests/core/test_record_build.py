@@ -6,10 +6,10 @@ from typing import Any
 
 from _engine_fixtures import engine_plugin, make_recorder
 
-from spyglass.core._encoders import register_encoder, unregister_encoder
-from spyglass.core.adapter import OMIT, InstrumentSpec
-from spyglass.core.hookspecs import hookimpl
-from spyglass.core.measures import Cost
+from spyglass.core.plugins._specs import OMIT, InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.schema._measures import Cost
+from spyglass.core.serial._encoders import register_encoder, unregister_encoder
 
 
 class Answer:

@@ -21,12 +21,13 @@ from _engine_fixtures import (
     make_recorder,
 )
 
-from spyglass.core import _record_build, recording
 from spyglass.core._log_once import LogOnce
-from spyglass.core.adapter import InstrumentSpec
 from spyglass.core.executor import ContextThreadPoolExecutor
-from spyglass.core.hookspecs import hookimpl
-from spyglass.core.measures import Cost
+from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.recording import _build as _record_build
+from spyglass.core.recording import _calls as recording
+from spyglass.core.schema._measures import Cost
 
 
 @pytest.fixture
@@ -175,7 +176,7 @@ def test_an_error_inside_spyglass_leaves_the_app_result_unchanged(
         raise RuntimeError("forced failure in spyglass")
 
     monkeypatch.setattr(_record_build, "build_records", broken)
-    monkeypatch.setattr(recording, "_once", LogOnce(recording.logger))
+    monkeypatch.setattr(_record_build, "_once", LogOnce(_record_build.logger))
     expected = RAG().respond("q")
     with caplog.at_level(logging.ERROR, logger="spyglass"), rag as rec:
         first = rag.app.respond("q")
@@ -194,7 +195,7 @@ def test_an_error_opening_a_call_leaves_the_app_result_unchanged(
         raise RuntimeError("forced failure in spyglass")
 
     monkeypatch.setattr(recording, "_open", broken)
-    monkeypatch.setattr(recording, "_once", LogOnce(recording.logger))
+    monkeypatch.setattr(_record_build, "_once", LogOnce(_record_build.logger))
     with rag as rec:
         assert RAG().respond("q") == rag.app.respond("q")
     assert [] == rec.records
@@ -506,7 +507,7 @@ def test_two_recorders_of_different_apps_each_record_their_own(rag: Any) -> None
 
 def test_unused_helper_class_is_wrapped_eagerly(rag: Any) -> None:
     """An eager spec wraps its class even though the walk reached no instance."""
-    from spyglass.core import instrument
+    from spyglass.core.instrument import _wrap as instrument
 
     assert instrument.is_wrapped(Helper, "help")
 

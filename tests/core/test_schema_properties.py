@@ -27,7 +27,7 @@ from spyglass.core import (
     RecordAppCallMethod,
     RecordIngestMode,
 )
-from spyglass.core.pyschema import Class, Function, Method, Module, Obj
+from spyglass.core.serial._pyschema import Class, Function, Method, Module, Obj
 
 # JSON values as stored: no NaN/inf (JSON has none), ints within the exact float range.
 text = st.text(max_size=12)

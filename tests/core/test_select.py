@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from spyglass.core.lens import GetIndex, Lens
-from spyglass.core.select import Select
+from spyglass.core.lens._lens import GetIndex, Lens
+from spyglass.core.lens._select import Select
 
 L = Lens()
 
@@ -118,9 +118,9 @@ def test_context_delegates_to_app_select_context(monkeypatch: pytest.MonkeyPatch
             seen.append(app)
             return Select.RecordCalls.retriever.rets
 
-    fake = types.ModuleType("spyglass.core.app")
+    fake = types.ModuleType("spyglass.core.recording._app")
     fake.App = App  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "spyglass.core.app", fake)
+    monkeypatch.setitem(sys.modules, "spyglass.core.recording._app", fake)
     with pytest.deprecated_call(match="select_context"):
         assert Select.RecordCalls.retriever.rets == Select.context("my app")
     assert ["my app"] == seen

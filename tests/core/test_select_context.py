@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from spyglass.core.errors import SelectorError
-from spyglass.core.feedback import Feedback
-from spyglass.core.select import Select
+from spyglass.core.feedback._feedback import Feedback
+from spyglass.core.lens._select import Select
 
 custom = pytest.importorskip("spyglass.adapters.custom")
 
@@ -15,7 +15,7 @@ custom = pytest.importorskip("spyglass.adapters.custom")
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Function .* was not found during instrumentation walk"
 )
-app_module = pytest.importorskip("spyglass.core.app")
+app_module = pytest.importorskip("spyglass.core.recording._app")
 
 DOCS = ["Paris is the capital of France.", "France is in Europe."]
 CONTEXT = Select.RecordCalls.retriever.retrieve.rets[:]

@@ -6,11 +6,15 @@ import pytest
 from _feedback_fixtures import call
 from munch import Munch
 
-from spyglass.core._selector_check import SelectorWarning, check_selectors, explain_selector
 from spyglass.core.errors import SelectorError
-from spyglass.core.feedback import Feedback
-from spyglass.core.lens import Lens
-from spyglass.core.select import Select
+from spyglass.core.feedback._feedback import Feedback
+from spyglass.core.feedback._selector_check import (
+    SelectorWarning,
+    check_selectors,
+    explain_selector,
+)
+from spyglass.core.lens._lens import Lens
+from spyglass.core.lens._select import Select
 
 R = Select.RecordCalls
 

@@ -10,10 +10,10 @@ import pydantic
 import pytest
 from _engine_fixtures import engine_plugin
 
-from spyglass.core import _walk
-from spyglass.core._walk import default_children, walk
-from spyglass.core.hookspecs import hookimpl
-from spyglass.core.lens import Lens
+from spyglass.core.lens._lens import Lens
+from spyglass.core.plugins import _walk
+from spyglass.core.plugins._walk import default_children, walk
+from spyglass.core.plugins.hookspecs import hookimpl
 
 
 class Leaf:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spyglass.adapters.custom import TruBasicApp, TruWrapperApp
-from spyglass.core.plugins import wrap_app
+from spyglass.core.plugins._manager import wrap_app
 
 
 def upper(prompt: str) -> str:

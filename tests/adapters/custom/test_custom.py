@@ -19,7 +19,7 @@ from spyglass.adapters.custom import TruCustomApp, instrument
 from spyglass.adapters.custom._instrument import marked_methods
 from spyglass.core import Select
 from spyglass.core.errors import SelectorError
-from spyglass.core.plugins import wrap_app
+from spyglass.core.plugins._manager import wrap_app
 
 
 class Retriever:
@@ -372,7 +372,7 @@ def test_select_context_explicit_retriever_argument() -> None:
 
 def test_recorders_see_a_new_mark_through_the_adapters_specs() -> None:
     """A class decorated after the specs were cached appears in them, adapter `custom`."""
-    from spyglass.core.plugins import instrument_specs
+    from spyglass.core.plugins._manager import instrument_specs
 
     instrument_specs()  # cache the current answer
 

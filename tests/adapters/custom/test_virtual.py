@@ -8,7 +8,7 @@ import pytest
 
 from spyglass.adapters.custom import TruVirtual, VirtualApp, VirtualRecord
 from spyglass.core import Cost, Feedback, FeedbackMode, FeedbackResultStatus, Lens, Perf, Select
-from spyglass.core.plugins import wrap_app
+from spyglass.core.plugins._manager import wrap_app
 
 CONTEXT = Select.RecordCalls.retriever.get_context
 

@@ -14,7 +14,7 @@ from langchain_core.runnables.config import ensure_config
 
 from spyglass.adapters.langchain import TruChain
 from spyglass.adapters.langchain._config import recorded_config
-from spyglass.core.adapter import OMIT
+from spyglass.core.plugins._specs import OMIT
 
 
 class Handler(BaseCallbackHandler):

@@ -21,9 +21,9 @@ from langchain_core.messages import AIMessage
 from spyglass.adapters.langchain import TruChain
 
 COMPONENTS = [
-    ("RunnableSequence", "runnable", "app"),
-    ("RunnableParallel", "runnable", "app.first"),
-    ("RunnableSequence", "runnable", "app.first.steps__.context"),
+    ("RunnableSequence", "chain", "app"),
+    ("RunnableParallel", "chain", "app.first"),
+    ("RunnableSequence", "chain", "app.first.steps__.context"),
     ("VectorStoreRetriever", "retriever", "app.first.steps__.context.first"),
     ("InMemoryVectorStore", "vector store", "app.first.steps__.context.first.vectorstore"),
     (
@@ -31,8 +31,8 @@ COMPONENTS = [
         "embedding",
         "app.first.steps__.context.first.vectorstore.embedding",
     ),
-    ("RunnableLambda", "runnable", "app.first.steps__.context.last"),
-    ("RunnablePassthrough", "runnable", "app.first.steps__.question"),
+    ("RunnableLambda", "chain", "app.first.steps__.context.last"),
+    ("RunnablePassthrough", "chain", "app.first.steps__.question"),
     ("ChatPromptTemplate", "prompt", "app.middle[0]"),
     ("FakeListChatModel", "chat model", "app.middle[1]"),
     ("StrOutputParser", "parser", "app.last"),

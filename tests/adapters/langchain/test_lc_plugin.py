@@ -17,7 +17,7 @@ from spyglass.adapters.langchain import TruChain
 from spyglass.adapters.langchain._plugin import spyglass_adapter_info
 from spyglass.core import Select
 from spyglass.core.errors import SelectorError
-from spyglass.core.plugins import wrap_app
+from spyglass.core.plugins._manager import wrap_app
 
 
 def test_loading_the_plugin_imports_no_framework():

@@ -12,7 +12,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.runnables import RunnableBranch, RunnableLambda
 
 from spyglass.adapters.langchain._walk import children
-from spyglass.core._walk import walk
+from spyglass.core.plugins._walk import walk
 
 MODEL = FakeListChatModel(responses=["global"])
 

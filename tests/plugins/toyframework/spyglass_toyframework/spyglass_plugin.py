@@ -26,7 +26,7 @@ def spyglass_adapter_info() -> AdapterInfo:
 @hookimpl
 def spyglass_instrument_specs() -> list[InstrumentSpec]:
     return [
-        InstrumentSpec(f"{_FRAMEWORK}:ToyPipeline", ("run",), kind="pipeline"),
+        InstrumentSpec(f"{_FRAMEWORK}:ToyPipeline", ("run",), kind="chain"),
         InstrumentSpec(f"{_FRAMEWORK}:ToyRetriever", ("retrieve",), kind="retriever"),
         InstrumentSpec(f"{_FRAMEWORK}:ToyLLM", ("generate",), kind="llm"),
     ]

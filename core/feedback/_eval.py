@@ -1,0 +1,196 @@
+"""How a feedback evaluates: selected values in, checked numbers out.
+
+The pieces of :meth:`spyglass.core.Feedback.run` that do not depend on the builder:
+reading an implementation's parameters, explaining a selector that selected nothing,
+checking what an implementation returned, and aggregating. Private; the public names
+live in :mod:`spyglass.core.feedback._feedback`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import SelectorError
+from ..lens._lens import Lens
+from ..lens._select import Select
+from ..schema._enums import FeedbackResultStatus
+from ..serial._jsonify import jsonify
+from ..serial._pyschema import FunctionOrMethod
+
+__all__ = [
+    "Failed",
+    "aggregate",
+    "app_json",
+    "as_lens",
+    "callable_schema",
+    "interpret",
+    "parameters",
+    "render",
+    "why_nothing_selected",
+]
+
+logger = logging.getLogger("spyglass.core.feedback._feedback")
+
+
+class Failed(Exception):
+    """Internal: ends an evaluation with a given status and message."""
+
+    def __init__(self, message: str, status: FeedbackResultStatus = FeedbackResultStatus.FAILED):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def describe(value: Any) -> str:
+    """A short description of a value met by a selector, for error messages."""
+    if value is None:
+        return "None"
+    if isinstance(value, Mapping):
+        keys = list(value)
+        if not keys:
+            return "an empty dict"
+        shown = ", ".join(f"`{k}`" for k in keys[:12])
+        more = f" (and {len(keys) - 12} more)" if len(keys) > 12 else ""
+        return f"a dict with keys {shown}{more}"
+    if isinstance(value, (list, tuple)):
+        return "an empty list" if not value else f"a list of {len(value)} items"
+    if isinstance(value, str):
+        return "an empty string" if not value else f"a string of {len(value)} characters"
+    return f"a value of type `{type(value).__name__}`"
+
+
+def render(lens: Lens) -> str:
+    """The ``Select.…`` form of a lens, falling back to its string form."""
+    try:
+        return str(Select.render_for_dashboard(lens))
+    except Exception:  # noqa: BLE001 - a rendering problem must not hide the real message
+        return str(lens)
+
+
+def why_nothing_selected(lens: Lens, source: Any) -> str:
+    """Say which step of ``lens`` came up empty on ``source``, and why.
+
+    Only used on the failure path: it re-evaluates prefixes of the lens.
+    """
+    try:
+        values = list(lens.get(source))
+    except Exception as exc:  # noqa: BLE001 - the lens error names the step and what exists there
+        return str(exc)
+    if values:
+        return f"`{lens}` selects {len(values)} value(s)"
+    path = tuple(lens.path)
+    before: list[Any] = [source]
+    for i, step in enumerate(path):
+        prefix = Lens(path=path[: i + 1])
+        try:
+            now = list(prefix.get(source))
+        except Exception as exc:  # noqa: BLE001 - any failure is the answer
+            return str(exc)
+        if not now:
+            met = "; ".join(describe(v) for v in before[:3])
+            if len(before) > 3:
+                met += f"; … ({len(before)} values in all)"
+            return (
+                f"step `{step!r}` of `{lens}` selected nothing: `{Lens(path=path[:i])}` gave {met}"
+            )
+        before = now
+    return f"`{lens}` selected nothing"
+
+
+def parameters(imp: Callable[..., Any]) -> tuple[list[str], bool, set[str]]:
+    """Names of the parameters a selector can fill, whether ``**kwargs`` is
+    accepted, and which names are required (no default)."""
+    try:
+        sig = inspect.signature(imp)
+    except (TypeError, ValueError):
+        return [], True, set()
+    names: list[str] = []
+    required: set[str] = set()
+    var_kw = False
+    for p in sig.parameters.values():
+        if p.kind is inspect.Parameter.VAR_KEYWORD:
+            var_kw = True
+        elif p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY):
+            names.append(p.name)
+            if p.default is inspect.Parameter.empty:
+                required.add(p.name)
+    return names, var_kw, required
+
+
+def as_lens(value: Any, param: str) -> Lens:
+    if isinstance(value, Lens):
+        return value
+    if isinstance(value, str):
+        return Lens.of_string(value)
+    raise SelectorError(
+        f"Expected a Lens (e.g. `Select.RecordOutput`) or its string form for argument "
+        f"`{param}`, but got `{value!r}` of type `{type(value).__name__}`."
+    )
+
+
+def callable_schema(func: Callable[..., Any] | None) -> Any:
+    """Serialise a callable for the definition; ``None`` if it cannot be."""
+    if func is None:
+        return None
+
+    try:
+        return FunctionOrMethod.of_callable(func)
+    except Exception as exc:  # noqa: BLE001 - optional: the definition omits it
+        logger.warning(
+            "Could not serialise %r for a feedback definition (%s); the definition will not "
+            "name it and cannot be reloaded to run later.",
+            func,
+            exc,
+        )
+        return None
+
+
+def interpret(ret: Any) -> tuple[float | dict[str, float], dict[str, Any]]:
+    """Check what an implementation returned: a number, ``(number, meta)`` or a dict
+    of numbers. Raises :class:`Failed` naming the problem."""
+    meta: dict[str, Any] = {}
+    if isinstance(ret, tuple) and len(ret) == 2 and isinstance(ret[1], Mapping):
+        ret, meta = ret[0], dict(ret[1])
+    if isinstance(ret, numbers.Real) and not isinstance(ret, bool):
+        return float(ret), meta
+    if isinstance(ret, bool):
+        return float(ret), meta
+    if isinstance(ret, Mapping) and ret:
+        out: dict[str, float] = {}
+        for k, v in ret.items():
+            if not isinstance(v, numbers.Real):
+                raise Failed(
+                    f"Feedback implementation returned a dict whose value for `{k}` is "
+                    f"`{v!r}` ({type(v).__name__}); every value must be a number."
+                )
+            out[str(k)] = float(v)
+        return out, meta
+    raise Failed(
+        "Feedback implementation must return a number, a (number, dict) pair, or a "
+        f"non-empty dict of numbers, but returned `{ret!r}` of type `{type(ret).__name__}`."
+    )
+
+
+def aggregate(agg: Callable[..., Any], values: list[float]) -> float:
+    out = agg(values)
+    try:
+        return float(out)
+    except (TypeError, ValueError) as exc:
+        raise Failed(
+            f"Aggregator `{getattr(agg, '__name__', agg)}` returned `{out!r}`, which is not a "
+            "number."
+        ) from exc
+
+
+def app_json(app: Any) -> Any:
+    """The JSON of an app given as a recorder, an AppDefinition or JSON."""
+    if app is None or isinstance(app, (Mapping, list, str, int, float)):
+        return app
+    dump = getattr(app, "model_dump", None)
+    if callable(dump):
+        return dump()
+    return jsonify(app)

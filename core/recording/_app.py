@@ -1,0 +1,578 @@
+"""`App`: the recorder base class that every adapter's recorder extends.
+
+Building a recorder walks the wrapped app (:mod:`spyglass.core.plugins._walk`), asks the
+adapters which classes and methods to instrument (``spyglass_instrument_specs``),
+and wraps each such method once on its defining class (:mod:`spyglass.core.instrument._wrap`).
+Recording itself is :mod:`spyglass.core.recording._calls`; building the records is
+:mod:`spyglass.core.recording._build`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .._log_once import LogOnce
+from ..errors import RecordingError, SelectorError
+from ..feedback._runner import DEFERRED_UNAVAILABLE, FeedbackRunner
+from ..feedback._selector_check import check_selectors
+from ..instrument import _wrap as instrument
+from ..lens._lens import Lens
+from ..plugins import _walk
+from ..plugins._manager import call_first, instrument_specs
+from ..schema._app_definition import AppDefinition
+from ..schema._enums import FeedbackMode, RecordIngestMode
+from ..schema._record import Record
+from ..serial._jsonify import jsonify
+from ..serial._pyschema import Class
+from . import _calls as recording
+from ._build import dry_call
+
+if TYPE_CHECKING:
+    import munch
+
+
+__all__ = ["App", "HybridMethod"]
+
+logger = logging.getLogger(__name__)
+_failures = LogOnce(logger)  # a failure that repeats on every record shows its traceback once
+
+class HybridMethod:
+    """A method that works on the class (``TruChain.select_context(chain)``) and on a
+    recorder (``recorder.select_context()``, whose app is then the default).
+
+    The decorated function is called as ``func(cls, app, *args, **kwargs)``; other
+    arguments pass through (``TruChain.select_context(chain, retriever=...)``).
+    """
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., Any]:
+        def bound(app: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if app is None and instance is not None:
+                app = instance.app
+            return self.func(owner if owner is not None else type(instance), app, *args, **kwargs)
+
+        bound.__doc__ = self.__doc__
+        return bound
+
+
+class App:
+    """Records the calls of an app; the base of ``TruCustomApp``, ``TruChain``, ``TruLlama``.
+
+    Usage::
+
+        recorder = TruCustomApp(my_app, app_name="rag", app_version="v1")
+        with recorder as recording:
+            my_app.respond("What is spyglass?")
+        record = recording.get()
+
+        answer, record = recorder.with_record(my_app.respond, "What is spyglass?")
+
+    **Paths.** The wrapped app is at ``app``; each object the walk reaches is at the
+    lens from there (``app.retriever``, ``app.steps[1]``, ``app.tools.search``). A call on
+    an instance of an instrumented class that the walk did not reach (frameworks
+    create objects per call) is recorded under its caller, at the caller's component
+    path plus the class name: ``app.chat_engine.CompactAndRefine``. A top-level call
+    on an object that is not part of the app is not recorded by this recorder.
+
+    **What is recorded.** Each top-level call of an instrumented component made inside
+    ``with recorder`` (or ``async with``), including in tasks and context-copying
+    threads started there, becomes one ``Record``; nested blocks each get the calls
+    made inside them. The record exists when the root call ends (for a stream: when
+    it is exhausted or closed); it is serialised then if feedbacks run on it, else
+    when the recording is first read. A root that
+    raises still gives a record, with ``main_error``; the exception propagates
+    unchanged. ``Record.cost`` sums what the adapters report per call (``Cost()``,
+    all zero, when none reports). See :mod:`spyglass.core.recording._calls` for streams.
+
+    The recorder is a plain object: its definition (what is serialised) is
+    :attr:`definition`, an ``AppDefinition``, and ``app_id``, ``app_name``,
+    ``app_version``, ``tags``, ``metadata``, ``feedback_mode``, ... read from it.
+
+    Args:
+        app: the object to record.
+        app_name: the app's name.
+        app_version: the app's version; ``app_id`` is computed from name and version.
+        feedbacks: feedback functions evaluated on each record.
+        feedback_mode: when feedbacks run (``FeedbackMode.DEFERRED`` is not available:
+            it needs a database).
+        record_ingest_mode: how records are stored (kept for compatibility).
+        tags: tags of the app.
+        metadata: metadata of the app.
+        app_extra_json: extra JSON merged into the app's serialised form.
+        selector_check_warning: warn, instead of raising, when a feedback selector
+            cannot match the app.
+        selector_nocheck: do not check feedback selectors.
+        main_method: the method ``with_record(recorder.app, ...)`` calls; a bound
+            method of the app or a function taking it first.
+        app_id: deprecated; computed from ``app_name`` and ``app_version``.
+
+    Raises:
+        TypeError: an unknown keyword argument (the message lists the valid ones).
+        ValueError: ``feedback_mode=FeedbackMode.DEFERRED``.
+        SelectorError: a feedback's selector cannot match the app.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        app_name: str = "default_app",
+        app_version: str = "base",
+        feedbacks: Iterable[Any] = (),
+        feedback_mode: FeedbackMode | str = FeedbackMode.WITH_APP_THREAD,
+        record_ingest_mode: RecordIngestMode | str = RecordIngestMode.IMMEDIATE,
+        tags: str = "-",
+        metadata: dict[str, Any] | None = None,
+        app_extra_json: dict[str, Any] | None = None,
+        selector_check_warning: bool = False,
+        selector_nocheck: bool = False,
+        main_method: Callable[..., Any] | None = None,
+        app_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs:
+            valid = sorted(
+                p
+                for p in inspect.signature(App.__init__).parameters
+                if p not in ("self", "app", "kwargs")
+            )
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword argument(s) "
+                f"{', '.join(map(repr, sorted(kwargs)))}; valid options: {', '.join(valid)}"
+                " (TruLens's connector/session arguments have no equivalent yet)"
+            )
+        mode = FeedbackMode(feedback_mode)
+        if mode is FeedbackMode.DEFERRED:
+            raise ValueError(DEFERRED_UNAVAILABLE)
+        self.app = app
+        self.feedbacks: list[Any] = list(feedbacks)
+        self._main_method = main_method
+        self._components: list[instrument.Component] = []
+        self._paths: dict[int, Lens] = {}  # id(walked object) -> its path
+        self._methods: list[instrument.InstrumentedMethod] = []
+        self._skipped: list[instrument.SkippedMethod] = []
+        self._keep: list[Any] = []  # the walked objects, so that their ids stay theirs
+        self._frames: dict[tuple[int, Any], Any] = {}  # record stack frames, reused
+        self._instrument()
+        self.definition: AppDefinition = self._make_definition(
+            app_name=app_name,
+            app_version=app_version,
+            feedback_mode=mode,
+            record_ingest_mode=RecordIngestMode(record_ingest_mode),
+            tags=tags,
+            metadata=metadata,
+            app_extra_json=app_extra_json,
+            selector_check_warning=selector_check_warning,
+            selector_nocheck=selector_nocheck,
+            app_id=app_id,
+        )
+        self._feedback_runner = FeedbackRunner(self)
+        check_selectors(self)
+
+    # ------------------------------------------------------------ construction
+
+    def _make_definition(self, **fields: Any) -> AppDefinition:
+
+        if fields.get("app_id") is None:
+            fields.pop("app_id", None)
+        return AppDefinition(
+            root_class=Class.of_class(type(self.app)),
+            # Components (objects the walk reached) are written attribute by attribute,
+            # so that `Select.App.app.<component>` selectors work for plain classes too.
+            app=jsonify(self.app, is_component=lambda obj: id(obj) in self._paths),
+            feedback_definitions=[
+                str(getattr(fb, "feedback_definition_id", fb)) for fb in self.feedbacks
+            ],
+            metadata=fields.pop("metadata") or {},
+            app_extra_json=fields.pop("app_extra_json") or {},
+            **fields,
+        )
+
+    def _extra_components(self) -> Iterable[tuple[Lens, Any]]:
+        """Components to add besides those the walk finds, as ``(path, obj)``.
+
+        For subclasses (``TruCustomApp(methods_to_instrument=...)``); called during
+        construction, before the walk's results are instrumented. Default: none.
+        """
+        return ()
+
+    def _instrument(self) -> None:
+        """Walk the app, match the adapters' specs, wrap their methods."""
+
+        objects: list[tuple[Lens, Any]] = list(_walk.walk(self.app, Lens().app).found.values())
+        try:
+            objects.extend(self._extra_components())
+        except Exception:
+            logger.exception(
+                "%s._extra_components failed; extra components ignored", type(self).__name__
+            )
+        done = instrument.instrument_objects(self.app, objects, instrument_specs())
+        self._components = done.components
+        self._paths = done.paths
+        self._methods = done.methods
+        self._skipped = done.skipped
+        self._keep = done.objects
+
+    # ------------------------------------------------------------ definition
+
+    @property
+    def app_id(self) -> str:
+        """The app's id, computed from its name and version."""
+        return self.definition.app_id
+
+    @property
+    def app_name(self) -> str:
+        """The app's name."""
+        return self.definition.app_name
+
+    @property
+    def app_version(self) -> str:
+        """The app's version."""
+        return self.definition.app_version
+
+    @property
+    def tags(self) -> str:
+        """The app's tags."""
+        return self.definition.tags
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The app's metadata."""
+        return self.definition.metadata
+
+    @property
+    def feedback_mode(self) -> FeedbackMode:
+        """When feedbacks are evaluated."""
+        return self.definition.feedback_mode
+
+    @property
+    def _evaluates_records(self) -> bool:
+        """Whether feedbacks run on each record, so records are built when roots end."""
+        return bool(self.feedbacks) and self.definition.feedback_mode is not FeedbackMode.NONE
+
+    @property
+    def record_ingest_mode(self) -> RecordIngestMode:
+        """How records are stored."""
+        return self.definition.record_ingest_mode
+
+    @property
+    def feedback_definitions(self) -> list[str]:
+        """The ids of the feedbacks evaluated on each record."""
+        return self.definition.feedback_definitions
+
+    @property
+    def root_class(self) -> Any:
+        """The class of the wrapped app, as a ``pyschema.Class``."""
+        return self.definition.root_class
+
+    @property
+    def selector_check_warning(self) -> bool:
+        """Whether selector-check failures warn instead of raising."""
+        return self.definition.selector_check_warning
+
+    @property
+    def selector_nocheck(self) -> bool:
+        """Whether feedback selectors are left unchecked."""
+        return self.definition.selector_nocheck
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """The definition as JSON-ready data (``AppDefinition.model_dump``)."""
+        return self.definition.model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """The definition as a JSON string."""
+        return self.definition.model_dump_json(**kwargs)
+
+    @classmethod
+    def select_inputs(cls) -> Lens:
+        """The lens to the root call's arguments: ``Select.RecordCall.args``."""
+
+        return AppDefinition.select_inputs()
+
+    @classmethod
+    def select_outputs(cls) -> Lens:
+        """The lens to the root call's return value: ``Select.RecordCall.rets``."""
+
+        return AppDefinition.select_outputs()
+
+    # ------------------------------------------------------------ recording
+
+    def _knows(self, key: int) -> bool:
+        """Whether the object with this ``id()`` is part of the app (the walk reached it)."""
+        return key in self._paths
+
+    def __enter__(self) -> recording.Recording:
+        return recording.enter(self)
+
+    def __exit__(self, *exc_info: object) -> None:
+        recording.leave(self)
+
+    async def __aenter__(self) -> recording.Recording:
+        return recording.enter(self)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        recording.leave(self)
+
+    def _on_record(self, record: Record) -> None:
+        """Hand a finished record to the feedback runner. Never raises."""
+        try:
+            self._feedback_runner.on_record(record)
+        except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app
+            _failures.log(
+                "scheduling feedback", "spyglass could not schedule feedback on record %s", record.record_id
+            )
+
+    def main_method(self) -> Callable[..., Any]:
+        """The bound method ``with_record(recorder.app, ...)`` calls.
+
+        ``main_method=`` if given (bound, or a function taking the app first),
+        else :meth:`_default_main_method`.
+        """
+        given = self._main_method
+        if given is None:
+            return self._default_main_method()
+        found: Callable[..., Any]
+        if inspect.ismethod(given) or getattr(given, "__self__", None) is self.app:
+            found = _through_class(given)
+            return found
+        name = getattr(given, "__name__", None)
+        if isinstance(name, str) and getattr(type(self.app), name, None) is not None:
+            found = _through_class(getattr(self.app, name))  # the instrumented attribute
+            return found
+        get = getattr(given, "__get__", None)
+        found = get(self.app, type(self.app)) if get is not None else given
+        return found
+
+    def _default_main_method(self) -> Callable[..., Any]:
+        """The main method when none was given; subclasses name their framework's."""
+        if not callable(self.app) or isinstance(self.app, type):
+            raise TypeError(
+                f"{type(self).__name__} does not know which method of {type(self.app).__name__} "
+                "to call: pass main_method=<bound method> to the recorder, or call "
+                "with_record(app.some_method, ...)"
+            )
+        return self.app.__call__  # type: ignore[no-any-return]
+
+    def with_record(
+        self, func: Callable[..., Any], *args: Any, record_metadata: Any = None, **kwargs: Any
+    ) -> tuple[Any, Record]:
+        """Call ``func(*args, **kwargs)`` in a recording; return its result and its record.
+
+        Args:
+            func: an instrumented method of the app, or the app itself (then its main
+                method is called, see :meth:`main_method`).
+            *args: its positional arguments.
+            record_metadata: set as the record's ``meta``.
+            **kwargs: its keyword arguments.
+
+        Raises:
+            RecordingError: the call made no record (no instrumented method ran, or it
+                returned a stream that has not been consumed yet), or several.
+        """
+        func = self.main_method() if func is self.app else _through_class(func)
+        with self as rec:
+            rec.record_metadata = record_metadata
+            ret = func(*args, **kwargs)
+        return ret, self._sole_record(rec, func, ret)
+
+    async def awith_record(
+        self, func: Callable[..., Any], *args: Any, record_metadata: Any = None, **kwargs: Any
+    ) -> tuple[Any, Record]:
+        """The async twin of :meth:`with_record`: awaits ``func``'s result if awaitable."""
+        func = self.main_method() if func is self.app else _through_class(func)
+        async with self as rec:
+            rec.record_metadata = record_metadata
+            ret = func(*args, **kwargs)
+            if inspect.isawaitable(ret):
+                ret = await ret
+        return ret, self._sole_record(rec, func, ret)
+
+    def _sole_record(self, rec: recording.Recording, func: Any, ret: Any) -> Record:
+        if not rec.records:
+            if inspect.isgenerator(ret) or inspect.isasyncgen(ret):
+                raise RecordingError(
+                    f"Calling {_name(func)} returned a stream; its record is made when the "
+                    "stream is consumed. Use `with recorder as recording:` around the call "
+                    "and the loop that consumes it, then recording.get()."
+                )
+            raise RecordingError(
+                "Did not create any records. This means that no instrumented methods were "
+                f"invoked in the process of calling {_name(func)}."
+            )
+        return rec.get()
+
+    def wait_for_feedback_results(self, feedback_timeout: float | None = None) -> list[Record]:
+        """Wait for the feedback of every record made so far; return those records.
+
+        Args:
+            feedback_timeout: the most seconds to wait in all (``None``: until done).
+        """
+        return list(self._feedback_runner.wait(feedback_timeout))
+
+    # ------------------------------------------------------------ context
+
+    @HybridMethod
+    def select_context(cls, app: Any = None) -> Lens:
+        """The lens to the app's retrieved context, from the adapter that knows the app.
+
+        Works on the class (``TruChain.select_context(chain)``) and on a recorder
+        (``recorder.select_context()``).
+
+        Raises:
+            SelectorError: no app was given, or no adapter knows where this app's
+                context is (or the answer is ambiguous; the adapter lists candidates).
+        """
+        if app is None:
+            raise SelectorError(
+                f"{cls.__name__}.select_context needs the app: call it on the recorder "
+                f"(recorder.select_context()) or pass the app ({cls.__name__}.select_context(app))"
+            )
+
+        lens = call_first("spyglass_select_context", app=app)
+        if lens is None:
+            raise SelectorError(
+                f"No adapter knows where the retrieved context of a {type(app).__module__}."
+                f"{type(app).__qualname__} is. Select it yourself, e.g. "
+                "Select.RecordCalls.<retriever path>.<method>.rets, or for a custom app mark "
+                "the retriever method with @instrument(retriever=True)."
+            )
+        return lens  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------ inspection
+
+    def instrumented(self) -> dict[str, list[dict[str, Any]]]:
+        """What this recorder instruments, as data.
+
+        Returns:
+            ``{"components": [{"path", "class", "kind", "adapter"}], "methods":
+            [{"class", "name", "path"}], "skipped": [{"class", "name", "reason"}]}``;
+            paths are strings (``"app.retriever"``), classes qualified names.
+        """
+        return {
+            "components": [
+                {
+                    "path": str(c.path),
+                    "class": _qualname(type(c.obj)),
+                    "kind": str(c.kind),
+                    "adapter": c.adapter,
+                }
+                for c in self._components
+            ],
+            "methods": [
+                {"class": _qualname(m.cls), "name": m.name, "path": str(m.path)}
+                for m in self._methods
+            ],
+            "skipped": [
+                {"class": _qualname(s.cls), "name": s.name, "reason": s.reason}
+                for s in self._skipped
+            ],
+        }
+
+    def print_instrumented(self) -> None:
+        """Print the instrumented components and methods (to stdout)."""
+        print("Components:")
+        self.print_instrumented_components()
+        print("\nMethods:")
+        self.print_instrumented_methods()
+
+    def print_instrumented_components(self) -> None:
+        """Print one line per component: class, kind, address and path."""
+        print(f"\t{type(self).__name__} (recorder) at 0x{id(self):x} with path __app__")
+        for c in self._components:
+            print(
+                f"\t{type(c.obj).__name__} ({c.kind}) at 0x{id(c.obj):x} with path __app__.{c.path}"
+            )
+
+    def print_instrumented_methods(self) -> None:
+        """Print, per component object, its instrumented methods with their path."""
+        by_object: dict[int, list[instrument.InstrumentedMethod]] = {}
+        for m in self._methods:
+            by_object.setdefault(m.obj_id, []).append(m)
+        for obj_id, methods in by_object.items():
+            print(f"Object at 0x{obj_id:x}:")
+            for m in methods:
+                # A function the framework already wrapped (LlamaIndex's spans use wrapt)
+                # is shown as the function underneath, as TruLens prints plain functions.
+                print(f"\t{inspect.unwrap(m.function)!r} with path __app__.{m.path}")
+
+    def dry_run_layout(self) -> munch.Munch:
+        """The layout a record of this app would have, before any call is made.
+
+        Like ``Record.layout_calls_as_app()``: every instrumented ``(path, method)``
+        holds one ``RecordAppCall`` whose ``args`` are ``{parameter: default or None}``
+        (``self`` left out) and whose ``rets`` is ``None``; the record fields
+        (``main_input``, ``main_output``, ...) are present with ``None`` values.
+        Used to check feedback selectors before the app runs.
+        """
+
+        calls = [
+            dry_call(m.path, m.cls, m.name, m.function, self._object(m.obj_id))
+            for m in self._methods
+        ]
+        return Record(app_id=self.app_id, tags=self.tags, calls=calls).layout_calls_as_app()
+
+    def _object(self, key: int) -> Any:
+        for c in self._components:
+            if id(c.obj) == key:
+                return c.obj
+        return None
+
+    # ------------------------------------------------------------ TruLens migration
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _MOVED:
+            raise AttributeError(f"{type(self).__name__}.{name} no longer exists: {_MOVED[name]}")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        try:
+            return f"{type(self).__name__}(app_name={self.app_name!r}, app_version={self.app_version!r})"
+        except Exception:  # noqa: BLE001 - spyglass never raises into the app
+            return f"<{type(self).__name__} (not fully built)>"
+
+
+_MOVED = {
+    "call_with_record": "use `ret, record = recorder.with_record(func, *args)`.",
+    "acall_with_record": "use `ret, record = await recorder.awith_record(func, *args)`.",
+    "with_": "use `recorder.with_record(func, *args)` (returns the result and the record).",
+    "awith_": "use `await recorder.awith_record(func, *args)`.",
+    "_call": "call the app itself inside `with recorder as recording:`.",
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _through_class(func: Any) -> Any:
+    """``obj.method`` looked up again, so that a bound method taken before the recorder
+    wrapped its class goes through the wrapper."""
+    owner = getattr(func, "__self__", None)
+    name = getattr(func, "__name__", None)
+    if (
+        not inspect.ismethod(func)
+        or owner is None
+        or isinstance(owner, type)
+        or not isinstance(name, str)
+    ):
+        return func
+    defining = instrument.defining_class(type(owner), name)
+    if defining is None or not instrument.is_wrapped(defining, name):
+        return func
+    try:
+        return getattr(owner, name)
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
+        return func
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _name(func: Any) -> str:
+    return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or func)

@@ -1,0 +1,528 @@
+"""Recording state and the per-call logic of instrumented methods.
+
+State lives in one context variable and nowhere else, so it follows asyncio tasks
+and every thread pool that copies the context (LangChain, LlamaIndex,
+:class:`~spyglass.core.ContextThreadPoolExecutor`), and concurrent threads or tasks
+never see each other's calls. Its value is one of:
+
+- ``None``: nothing is recording here (also inside :func:`recording_suspended`).
+  An instrumented method calls straight through.
+- a scope (``with recorder as recording:``): the open recordings. A call made here
+  is a *root* call; each open recording whose app reached the call's instance in
+  its walk records it. A call on an object no open recording knows is not recorded.
+- a call: the innermost instrumented call in progress. A call made here is nested
+  under it and belongs to the same root (and so to the same records).
+
+On the hot path a call stores raw references only (instance, args tuple, kwargs
+dict, return value or exception, ``perf_counter_ns`` stamps, its parent) in a small
+slotted object. Arguments are bound, values serialised and ``RecordAppCall``\\ s
+built once per root (see :mod:`spyglass.core.recording._build`):
+
+- when the root ends, on the app's thread, if some recorder that accepted it has
+  feedbacks to run (they need the record at once);
+- otherwise when a `Recording` holding it is first read, on the reading thread.
+  At the root's end the lists, dicts and sets among the calls' arguments and return
+  values are copied one level deep (`_freeze`), so a chat history the app appends to
+  later is recorded as it was; other objects are serialised as they are at the build.
+
+So an argument that the app mutates while the root runs is recorded as it is at the
+root's end, and the app's thread pays only for capturing references.
+
+Lazy results keep their call open:
+
+- a generator or async generator is handed back wrapped; each step runs with the
+  call re-installed as the current call, so calls made while producing items nest
+  under it. The call's return value is the list of yielded items (at most
+  ``MAX_STREAM_ITEMS``, then a truncation marker). It ends when the stream is
+  exhausted, fails (recorded as its error; the same exception propagates), is
+  closed early (recorded with what was streamed, noted in ``error``) or is
+  garbage-collected unfinished (noted the same way).
+- a coroutine is handed back wrapped the same way; the call ends when it is done.
+- an ``asyncio``/``concurrent.futures`` future is returned unchanged; the call ends
+  when the future is done.
+- objects that carry a stream: adapters answer the ``spyglass_stream_wrapper``
+  hook, asked once per return type.
+
+A root's record is delivered when the root ends, which for a stream is when it is
+exhausted or closed. Calls still open when their root ends are left out of its
+record.
+
+Anything that goes wrong inside spyglass here is logged once per place and the
+app's call goes on unchanged; the app's own exceptions propagate unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+import types
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
+from ..plugins._manager import call_first
+from . import _build
+from ._block import Recording, enter, leave
+from ._build import PendingRecords, _log_once
+
+if TYPE_CHECKING:
+    from ..instrument._wrap import CallSite
+
+__all__ = [
+    "MAX_STREAM_ITEMS",
+    "Recording",
+    "current_state",
+    "enter",
+    "leave",
+    "record_call",
+    "recording_suspended",
+]
+
+logger = logging.getLogger("spyglass.core.recording")
+
+MAX_STREAM_ITEMS = 10_000
+"""How many items of one stream a call keeps; later items are counted, not kept."""
+
+"""The current recording state (``None`` when nothing records); the wrapper's one read."""
+
+_now = time.perf_counter_ns
+
+
+# ------------------------------------------------------------------ state objects
+
+
+class _Call:
+    """One instrumented call in progress (or finished, until its root's record is built)."""
+
+    __slots__ = (
+        "__weakref__",
+        "args",
+        "calls",
+        "dropped",
+        "end",
+        "error",
+        "instance",
+        "items",
+        "kwargs",
+        "note",
+        "parent",
+        "recordings",
+        "ret",
+        "root",
+        "site",
+        "start",
+        "tid",
+        "wall0",
+    )
+    # Set right after construction, by _open and record_call (not in __init__: the hot path).
+    start: int
+    root: _Call
+    # Root calls only: the recordings that accepted it, every call of its tree (in
+    # start order), and the wall clock at perf_counter_ns() == 0.
+    recordings: tuple[Recording, ...]
+    calls: list[_Call]
+    wall0: int
+
+    def __init__(
+        self,
+        site: CallSite,
+        instance: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        parent: Any,
+    ) -> None:
+        self.site = site
+        self.instance = instance
+        self.args = args
+        self.kwargs = kwargs
+        self.parent = parent
+        self.end: int | None = None
+        self.ret: Any = None
+        self.error: BaseException | None = None
+        self.note: str | None = None
+        self.items: list[Any] | None = None
+        self.dropped = 0
+        self.tid = _native_id()
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the call's return value is the list of a stream's items."""
+        return self.items is not None
+
+
+_native_id = threading.get_native_id
+
+
+# ------------------------------------------------------------------ the hot path
+
+
+def record_call(
+    site: CallSite, state: Any, wrapped: Any, instance: Any, args: Any, kwargs: Any
+) -> Any:
+    """Run one call of an instrumented method while a recording state is active.
+
+    Called by the wrapper only when :data:`current_state` is not ``None``. Returns
+    exactly what the method returns (lazy results wrapped, see the module doc) and
+    raises exactly what it raises.
+    """
+    call = None
+    if site.enabled:
+        try:
+            call = _open(site, state, instance, args, kwargs)
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+            _log_once("opening a call", exc)
+    if call is None:
+        return wrapped(*args, **kwargs)
+    token = _STATE.set(call)
+    call.start = _now()
+    try:
+        ret = wrapped(*args, **kwargs)
+    except BaseException as exc:
+        call.end = _now()
+        _STATE.reset(token)
+        call.error = exc
+        if call.root is call:
+            _finish_root(call)
+        raise
+    call.end = _now()
+    _STATE.reset(token)
+    kind = _KINDS.get(type(ret))
+    if kind is None or kind:
+        try:
+            return _lazy(call, ret, kind)
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+            _log_once("wrapping a lazy result", exc)
+    call.ret = ret
+    if call.root is call:
+        _finish_root(call)
+    return ret
+
+
+def _open(site: CallSite, state: Any, instance: Any, args: Any, kwargs: Any) -> _Call | None:
+    root = state.root
+    if root is None:  # a scope: this is a root call, if some recording knows the instance
+        key = id(instance)
+        recordings = tuple(r for r in state.recordings if r.app._knows(key))
+        if not recordings:
+            return None
+        call = _Call(site, instance, args, kwargs, None)
+        call.root = call
+        call.recordings = recordings
+        call.calls = [call]
+        call.wall0 = time.time_ns() - _now()  # wall clock = wall0 + perf_counter_ns()
+        return call
+    call = _Call(site, instance, args, kwargs, state)
+    call.root = root
+    root.calls.append(call)  # list.append is atomic: threads of one root may share it
+    return call
+
+
+# ------------------------------------------------------------------ lazy results
+
+# return type -> 0 plain value, else a kind below; filled on first sight of a type.
+_KINDS: dict[type, int] = {}
+_GEN, _AGEN, _CORO, _FUTURE, _HOOK = 1, 2, 3, 4, 5
+_STREAM_WRAPPERS: dict[type, Callable[..., Any]] = {}
+
+
+def _kind_of(tp: type) -> int:
+    if issubclass(tp, types.GeneratorType):
+        return _GEN
+    if issubclass(tp, types.AsyncGeneratorType):
+        return _AGEN
+    if issubclass(tp, types.CoroutineType):
+        return _CORO
+    if issubclass(tp, _future_types()):
+        return _FUTURE
+    if tp.__module__ != "builtins":
+        try:
+
+            wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+            _log_once("asking adapters for a stream wrapper", exc)
+            wrap = None
+        if wrap is not None:
+            _STREAM_WRAPPERS[tp] = wrap
+            return _HOOK
+    return 0
+
+
+def _future_types() -> tuple[type, ...]:
+    import concurrent.futures
+
+    found: list[type] = [concurrent.futures.Future]
+    aio = sys.modules.get("asyncio")
+    if aio is not None:
+        found.append(aio.Future)
+    return tuple(found)
+
+
+def _lazy(call: _Call, ret: Any, kind: int | None) -> Any:
+    """Wrap a lazy result so that its call stays open; plain values are recorded now."""
+    tp = type(ret)
+    if kind is None:
+        kind = _KINDS[tp] = _kind_of(tp)
+    if kind == 0:
+        call.ret = ret
+        if call.root is call:
+            _finish_root(call)
+        return ret
+    call.end = None  # still open
+    if kind == _GEN:
+        call.items = []
+        proxy: Any = _generator(call, ret)
+        _on_collect(proxy, call)
+        return proxy
+    if kind == _AGEN:
+        call.items = []
+        proxy = _async_generator(call, ret)
+        _on_collect(proxy, call)
+        return proxy
+    if kind == _CORO:
+        return _coroutine(call, ret)
+    if kind == _FUTURE:
+        ret.add_done_callback(lambda fut: _future_done(call, fut))
+        return ret
+    return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
+
+
+def _wrap_stream(call: _Call, wrap: Callable[..., Any], ret: Any) -> Any:
+    """Hand ``ret`` to an adapter's stream wrapper, with ``call`` as the current call.
+
+    So a wrapper that captures the context (``contextvars.copy_context()``) to run
+    the stream's steps in gets this call as the parent of calls made while the
+    stream is read.
+    """
+
+    def finish(value: Any, error: BaseException | None = None) -> None:
+        _finish_lazy(call, value, error)
+
+    token = _STATE.set(call)
+    try:
+        return wrap(ret, finish)
+    finally:
+        _STATE.reset(token)
+
+
+def _finish_lazy(
+    call: _Call, value: Any, error: BaseException | None, note: str | None = None
+) -> None:
+    """End a lazy call once: its return value, error, end time; deliver if root."""
+    if call.end is not None:
+        return
+    call.end = _now()
+    call.ret = value
+    call.error = error
+    call.note = note
+    if call.root is call:
+        _finish_root(call)
+
+
+def _future_done(call: _Call, fut: Any) -> None:
+    try:
+        if fut.cancelled():
+            _finish_lazy(call, None, None, "the future was cancelled")
+            return
+        error = fut.exception()
+        _finish_lazy(call, None if error is not None else fut.result(), error)
+    except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+        _log_once("reading a finished future", exc)
+
+
+def _on_collect(proxy: Any, call: _Call) -> None:
+    """End the call if its stream is garbage-collected before it was ever started."""
+    try:
+        finalizer = weakref.finalize(proxy, _abandoned, call)
+        finalizer.atexit = False
+    except TypeError:  # not weak-referenceable
+        pass
+
+
+def _abandoned(call: _Call) -> None:
+    if call.end is None:
+        _finish_lazy(
+            call, call.items, None, _stream_note(call, "was garbage-collected before it finished")
+        )
+
+
+def _stream_note(call: _Call, what: str) -> str:
+    count = len(call.items or ()) + call.dropped
+    return f"the stream {what}, after {count} item{'s' if count != 1 else ''}"
+
+
+def _keep(call: _Call, item: Any) -> None:
+    items = call.items
+    if items is not None and len(items) < MAX_STREAM_ITEMS:
+        items.append(item)
+    else:
+        call.dropped += 1
+
+
+def _generator(call: _Call, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+    """Hand out ``gen``'s items with ``call`` as the current call around each step."""
+    step: Callable[[Any], Any] = gen.send
+    value: Any = None
+    while True:
+        token = _STATE.set(call)
+        try:
+            item = step(value)
+        except StopIteration as stop:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, None)
+            return stop.value
+        except BaseException as exc:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, exc)
+            raise
+        _STATE.reset(token)
+        _keep(call, item)
+        try:
+            value = yield item
+            step = gen.send
+        except GeneratorExit:
+            token = _STATE.set(call)
+            try:
+                gen.close()
+            finally:
+                _STATE.reset(token)
+                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
+            raise
+        except BaseException as exc:  # noqa: BLE001 - thrown in by the consumer: passed on
+            step, value = gen.throw, exc
+
+
+async def _async_generator(call: _Call, agen: AsyncGenerator[Any, Any]) -> AsyncGenerator[Any, Any]:
+    """Hand out ``agen``'s items with ``call`` as the current call around each step."""
+    step: Callable[[Any], Any] = agen.asend
+    value: Any = None
+    while True:
+        token = _STATE.set(call)
+        try:
+            item = await step(value)
+        except StopAsyncIteration:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, None)
+            return
+        except BaseException as exc:
+            _STATE.reset(token)
+            _finish_lazy(call, call.items, exc)
+            raise
+        _STATE.reset(token)
+        _keep(call, item)
+        try:
+            value = yield item
+            step = agen.asend
+        except GeneratorExit:
+            token = _STATE.set(call)
+            try:
+                await agen.aclose()
+            finally:
+                _STATE.reset(token)
+                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
+            raise
+        except BaseException as exc:  # noqa: BLE001 - re-raised after recording
+            step, value = agen.athrow, exc
+
+
+async def _coroutine(call: _Call, coro: Any) -> Any:
+    """Await ``coro`` with ``call`` as the current call; end the call with its result."""
+    token = _STATE.set(call)
+    try:
+        ret = await coro
+    except BaseException as exc:
+        _STATE.reset(token)
+        _finish_lazy(call, None, exc)
+        raise
+    _STATE.reset(token)
+    # An awaited object that carries a stream (LlamaIndex's `aquery(...)` with
+    # streaming) keeps the call open like a returned one.
+    tp = type(ret)
+    kind = _KINDS.get(tp)
+    if kind is None:
+        try:
+            kind = _KINDS[tp] = _kind_of(tp)
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+            _log_once("wrapping a lazy result", exc)
+            kind = 0
+    if kind == _HOOK:
+        try:
+            return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
+        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+            _log_once("wrapping a lazy result", exc)
+    _finish_lazy(call, ret, None)
+    return ret
+
+
+# ------------------------------------------------------------------ finishing roots
+
+
+def _finish_root(root: _Call) -> None:
+    """Deliver the root's records, one per recording that accepted it; never raises.
+
+    If some recorder has feedbacks to run, the records are built now, on this thread,
+    before the root returns (with recording suspended, so calls made by adapters' hooks
+    or by ``FeedbackMode.WITH_APP`` feedbacks are not recorded). Otherwise the
+    containers among the calls' values are copied (`_freeze`) and the build waits
+    until a recording is read (`PendingRecords`).
+    """
+    token = _STATE.set(None)
+    try:
+        recordings = root.recordings
+        if not any(recording.app._evaluates_records for recording in recordings):
+            _freeze(root.calls)
+            pending = PendingRecords(root)
+            for recording in recordings:
+                recording._defer(pending)
+            return
+        try:
+            for recording, record in _build.build_records(root):
+                try:
+                    recording._add(record)
+                except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+                    _log_once("delivering a record", exc)
+        finally:
+            root.calls = []  # the record holds what it needs; let the raw calls go
+    except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+        _log_once("building a record", exc)
+    finally:
+        _STATE.reset(token)
+
+
+# type -> its shallow copy, for the containers `_freeze` copies
+_COPIES: dict[type, Callable[[Any], Any]] = {list: list.copy, dict: dict.copy, set: set.copy}
+
+
+def _freeze(calls: list[_Call]) -> None:
+    """Copy the lists, dicts and sets the calls took or returned, one level deep.
+
+    A deferred record is serialised when it is read, perhaps long after its root
+    ended; the copy keeps what the app does next to such a container (append to a
+    chat history it passed in, sort a list it got back) out of this record. Objects
+    of other types, and containers nested inside these, are read when the record is
+    built (documented in docs/usage.md, "When records are built").
+    """
+    copies = _COPIES
+    for call in calls:
+        args = call.args
+        if args:
+            for value in args:
+                if type(value) in copies:
+                    call.args = tuple(
+                        copies[type(v)](v) if type(v) in copies else v for v in args
+                    )
+                    break
+        kwargs = call.kwargs
+        if kwargs:
+            for key, value in kwargs.items():
+                copy = copies.get(type(value))
+                if copy is not None:
+                    kwargs[key] = copy(value)
+        copy = copies.get(type(call.ret))
+        if copy is not None:
+            call.ret = copy(call.ret)
+
+
+set_call_handler(record_call)
