@@ -66,8 +66,7 @@ def _name(page: Path) -> str:
 
 
 def _code_blocks(page: Path) -> Iterator[tuple[int, int, str]]:
-    """Each fenced block of the page: (line of its opening fence, line of its closing fence,
-    its language), 0-based."""
+    """Each fenced block of the page: (opening fence, closing fence, language); lines 0-based."""
     lines = page.read_text().split("\n")
     i = 0
     while i < len(lines):
