@@ -502,7 +502,7 @@ def _freeze(calls: list[_Call]) -> None:
     ended; the copy keeps what the app does next to such a container (append to a
     chat history it passed in, sort a list it got back) out of this record. Objects
     of other types, and containers nested inside these, are read when the record is
-    built (documented in docs/usage.md, "When records are built").
+    built (documented in docs/records.md, "When records are built").
     """
     copies = _COPIES
     for call in calls:
