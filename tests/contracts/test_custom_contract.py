@@ -62,14 +62,14 @@ class RAG:
 class TestCustomAdapter(AdapterContract):
     example_inputs = ("What is the capital of France?", "What is the capital of Germany?")
     recorder_class = TruCustomApp
-    instrumented_methods = [
+    instrumented_methods = (
         (RAG, "respond"),
         (RAG, "arespond"),
         (RAG, "stream"),
         (RAG, "astream"),
         (Retriever, "retrieve"),
         (Writer, "write"),
-    ]
+    )
 
     def make_app(self) -> Any:
         return RAG()

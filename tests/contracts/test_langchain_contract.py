@@ -48,14 +48,14 @@ class FailingFakeListChatModel(FakeListChatModel):
 class TestLangChainAdapter(AdapterContract):
     example_inputs = ("What is the capital of France?", "Which river flows through Paris?")
     recorder_class = TruChain
-    instrumented_methods = [
+    instrumented_methods = (
         (RunnableSequence, "invoke"),
         (RunnableSequence, "ainvoke"),
         (RunnableSequence, "stream"),
         (RunnableSequence, "astream"),
         (FailingFakeListChatModel, "_generate"),
         (FailingFakeListChatModel, "_stream"),
-    ]
+    )
 
     def make_app(self) -> Any:
         return rag_chain(llm=FailingFakeListChatModel(responses=["Paris is the capital."]))

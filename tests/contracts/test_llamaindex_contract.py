@@ -64,11 +64,11 @@ def engine(streaming: bool = False) -> Any:
 class TestLlamaIndexAdapter(AdapterContract):
     example_inputs = ("What is the capital of Germany?", "Which river flows through Paris?")
     recorder_class = TruLlama
-    instrumented_methods = [
+    instrumented_methods = (
         (BaseQueryEngine, "query"),
         (BaseQueryEngine, "aquery"),
         (RetrieverQueryEngine, "_query"),
-    ]
+    )
 
     def make_app(self) -> Any:
         return engine()

@@ -12,18 +12,20 @@ import pytest
 
 from spyglass.testing import AdapterContract
 
-toy = pytest.importorskip("spyglass_toyframework", reason="run `make test` to install tests/plugins/*")
+toy = pytest.importorskip(
+    "spyglass_toyframework", reason="run `make test` to install tests/plugins/*"
+)
 
 DOCS = ["Paris is in France.", "Berlin is in Germany.", "Rome is in Italy."]
 
 
 class TestToyAdapter(AdapterContract):
     example_inputs = ("Where is Paris?", "Where is Berlin?")
-    instrumented_methods = [
+    instrumented_methods = (
         (toy.ToyPipeline, "run"),
         (toy.ToyRetriever, "retrieve"),
         (toy.ToyLLM, "generate"),
-    ]
+    )
     adapter_name = "toy"
 
     def make_app(self) -> Any:
