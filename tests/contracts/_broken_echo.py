@@ -169,12 +169,12 @@ def _broken_echo_registered() -> Iterator[None]:
 
 class TestBrokenEcho(AdapterContract):
     example_inputs = ("hello there", "good morning")
-    instrumented_methods = [
+    instrumented_methods = (
         (Echo, "reply"),
         (Echo, "areply"),
         (Echo, "stream"),
         (Shouter, "shout"),
-    ]
+    )
     adapter_name = "brokenecho"
 
     def make_app(self) -> Any:

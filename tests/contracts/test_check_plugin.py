@@ -63,8 +63,10 @@ def test_hook_without_hookimpl_is_never_called() -> None:
         return None
 
     assert [
-        "spyglass plugin 'plugin' defines spyglass_main_output without @hookimpl: spyglass "
-        "never calls it (decorate it with spyglass.core.hookimpl)"
+        (
+            "spyglass plugin 'plugin' defines spyglass_main_output without @hookimpl: spyglass "
+            "never calls it (decorate it with spyglass.core.hookimpl)"
+        )
     ] == problems_of(spyglass_main_output=spyglass_main_output)
 
 
@@ -74,8 +76,10 @@ def test_argument_the_hook_does_not_pass() -> None:
         return None
 
     assert [
-        "spyglass plugin 'plugin': spyglass_main_output takes 'result', which the hook does "
-        "not pass (it passes app, func, bindings, ret, streamed)"
+        (
+            "spyglass plugin 'plugin': spyglass_main_output takes 'result', which the hook does "
+            "not pass (it passes app, func, bindings, ret, streamed)"
+        )
     ] == problems_of(spyglass_main_output=spyglass_main_output)
 
 
@@ -93,13 +97,17 @@ def test_hook_wrapper_is_ignored_by_spyglass() -> None:
     def spyglass_main_output(self: Any, app: Any, ret: Any) -> Any:
         return (yield)
 
-    assert any("is a hook wrapper" in p for p in problems_of(spyglass_main_output=spyglass_main_output))
+    assert any(
+        "is a hook wrapper" in p for p in problems_of(spyglass_main_output=spyglass_main_output)
+    )
 
 
 def test_missing_or_wrong_adapter_info() -> None:
     assert [
-        "spyglass plugin 'plugin' does not implement spyglass_adapter_info: every adapter must "
-        "say who it is (return spyglass.core.AdapterInfo(name=...))"
+        (
+            "spyglass plugin 'plugin' does not implement spyglass_adapter_info: every adapter must "
+            "say who it is (return spyglass.core.AdapterInfo(name=...))"
+        )
     ] == problems_of(spyglass_adapter_info=None)
 
     @hookimpl
@@ -107,8 +115,10 @@ def test_missing_or_wrong_adapter_info() -> None:
         return {"name": "x"}
 
     assert [
-        "spyglass plugin 'plugin': spyglass_adapter_info() returned {'name': 'x'}; return a "
-        "spyglass.core.AdapterInfo"
+        (
+            "spyglass plugin 'plugin': spyglass_adapter_info() returned {'name': 'x'}; return a "
+            "spyglass.core.AdapterInfo"
+        )
     ] == problems_of(spyglass_adapter_info=as_dict)
 
 
@@ -116,7 +126,10 @@ def test_missing_or_wrong_adapter_info() -> None:
     ("info", "says"),
     [
         (AdapterInfo(name="a,b"), "contains a comma or a space"),
-        (AdapterInfo(name="x", requires="pluggy>=1"), "AdapterInfo.requires is 'pluggy>=1'; give a tuple"),  # type: ignore[arg-type]
+        (
+            AdapterInfo(name="x", requires="pluggy>=1"),
+            "AdapterInfo.requires is 'pluggy>=1'; give a tuple",
+        ),  # type: ignore[arg-type]
         (AdapterInfo(name="x", optional=("pluggy >= one",)), "is not a PEP 508 requirement"),
     ],
 )
@@ -134,13 +147,17 @@ def test_adapter_info_fields(info: AdapterInfo, says: str) -> None:
     [
         (
             InstrumentSpec(Framework, "generate"),  # type: ignore[arg-type]
-            "methods is the string 'generate', so each letter would be a method name; write "
-            "a tuple: ('generate',)",
+            (
+                "methods is the string 'generate', so each letter would be a method name; write "
+                "a tuple: ('generate',)"
+            ),
         ),
         (
             InstrumentSpec(Framework, ("genrate",)),
-            "lists method 'genrate', which neither Framework nor any of its imported "
-            "subclasses has",
+            (
+                "lists method 'genrate', which neither Framework nor any of its imported "
+                "subclasses has"
+            ),
         ),
         (
             InstrumentSpec("no_such_framework.models:Model", ("run",)),
@@ -178,7 +195,9 @@ def test_check_plugin_lists_every_problem() -> None:
 
 def test_find_plugin_by_adapter_or_registration_name() -> None:
     assert find_plugin("custom") is find_plugin("custom")
-    with pytest.raises(LookupError, match="no registered spyglass plugin is named 'nope'.*'custom'"):
+    with pytest.raises(
+        LookupError, match="no registered spyglass plugin is named 'nope'.*'custom'"
+    ):
         find_plugin("nope")
 
 
@@ -187,6 +206,8 @@ def test_the_broken_echo_adapter_has_its_default_argument_found() -> None:
     from _broken_echo import BrokenEchoAdapter
 
     assert [
-        "spyglass plugin 'brokenecho': spyglass_main_output gives 'streamed' a default, so "
-        "pluggy never passes it (it stays the default); remove the default"
+        (
+            "spyglass plugin 'brokenecho': spyglass_main_output gives 'streamed' a default, so "
+            "pluggy never passes it (it stays the default); remove the default"
+        )
     ] == plugin_problems(BrokenEchoAdapter(), "brokenecho")

@@ -83,7 +83,9 @@ def test_contract_suite_fails_a_broken_adapter_saying_why(pytester: pytest.Pytes
         "test_plugin_passes_check_plugin",
     } == failed, text
     result.assert_outcomes(failed=12, passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*does not define astream(): the app has no async stream to check*"])
+    result.stdout.fnmatch_lines(
+        ["*does not define astream(): the app has no async stream to check*"]
+    )
 
 
 def _matches(text: str, pattern: str) -> bool:
