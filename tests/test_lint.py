@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PATHS = ["core", "adapters", "tests", "bench", "examples"]  # as `make lint` checks them
+PATHS = ["core", "adapters", "testing", "tests", "bench", "examples"]  # as `make lint` checks them
 
 
 def test_tree_is_ruff_clean() -> None:
-    """ruff check over core, adapters, tests, bench and examples reports nothing."""
+    """ruff check over core, adapters, testing, tests, bench and examples reports nothing."""
     pytest.importorskip("ruff")
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", *PATHS],
