@@ -131,7 +131,7 @@ class BrokenEchoAdapter:
     @hookimpl
     def spyglass_instrument_specs(self) -> list[InstrumentSpec]:
         return [
-            InstrumentSpec(Echo, ("reply", "stream"), kind="app"),  # BUG 5: no "areply"
+            InstrumentSpec(Echo, ("reply", "stream"), kind="custom"),  # BUG 5: no "areply"
             InstrumentSpec(Shouter, ("shout",), kind="llm"),
         ]
 

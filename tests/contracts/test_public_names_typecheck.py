@@ -47,11 +47,6 @@ def record(app: Any) -> App:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: spyglass.core's public names are not explicit re-exports, so "
-    "`from spyglass.core import App` fails `mypy --strict` (no_implicit_reexport)",
-)
 def test_adapter_using_public_names_is_mypy_strict_clean(tmp_path: Path) -> None:
     pytest.importorskip("mypy")
     package = tmp_path / "spyglass"

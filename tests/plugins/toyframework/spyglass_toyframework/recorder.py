@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spyglass.core.recording._app import App
+from spyglass.core import App
 
 
 class ToyRecorder(App):
