@@ -36,6 +36,7 @@ bench: $(VENV)/.dev
 TYPECHECK := build/typecheck
 lint: $(VENV)/.dev
 	$(PY) -m ruff check core adapters testing tests bench examples
+	$(PY) -m ruff format --check core adapters testing tests bench examples
 	mkdir -p $(TYPECHECK)/spyglass && ln -sfn ../../../core $(TYPECHECK)/spyglass/core
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.core
 

@@ -104,9 +104,7 @@ def invoke_overhead(blocks: int, per_block: int) -> dict[str, list[float]]:
             elif kind == "idle":
                 times["idle"].append(block(chain, None, per_block))
             else:
-                times[kind].append(
-                    block(chain, recorder, per_block, read=kind == "recorded+read")
-                )
+                times[kind].append(block(chain, recorder, per_block, read=kind == "recorded+read"))
     return times
 
 

@@ -136,9 +136,7 @@ def main() -> None:
     ratio_idle = statistics.median(i / p for i, p in zip(times["idle"], times["plain"]))
     ratio_rec = statistics.median(r / p for r, p in zip(times["recorded"], times["plain"]))
     read = statistics.median(times["recorded+read"])
-    ratio_read = statistics.median(
-        r / p for r, p in zip(times["recorded+read"], times["plain"])
-    )
+    ratio_read = statistics.median(r / p for r, p in zip(times["recorded+read"], times["plain"]))
     n_calls = int(times["calls_per_record"][0])
 
     print(f"TruLlama, RAG query engine, {args.blocks} blocks x {args.per_block} queries")

@@ -48,8 +48,14 @@ def build_record() -> Record:
         for i in range(N_CALLS)
     ]
     calls.append(
-        RecordAppCall(stack=[root], args={"q": "q"}, rets="answer",
-                      perf=Perf(start_time=T0, end_time=T0 + timedelta(seconds=1)), pid=1, tid=1)
+        RecordAppCall(
+            stack=[root],
+            args={"q": "q"},
+            rets="answer",
+            perf=Perf(start_time=T0, end_time=T0 + timedelta(seconds=1)),
+            pid=1,
+            tid=1,
+        )
     )
     return Record(app_id="bench", main_input="q", main_output="answer", calls=calls)
 
@@ -109,7 +115,9 @@ def main() -> None:
     for _, lens, direct in CASES:  # same answers, checked before timing
         assert record.get(lens) == direct(record), lens
 
-    header = f"{'selector':<55} {'cold get':>10} {'warm get':>10} {'list comp':>10} {'warm/comp':>10}"
+    header = (
+        f"{'selector':<55} {'cold get':>10} {'warm get':>10} {'list comp':>10} {'warm/comp':>10}"
+    )
     print(f"Record.get on a {N_CALLS + 1}-call record (medians, µs; target ≤ {TARGET_US:.0f} µs)")
     print(header)
     print("-" * len(header))

@@ -144,8 +144,10 @@ def show_feedback(rag: RAG) -> None:
     for record in recording.records:
         print(f"\n{record.main_input!r} -> {record.main_output!r}")
         for definition, result in record.wait_for_feedback_results(feedback_timeout=10).items():
-            print(f"  {definition.name}: {result.result:.2f} ({result.status.value}, "
-                  f"{len(result.calls)} evaluation(s))")
+            print(
+                f"  {definition.name}: {result.result:.2f} ({result.status.value}, "
+                f"{len(result.calls)} evaluation(s))"
+            )
             for fcall in result.calls:
                 args = ", ".join(f"{k}={_short(v)}" for k, v in fcall.args.items())
                 meta = f"  [{fcall.meta['reason']}]" if "reason" in fcall.meta else ""

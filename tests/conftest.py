@@ -41,7 +41,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_LOAD_WARNINGS] = load_plugins_quietly()
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     found = config.stash.get(_LOAD_WARNINGS, [])
     if found:
         terminalreporter.section("spyglass plugins skipped at load")

@@ -114,16 +114,13 @@ def test_adapter_imports_no_other_adapter(path: Path) -> None:
     bad = [
         (line, name)
         for line, name in _imports(path)
-        if name.startswith("spyglass.adapters.")
-        and not (name == own or name.startswith(own + "."))
+        if name.startswith("spyglass.adapters.") and not (name == own or name.startswith(own + "."))
         # `from spyglass.adapters import x` names a sibling adapter as `spyglass.adapters.x`.
     ]
     assert [] == bad
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in ADAPTER_FILES if p.name != "_framework.py"], ids=_rel
-)
+@pytest.mark.parametrize("path", [p for p in ADAPTER_FILES if p.name != "_framework.py"], ids=_rel)
 def test_framework_imported_only_in_framework_module(path: Path) -> None:
     """An adapter imports its framework in exactly one module, `_framework.py`."""
     bad = [(line, name) for line, name in _imports(path) if _top(name) in FRAMEWORKS]

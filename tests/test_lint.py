@@ -17,7 +17,24 @@ def test_tree_is_ruff_clean() -> None:
     pytest.importorskip("ruff")
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", *PATHS],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         check=False,  # the assertion below shows ruff's report
     )
     assert 0 == result.returncode, result.stdout + result.stderr
+
+
+def test_tree_is_ruff_formatted() -> None:
+    """ruff format --check over the same folders reports no file to reformat."""
+    pytest.importorskip("ruff")
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", *PATHS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert 0 == result.returncode, "run `ruff format`:\n" + result.stdout + result.stderr

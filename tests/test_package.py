@@ -69,7 +69,8 @@ def test_public_name_importable(name: str) -> None:
 PUBLIC_DEFINITIONS = [
     name
     for name in spyglass.core.__all__
-    if inspect.isclass(getattr(spyglass.core, name)) or inspect.isfunction(getattr(spyglass.core, name))
+    if inspect.isclass(getattr(spyglass.core, name))
+    or inspect.isfunction(getattr(spyglass.core, name))
 ]
 
 
@@ -134,8 +135,18 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     assert "spyglass/testing/__init__.py" in names
 
     _run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-         "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         cwd=elsewhere,
     )
     # -S skips site.py, so the editable install's finder (a .pth file) is not active;

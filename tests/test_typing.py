@@ -19,9 +19,21 @@ def test_core_is_mypy_strict_clean(tmp_path: Path) -> None:
     package.mkdir()
     os.symlink(ROOT / "core", package / "core")
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
-         "--cache-dir", str(tmp_path / "cache"), "-p", "spyglass.core"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "-p",
+            "spyglass.core",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,  # the assertion below shows mypy's report
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -63,7 +63,11 @@ def relative_to_app(path: Lens | str, *, example: str, what: str | None = None) 
             f"{prefix}expected a Lens such as {example} (or its string form), got {path!r}"
         )
     steps = Select.dequalify(path).path
-    if steps and isinstance(steps[0], StepItemOrAttribute) and steps[0].get_item_or_attribute() == _APP:
+    if (
+        steps
+        and isinstance(steps[0], StepItemOrAttribute)
+        and steps[0].get_item_or_attribute() == _APP
+    ):
         steps = steps[1:]
     return Lens(path=steps)
 
@@ -123,7 +127,9 @@ class TruCustomApp(App):
             what = f"methods_to_instrument[{name}]"
             relative = relative_to_app(path, example="Select.App.app.cache", what=what)
             if not relative.path:
-                raise ValueError(f"{what}: the path {path} names the app itself; give a path below it")
+                raise ValueError(
+                    f"{what}: the path {path} names the app itself; give a path below it"
+                )
             instrument.method(type(owner), name)
             self._extra.append((Lens().app + relative, owner))
         context = _context_lens(app, retriever) if retriever is not None else None

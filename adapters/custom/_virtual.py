@@ -196,9 +196,7 @@ class TruVirtual(App):
             app = VirtualApp(app)
         super().__init__(app, **kwargs)
 
-    def add_record(
-        self, record: Record, feedback_mode: FeedbackMode | str | None = None
-    ) -> Record:
+    def add_record(self, record: Record, feedback_mode: FeedbackMode | str | None = None) -> Record:
         """Take a record made elsewhere as this app's, and run the feedbacks on it.
 
         The record's ``app_id`` is set to this app's. Feedbacks run as for a recorded

@@ -202,7 +202,11 @@ class Feedback(FeedbackDefinition):
 
     def _load_callables(self, allowed_modules: Iterable[str]) -> None:
         try:
-            imp = self.implementation.load(allowed_modules=allowed_modules) if self.implementation else None
+            imp = (
+                self.implementation.load(allowed_modules=allowed_modules)
+                if self.implementation
+                else None
+            )
             agg = self.aggregator.load(allowed_modules=allowed_modules) if self.aggregator else None
         except Exception as exc:  # noqa: BLE001 - reported by run() and __call__, not raised here
             # Both or neither: a feedback whose stored aggregator cannot load must not fall
@@ -389,7 +393,10 @@ class Feedback(FeedbackDefinition):
             if not path:
                 return True
             first = path[0]
-            if not isinstance(first, StepItemOrAttribute) or first.get_item_or_attribute() == APP_KEY:
+            if (
+                not isinstance(first, StepItemOrAttribute)
+                or first.get_item_or_attribute() == APP_KEY
+            ):
                 return True
         return False
 

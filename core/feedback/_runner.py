@@ -72,7 +72,6 @@ def feedback_pool() -> Any:
     if _pool is None:
         with _pool_lock:
             if _pool is None:
-
                 _pool = ContextThreadPoolExecutor(
                     max_workers=min(8, (os.cpu_count() or 1) + 4),
                     thread_name_prefix="spyglass-feedback",
@@ -195,7 +194,6 @@ class FeedbackRunner:
         if self._app_json is None and any(
             getattr(fb, "needs_app", lambda: False)() for fb in feedbacks
         ):
-
             self._app_json = app_json(app)
         return self._app_json
 

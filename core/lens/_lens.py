@@ -105,7 +105,6 @@ def render_lens(lens: Lens) -> str:
     return _renderer(lens)
 
 
-
 # ---------------------------------------------------------------------------- evaluation
 
 

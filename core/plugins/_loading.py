@@ -171,12 +171,16 @@ def check_requirements(registry: Registry, info: AdapterInfo, where: str) -> _Ve
     for text in info.requires:
         found = _installed(text)
         if isinstance(found, str):
-            return _Verdict(False, f"spyglass adapter {info.name!r} ({where}) {found}; it is skipped")
+            return _Verdict(
+                False, f"spyglass adapter {info.name!r} ({where}) {found}; it is skipped"
+            )
         req, version = found
         if version is None:
             # Not having a framework installed is normal: inactive, quietly.
             registry.inactive[info.name] = f"{req.name} is not installed"
-            logger.debug("spyglass adapter %r is inactive: %s is not installed", info.name, req.name)
+            logger.debug(
+                "spyglass adapter %r is inactive: %s is not installed", info.name, req.name
+            )
             return _Verdict(False)
         if not _in_range(req, version):
             return _Verdict(

@@ -82,7 +82,6 @@ def main_output(
 
 def _ask(hook: str, **kwargs: Any) -> Any:
     try:
-
         return call_first(hook, **kwargs)
     except Exception:  # call_first logs adapter errors itself; this is the last guard
         logger.debug("spyglass could not ask the adapters for %s", hook, exc_info=True)

@@ -201,9 +201,7 @@ def register_plugin(plugin: object, name: str | None = None) -> str:
         try:
             plugin_name = pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
-            raise PluginError(
-                f"spyglass cannot register plugin {name or plugin!r}: {exc}"
-            ) from exc
+            raise PluginError(f"spyglass cannot register plugin {name or plugin!r}: {exc}") from exc
         if plugin_name is None:  # pragma: no cover - only with pm.set_blocked
             raise PluginError(f"plugin name {name!r} is blocked in the spyglass plugin manager")
         registry.changed()
@@ -297,7 +295,9 @@ def _impls(
     if found is None:
         caller = getattr(registry.pm.hook, hook_name, None)
         if caller is None:
-            raise PluginError(f"spyglass has no hook named {hook_name!r}; see spyglass.core.plugins.hookspecs")
+            raise PluginError(
+                f"spyglass has no hook named {hook_name!r}; see spyglass.core.plugins.hookspecs"
+            )
         found = tuple(
             (impl.plugin_name, impl.function, tuple(impl.argnames))
             # pluggy calls the last registered first; wrappers are not supported here
@@ -327,9 +327,7 @@ def _log_failure(plugin_name: str, hook_name: str, exc: BaseException) -> None:
     )
 
 
-def _call_one(
-    registry: Registry, plugin_name: str, hook_name: str, kwargs: dict[str, Any]
-) -> Any:
+def _call_one(registry: Registry, plugin_name: str, hook_name: str, kwargs: dict[str, Any]) -> Any:
     for name, function, argnames in _impls(registry, hook_name):
         if name == plugin_name:
             try:
@@ -415,7 +413,9 @@ def instrument_specs() -> tuple[InstrumentSpec, ...]:
             for spec in answer:
                 if not isinstance(spec, InstrumentSpec):
                     raise TypeError(f"{spec!r} is not an InstrumentSpec")
-                collected.append(spec if spec.adapter else dataclasses.replace(spec, adapter=adapter))
+                collected.append(
+                    spec if spec.adapter else dataclasses.replace(spec, adapter=adapter)
+                )
         except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
             _log_failure(plugin_name, "spyglass_instrument_specs", exc)
     specs = tuple(collected)
@@ -452,7 +452,8 @@ def wrap_app(app: Any, **kwargs: Any) -> App:
         missing = [
             f"pip install 'spyglass[{extra}]'"
             for name, extra in _EXTRAS.items()
-            if name not in registry.disabled and all(info.name != name for info in registry.adapters.values())
+            if name not in registry.disabled
+            and all(info.name != name for info in registry.adapters.values())
         ]
         hint = f" For other frameworks: {'; '.join(missing)}." if missing else ""
         inactive = "".join(

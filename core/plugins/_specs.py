@@ -52,7 +52,9 @@ class CallKind(str, enum.Enum):
     @classmethod
     def _missing_(cls, value: object) -> CallKind:
         valid = ", ".join(repr(k.value) for k in cls)
-        raise ValueError(f"{value!r} is not a CallKind; use one of {valid} (CallKind.CUSTOM if none fits)")
+        raise ValueError(
+            f"{value!r} is not a CallKind; use one of {valid} (CallKind.CUSTOM if none fits)"
+        )
 
 
 class _Omit:

@@ -259,7 +259,6 @@ def walk(root: Any, path: Lens | None = None) -> Walk:
 def _children(obj: Any) -> list[tuple[Lens, Any]]:
     answer: Iterable[tuple[Lens, Any]] | None = None
     try:
-
         answer = call_first("spyglass_component_children", obj=obj)
     except Exception:
         logger.debug("spyglass_component_children failed for %r", type(obj), exc_info=True)

@@ -39,6 +39,7 @@ __all__ = ["App", "HybridMethod"]
 logger = logging.getLogger(__name__)
 _failures = LogOnce(logger)  # a failure that repeats on every record shows its traceback once
 
+
 class HybridMethod:
     """A method that works on the class (``TruChain.select_context(chain)``) and on a
     recorder (``recorder.select_context()``, whose app is then the default).
@@ -325,7 +326,9 @@ class App:
             self._feedback_runner.on_record(record)
         except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app
             _failures.log(
-                "scheduling feedback", "spyglass could not schedule feedback on record %s", record.record_id
+                "scheduling feedback",
+                "spyglass could not schedule feedback on record %s",
+                record.record_id,
             )
 
     def main_method(self) -> Callable[..., Any]:

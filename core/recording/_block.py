@@ -30,7 +30,6 @@ __all__ = ["Recording", "enter", "leave"]
 logger = logging.getLogger("spyglass.core.recording")
 
 
-
 class _Scope:
     """The state inside ``with recorder as recording:`` (outside any call)."""
 

@@ -239,7 +239,6 @@ def _kind_of(tp: type) -> int:
         return _FUTURE
     if tp.__module__ != "builtins":
         try:
-
             wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
         except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
             _log_once("asking adapters for a stream wrapper", exc)
@@ -510,9 +509,7 @@ def _freeze(calls: list[_Call]) -> None:
         if args:
             for value in args:
                 if type(value) in copies:
-                    call.args = tuple(
-                        copies[type(v)](v) if type(v) in copies else v for v in args
-                    )
+                    call.args = tuple(copies[type(v)](v) if type(v) in copies else v for v in args)
                     break
         kwargs = call.kwargs
         if kwargs:

@@ -64,7 +64,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_FEEDBACK_TIMEOUT = 600.0
 
 
-
 class RecordAppCallMethod(BaseModel):
     """One frame of a recorded call stack: a component path in the app and a method.
 
@@ -367,8 +366,9 @@ class Record(BaseModel):
         pairs = self.feedback_and_future_results or []
         definitions = {id(f): d for d, f in pairs}
         # `feedback_results` is TruLens's field; fall back to the pairs if only they are set.
-        futures = list(self.feedback_results if self.feedback_results is not None else
-                       (f for _, f in pairs))
+        futures = list(
+            self.feedback_results if self.feedback_results is not None else (f for _, f in pairs)
+        )
 
         def generate() -> Iterator[FeedbackResult]:
             for future in concurrent.futures.as_completed(futures):
@@ -394,7 +394,9 @@ class Record(BaseModel):
             error = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         return FeedbackResult(
             record_id=self.record_id,
-            feedback_definition_id=None if definition is None else definition.feedback_definition_id,
+            feedback_definition_id=None
+            if definition is None
+            else definition.feedback_definition_id,
             name=_name(definition),
             status=FeedbackResultStatus.FAILED,
             error=error,
@@ -403,7 +405,10 @@ class Record(BaseModel):
 
 # Fields that appear in the layout. The feedback fields are excluded from it: they are
 # assigned while feedback threads read the layout and must not make them rebuild it.
-_LAYOUT_FIELDS = frozenset(Record.model_fields) - {"feedback_and_future_results", "feedback_results"}
+_LAYOUT_FIELDS = frozenset(Record.model_fields) - {
+    "feedback_and_future_results",
+    "feedback_results",
+}
 
 
 def _name(definition: FeedbackDefinition | None) -> str:
@@ -446,7 +451,8 @@ def _append_call(
         logger.warning(
             "Could not place call %s in the record layout: `%s` is already taken by "
             "something that is not a component. The call stays in `Record.calls`.",
-            call, Lens(path=path),
+            call,
+            Lens(path=path),
         )
         return True
     node = layout
@@ -501,6 +507,8 @@ def _append_call_by_lens(
     except Exception:  # noqa: BLE001 - the layout is best effort; a bad path loses one call
         logger.warning(
             "Could not place call %s in the record layout at `%s`. The call stays in "
-            "`Record.calls`.", call, lens,
+            "`Record.calls`.",
+            call,
+            lens,
         )
         return layout

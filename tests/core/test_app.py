@@ -47,7 +47,9 @@ def test_deferred_feedback_mode_is_refused() -> None:
 
 def test_mistyped_feedback_mode_lists_the_valid_modes() -> None:
     """A mistyped feedback_mode raises ValueError listing the valid modes."""
-    with pytest.raises(ValueError, match=r"'with_ap' is not a valid FeedbackMode; valid values: .*'with_app'"):
+    with pytest.raises(
+        ValueError, match=r"'with_ap' is not a valid FeedbackMode; valid values: .*'with_app'"
+    ):
         App(RAG(), feedback_mode="with_ap")
 
 

@@ -70,20 +70,55 @@ def test_app_id_is_read_only() -> None:
 def test_defaults_like_trulens() -> None:
     """Defaults: default_app/base, tags "-", with_app_thread, immediate, selector check on."""
     d = _definition(tags=None)
-    actual = (d.app_name, d.app_version, d.tags, d.metadata, d.feedback_definitions,
-              d.feedback_mode, d.record_ingest_mode, d.app_extra_json, d.initial_app_loader_dump,
-              d.selector_check_warning, d.selector_nocheck)
-    expected = ("default_app", "base", "-", {}, [], FeedbackMode.WITH_APP_THREAD,
-                RecordIngestMode.IMMEDIATE, {}, None, False, False)
+    actual = (
+        d.app_name,
+        d.app_version,
+        d.tags,
+        d.metadata,
+        d.feedback_definitions,
+        d.feedback_mode,
+        d.record_ingest_mode,
+        d.app_extra_json,
+        d.initial_app_loader_dump,
+        d.selector_check_warning,
+        d.selector_nocheck,
+    )
+    expected = (
+        "default_app",
+        "base",
+        "-",
+        {},
+        [],
+        FeedbackMode.WITH_APP_THREAD,
+        RecordIngestMode.IMMEDIATE,
+        {},
+        None,
+        False,
+        False,
+    )
     assert expected == actual
 
 
 def test_dump_has_trulens_top_level_keys() -> None:
     """The JSON has TruLens's AppDefinition keys, including tru_class_info."""
     keys = set(_definition().model_dump(mode="json"))
-    expected = {"app", "app_extra_json", "app_id", "app_name", "app_version", "feedback_definitions",
-                "feedback_mode", "initial_app_loader_dump", "metadata", "record_ingest_mode",
-                "root_class", "selector_check_warning", "selector_nocheck", "tags", "tru_class_info"}
+    expected = {
+        "app",
+        "app_extra_json",
+        "app_id",
+        "app_name",
+        "app_version",
+        "feedback_definitions",
+        "feedback_mode",
+        "initial_app_loader_dump",
+        "metadata",
+        "record_ingest_mode",
+        "root_class",
+        "selector_check_warning",
+        "selector_nocheck",
+        "tags",
+        "tru_class_info",
+    }
     assert expected == keys
 
 
@@ -94,10 +129,28 @@ def test_jsonify_extra_merges_app_extra_json() -> None:
 
 
 SEED_APP_NAMES = (
-    "tru_class_info", "app_id", "app_name", "app_version", "tags", "metadata",
-    "feedback_definitions", "feedback_mode", "record_ingest_mode", "root_class", "root_callable",
-    "app", "initial_app_loader_dump", "app_extra_json", "__rich_repr__", "load", "model_validate",
-    "continue_session", "new_session", "get_loadable_apps", "select_inputs", "select_outputs",
+    "tru_class_info",
+    "app_id",
+    "app_name",
+    "app_version",
+    "tags",
+    "metadata",
+    "feedback_definitions",
+    "feedback_mode",
+    "record_ingest_mode",
+    "root_class",
+    "root_callable",
+    "app",
+    "initial_app_loader_dump",
+    "app_extra_json",
+    "__rich_repr__",
+    "load",
+    "model_validate",
+    "continue_session",
+    "new_session",
+    "get_loadable_apps",
+    "select_inputs",
+    "select_outputs",
 )
 
 
@@ -115,7 +168,9 @@ def test_root_callable_is_a_class_attribute() -> None:
 def test_select_inputs_and_outputs() -> None:
     """select_inputs/select_outputs are Select.RecordCall.args / .rets."""
     assert (Select.RecordCall.args, Select.RecordCall.rets) == (
-        AppDefinition.select_inputs(), AppDefinition.select_outputs())
+        AppDefinition.select_inputs(),
+        AppDefinition.select_outputs(),
+    )
     assert "__record__.calls[-1].args" == str(AppDefinition.select_inputs())
 
 
@@ -145,7 +200,8 @@ def test_load_accepts_allowed_module() -> None:
 def test_load_runs_pickled_loader_only_when_trusted() -> None:
     """load() leaves a pickled loader alone unless trust_pickle=True, then uses its app."""
     dump = AppDefinition.new_session(_definition().model_dump(mode="json"), fresh_app).model_dump(
-        mode="json")
+        mode="json"
+    )
     dump["app"] = {"stored": 1}
     untrusted = AppDefinition.load(dump)
     trusted = AppDefinition.load(dump, trust_pickle=True)
@@ -181,15 +237,18 @@ def test_new_session_without_any_loader_is_an_error() -> None:
 
 def test_continue_session_puts_app_in_place() -> None:
     """continue_session(json, app) returns the definition with `app` replaced."""
-    session = AppDefinition.continue_session(_definition(app_name="a").model_dump(mode="json"), {"x": 1})
+    session = AppDefinition.continue_session(
+        _definition(app_name="a").model_dump(mode="json"), {"x": 1}
+    )
     assert ({"x": 1}, "a") == (session.app, session.app_name)
 
 
 def test_get_loadable_apps_lists_live_definitions_with_loader() -> None:
     """get_loadable_apps lists this process's live definitions that carry a loader."""
     plain = _definition(app_name="plain")
-    loadable = AppDefinition.new_session(_definition(app_name="loadable").model_dump(mode="json"),
-                                         fresh_app)
+    loadable = AppDefinition.new_session(
+        _definition(app_name="loadable").model_dump(mode="json"), fresh_app
+    )
     names = {d["app_name"] for d in AppDefinition.get_loadable_apps()}
     assert "loadable" in names and plain.app_name not in names
     del loadable

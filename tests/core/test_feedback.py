@@ -165,7 +165,9 @@ def test_zip_pairs_values_in_order():
 
 def test_mistyped_combinations_lists_the_valid_values():
     """A mistyped combinations value raises ValueError listing the valid values."""
-    with pytest.raises(ValueError, match=r"'zipp' is not a valid FeedbackCombinations; valid values: .*'zip'"):
+    with pytest.raises(
+        ValueError, match=r"'zipp' is not a valid FeedbackCombinations; valid values: .*'zip'"
+    ):
         Feedback(overlap).aggregate(combinations="zipp")
 
 
@@ -519,6 +521,7 @@ def test_result_carries_ids():
 
 
 # ------------------------------------------------------------- stored feedbacks
+
 
 def test_a_stored_feedback_runs_again_when_its_module_is_allowed() -> None:
     """FeedbackDefinition.load(json, allowed_modules=[module]) gives a Feedback that runs,

@@ -28,7 +28,9 @@ def _definition(**fields) -> FeedbackDefinition:
 
 def test_id_is_content_hash() -> None:
     """The id is `feedback_definition_hash_` + an md5 of the definition."""
-    assert re.fullmatch(r"feedback_definition_hash_[0-9a-f]{32}", _definition().feedback_definition_id)
+    assert re.fullmatch(
+        r"feedback_definition_hash_[0-9a-f]{32}", _definition().feedback_definition_id
+    )
 
 
 def test_id_without_implementation_is_anonymous() -> None:
@@ -59,7 +61,8 @@ def test_id_follows_assignment() -> None:
     definition = _definition()
     definition.selectors = {"x": Select.RecordInput}
     assert _definition(selectors={"x": Select.RecordInput}).feedback_definition_id == (
-        definition.feedback_definition_id)
+        definition.feedback_definition_id
+    )
 
 
 def test_id_follows_model_copy_update() -> None:
@@ -76,7 +79,8 @@ def test_update_id_after_in_place_mutation() -> None:
     definition.selectors["x"] = Select.RecordOutput
     definition._update_id()
     assert _definition(selectors={"x": Select.RecordOutput}).feedback_definition_id == (
-        definition.feedback_definition_id)
+        definition.feedback_definition_id
+    )
 
 
 def test_with_updated_id_returns_self() -> None:
@@ -103,7 +107,9 @@ def test_hashable_by_id() -> None:
     """A definition is a dict key, hashed by its id."""
     definition = _definition()
     assert (hash(definition.feedback_definition_id), 1) == (
-        hash(definition), {definition: 1}[_definition()])
+        hash(definition),
+        {definition: 1}[_definition()],
+    )
 
 
 # ------------------------------------------------------------- name, defaults
@@ -112,7 +118,9 @@ def test_hashable_by_id() -> None:
 def test_name_is_supplied_name_then_implementation() -> None:
     """`name` is the supplied name, else the implementation's name."""
     assert ("Context Relevance", "relevance") == (
-        _definition(supplied_name="Context Relevance").name, _definition().name)
+        _definition(supplied_name="Context Relevance").name,
+        _definition().name,
+    )
 
 
 def test_name_argument_is_supplied_name() -> None:
@@ -123,8 +131,14 @@ def test_name_argument_is_supplied_name() -> None:
 def test_defaults_like_trulens() -> None:
     """Defaults: product combinations, if_missing error, no if_exists, higher is better."""
     d = _definition(higher_is_better=None)
-    actual = (d.combinations.value, d.if_missing.value, d.if_exists, d.run_location,
-              d.higher_is_better, d.selectors)
+    actual = (
+        d.combinations.value,
+        d.if_missing.value,
+        d.if_exists,
+        d.run_location,
+        d.higher_is_better,
+        d.selectors,
+    )
     assert ("product", "error", None, None, True, {}) == actual
 
 
@@ -181,7 +195,10 @@ def test_feedback_call_str_without_meta() -> None:
 def test_feedback_result_str_prints_status_value() -> None:
     """str(FeedbackResult) is `name (status value) = result` then each call (fix of §8.12)."""
     result = FeedbackResult(
-        record_id="r", name="ctxlen", status=FeedbackResultStatus.DONE, result=0.2,
+        record_id="r",
+        name="ctxlen",
+        status=FeedbackResultStatus.DONE,
+        result=0.2,
         calls=[FeedbackCall(args={"contexts": [["a"], ["b"]]}, ret=0.2)],
     )
     assert "ctxlen (done) = 0.2\n  contexts = [['a'], ['b']]\n  ret = 0.2\n" == str(result)
@@ -190,12 +207,19 @@ def test_feedback_result_str_prints_status_value() -> None:
 def test_feedback_result_defaults() -> None:
     """A new result: unique id, status none, zero cost, no calls, no result."""
     a, b = FeedbackResult(record_id="r", name="n"), FeedbackResult(record_id="r", name="n")
-    assert a.feedback_result_id.startswith("feedback_result_") and a.feedback_result_id != b.feedback_result_id
-    assert (FeedbackResultStatus.NONE, 0, [], None) == (a.status, a.cost.n_requests, a.calls, a.result)
+    assert (
+        a.feedback_result_id.startswith("feedback_result_")
+        and a.feedback_result_id != b.feedback_result_id
+    )
+    assert (FeedbackResultStatus.NONE, 0, [], None) == (
+        a.status,
+        a.cost.n_requests,
+        a.calls,
+        a.result,
+    )
 
 
 def test_feedback_result_nan_is_null_in_json() -> None:
     """A NaN result is written as JSON null (JSON has no NaN) and reads back as None."""
     result = FeedbackResult(record_id="r", name="n", result=float("nan"))
     assert None is FeedbackResult.model_validate_json(result.model_dump_json()).result
-

@@ -20,7 +20,9 @@ from spyglass.core.errors import PluginError, SelectorError
 from spyglass.core.plugins import _manager as plugins
 from spyglass.core.plugins._manager import SpyglassPluginWarning
 
-toy = pytest.importorskip("spyglass_toyframework", reason="run `make test` to install tests/plugins/*")
+toy = pytest.importorskip(
+    "spyglass_toyframework", reason="run `make test` to install tests/plugins/*"
+)
 pytest.importorskip("spyglass_brokenplugin", reason="run `make test` to install tests/plugins/*")
 
 
@@ -67,7 +69,9 @@ def test_plugin_that_fails_to_import_warns_once_naming_it(fresh_plugins: object)
     assert not plugins.get_plugin_manager().has_plugin("broken_import")
 
 
-def test_plugin_requiring_impossible_version_warns_once_and_is_skipped(fresh_plugins: object) -> None:
+def test_plugin_requiring_impossible_version_warns_once_and_is_skipped(
+    fresh_plugins: object,
+) -> None:
     """An adapter whose required distribution is out of range: one warning, adapter skipped."""
     texts = [t for t in load_with_warnings() if "'impossible'" in t]
     assert 1 == len(texts)

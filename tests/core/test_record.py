@@ -54,7 +54,9 @@ def _rag_record(**fields) -> Record:
         _call(ROOT, RETRIEVE, end=2, args={"query": "What is X?", "k": 1}, rets=["d2"]),
         _call(ROOT, ("app.llm", "generate"), end=3, args={"prompt": "p"}, rets="answer"),
     ]
-    return Record(app_id="app_1", main_input="What is X?", main_output="answer", calls=calls, **fields)
+    return Record(
+        app_id="app_1", main_input="What is X?", main_output="answer", calls=calls, **fields
+    )
 
 
 # ------------------------------------------------------------------ printed forms
@@ -135,15 +137,24 @@ def test_content_hash_id_ignores_record_id() -> None:
 def test_defaults_match_trulens() -> None:
     """Defaults: tags "", no cost/perf/meta, no calls, empty spans, no feedback futures."""
     record = Record(app_id="a")
-    actual = (record.tags, record.cost, record.perf, record.meta, record.calls,
-              record.experimental_otel_spans, record.feedback_and_future_results,
-              record.feedback_results)
+    actual = (
+        record.tags,
+        record.cost,
+        record.perf,
+        record.meta,
+        record.calls,
+        record.experimental_otel_spans,
+        record.feedback_and_future_results,
+        record.feedback_results,
+    )
     assert ("", None, None, None, [], [], None, None) == actual
 
 
 def test_json_round_trip_and_feedback_fields_excluded() -> None:
     """A record survives model_dump_json/model_validate_json; feedback futures are not dumped."""
-    record = _rag_record(cost=Cost(n_tokens=3), perf=Perf(start_time=T0, end_time=T0), meta={"m": 1})
+    record = _rag_record(
+        cost=Cost(n_tokens=3), perf=Perf(start_time=T0, end_time=T0), meta={"m": 1}
+    )
     record.feedback_results = [Future()]
     dumped = record.model_dump_json()
     assert "feedback_results" not in dumped and "feedback_and_future_results" not in dumped
@@ -159,10 +170,25 @@ def test_unknown_stored_fields_are_ignored() -> None:
 
 
 SEED_RECORD_NAMES = (
-    "record_id", "app_id", "cost", "perf", "ts", "tags", "meta", "main_input", "main_output",
-    "main_error", "calls", "experimental_otel_spans", "feedback_and_future_results",
-    "feedback_results", "feedback_results_as_completed", "__rich_repr__",
-    "wait_for_feedback_results", "get", "layout_calls_as_app",
+    "record_id",
+    "app_id",
+    "cost",
+    "perf",
+    "ts",
+    "tags",
+    "meta",
+    "main_input",
+    "main_output",
+    "main_error",
+    "calls",
+    "experimental_otel_spans",
+    "feedback_and_future_results",
+    "feedback_results",
+    "feedback_results_as_completed",
+    "__rich_repr__",
+    "wait_for_feedback_results",
+    "get",
+    "layout_calls_as_app",
 )
 
 
@@ -185,7 +211,10 @@ def test_layout_is_munch_over_record_fields() -> None:
     layout = _rag_record(ts=T0, cost=Cost(n_tokens=5)).layout_calls_as_app()
     assert isinstance(layout, munch.Munch)
     assert ("What is X?", "2024-01-02T03:04:05", 5) == (
-        layout.main_input, layout.ts, layout.cost["n_tokens"])
+        layout.main_input,
+        layout.ts,
+        layout.cost["n_tokens"],
+    )
 
 
 def test_layout_leaves_are_call_lists_in_end_time_order() -> None:
@@ -218,7 +247,9 @@ def test_layout_item_steps_create_dicts() -> None:
 
 def test_layout_empty_path_lands_at_top_level() -> None:
     """A call with an empty path (virtual root, method `root`) is at layout["root"]."""
-    call = RecordAppCall(stack=[RecordAppCallMethod(path=Lens(), method=_method("root"))], pid=0, tid=0)
+    call = RecordAppCall(
+        stack=[RecordAppCallMethod(path=Lens(), method=_method("root"))], pid=0, tid=0
+    )
     record = Record(app_id="a", calls=[call])
     assert [call] == record.layout_calls_as_app()["root"]
 
@@ -282,8 +313,14 @@ def test_get_multiple_invocations_like_trulens() -> None:
 def test_get_record_shortcuts() -> None:
     """RecordInput/Output and RecordCall (= the root call) read from the record."""
     record = _rag_record()
-    assert ("What is X?", "answer") == (record.get(Select.RecordInput), record.get(Select.RecordOutput))
-    assert ({"q": "What is X?"}, "answer") == (record.get(Select.RecordArgs), record.get(Select.RecordRets))
+    assert ("What is X?", "answer") == (
+        record.get(Select.RecordInput),
+        record.get(Select.RecordOutput),
+    )
+    assert ({"q": "What is X?"}, "answer") == (
+        record.get(Select.RecordArgs),
+        record.get(Select.RecordRets),
+    )
 
 
 def test_get_empty_lens_is_layout() -> None:
@@ -324,8 +361,9 @@ def _definition(name: str) -> FeedbackDefinition:
 
 def _done(name: str, value: float) -> Future:
     future: Future = Future()
-    future.set_result(FeedbackResult(record_id="r", name=name, result=value,
-                                     status=FeedbackResultStatus.DONE))
+    future.set_result(
+        FeedbackResult(record_id="r", name=name, result=value, status=FeedbackResultStatus.DONE)
+    )
     return future
 
 
@@ -349,7 +387,11 @@ def test_wait_reports_failed_future_as_failed_result() -> None:
     future.set_exception(RuntimeError("boom"))
     record = Record(app_id="a", record_id="r", feedback_and_future_results=[(definition, future)])
     result = record.wait_for_feedback_results()[definition]
-    assert (FeedbackResultStatus.FAILED, "bad", "r") == (result.status, result.name, result.record_id)
+    assert (FeedbackResultStatus.FAILED, "bad", "r") == (
+        result.status,
+        result.name,
+        result.record_id,
+    )
     assert "RuntimeError: boom" in result.error
 
 
@@ -370,16 +412,22 @@ def test_results_as_completed_yields_every_result() -> None:
     bad.set_exception(ValueError("nope"))
     good = _done("good", 0.25)
     definition = _definition("bad")
-    record = Record(app_id="a", feedback_results=[good, bad],
-                    feedback_and_future_results=[(_definition("good"), good), (definition, bad)])
+    record = Record(
+        app_id="a",
+        feedback_results=[good, bad],
+        feedback_and_future_results=[(_definition("good"), good), (definition, bad)],
+    )
     results = sorted(record.feedback_results_as_completed, key=lambda r: r.name)
     assert [("bad", FeedbackResultStatus.FAILED), ("good", FeedbackResultStatus.DONE)] == [
-        (r.name, r.status) for r in results]
+        (r.name, r.status) for r in results
+    ]
 
 
 def test_results_as_completed_falls_back_to_pairs() -> None:
     """With only feedback_and_future_results set, as_completed still yields their results."""
-    record = Record(app_id="a", feedback_and_future_results=[(_definition("one"), _done("one", 1.0))])
+    record = Record(
+        app_id="a", feedback_and_future_results=[(_definition("one"), _done("one", 1.0))]
+    )
     assert ["one"] == [r.name for r in record.feedback_results_as_completed]
 
 

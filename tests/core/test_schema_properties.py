@@ -31,8 +31,12 @@ from spyglass.core.serial._pyschema import Class, Function, Method, Module, Obj
 
 # JSON values as stored: no NaN/inf (JSON has none), ints within the exact float range.
 text = st.text(max_size=12)
-scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | text | st.floats(
-    allow_nan=False, allow_infinity=False
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | text
+    | st.floats(allow_nan=False, allow_infinity=False)
 )
 json_values = st.recursive(
     scalars,

@@ -187,7 +187,9 @@ def test_a_child_whose_path_is_not_a_lens_is_dropped_with_one_warning(
     with caplog.at_level(logging.DEBUG, logger="spyglass"), engine_plugin([], StringPathPlugin()):
         found = paths_of(Node(strpath=kept))
         paths_of(Node(strpath=kept))
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "not a Lens" in r.getMessage()]
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "not a Lens" in r.getMessage()
+    ]
     assert ({"app", "app.kept"}, 1) == (set(found), len(warnings))
 
 

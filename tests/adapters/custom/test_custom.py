@@ -305,9 +305,7 @@ def test_methods_to_instrument_records_an_unreachable_object_at_the_given_path()
             return cache.lookup(q)
 
     service = Service()
-    recorder = TruCustomApp(
-        service, methods_to_instrument={cache.lookup: Select.App.app.cache}
-    )
+    recorder = TruCustomApp(service, methods_to_instrument={cache.lookup: Select.App.app.cache})
     _, record = recorder.with_record(service.respond, "ab")
     assert ["abab"] == [c.rets for c in record.calls if c.top.method.name == "lookup"]
     assert "app.cache.lookup" == str(

@@ -53,9 +53,7 @@ COMPONENT = re.compile(
     r"\t(?P<cls>\w+) \((?P<view>[\w ]+)\) at 0x(?P<addr>[0-9a-f]+) with path (?P<path>__app__\S*)"
 )
 OWNER = re.compile(r"Object at 0x(?P<addr>[0-9a-f]+):")
-METHOD = re.compile(
-    r"\t<function (?P<qual>[\w.]+) at 0x[0-9a-f]+> with path (?P<path>__app__\S*)"
-)
+METHOD = re.compile(r"\t<function (?P<qual>[\w.]+) at 0x[0-9a-f]+> with path (?P<path>__app__\S*)")
 
 
 @pytest.fixture
@@ -80,7 +78,9 @@ def test_output_has_the_two_blocks_in_order(bot_and_output: tuple[Bot, TruCustom
     assert 1 == out.count("\n\nMethods:\n")
 
 
-def test_every_component_line_matches_the_format(bot_and_output: tuple[Bot, TruCustomApp, str]) -> None:
+def test_every_component_line_matches_the_format(
+    bot_and_output: tuple[Bot, TruCustomApp, str],
+) -> None:
     """Each component line is `\\t<Class> (<view>) at 0x<addr> with path __app__...`."""
     _, _, out = bot_and_output
     components, _ = blocks(out)
@@ -94,7 +94,9 @@ def test_components_are_listed_at_their_paths_with_their_addresses(
     """The recorder is at __app__, the app at __app__.app, components below it, at their ids."""
     bot, recorder, out = bot_and_output
     components, _ = blocks(out)
-    found = {m["path"]: (m["cls"], int(m["addr"], 16)) for m in map(COMPONENT.fullmatch, components)}
+    found = {
+        m["path"]: (m["cls"], int(m["addr"], 16)) for m in map(COMPONENT.fullmatch, components)
+    }
     assert {
         "__app__": ("TruCustomApp", id(recorder)),
         "__app__.app": ("Bot", id(bot)),
@@ -144,5 +146,9 @@ def test_instrumented_gives_the_same_as_data() -> None:
     assert ("retriever", "custom") == kinds["app.retriever"]
     assert ("custom", "custom") == kinds["app.llm"]
     methods = {(m["name"], m["path"]) for m in data["methods"]}
-    assert {("respond", "app"), ("arespond", "app"), ("retrieve", "app.retriever"),
-            ("generate", "app.llm")} == methods
+    assert {
+        ("respond", "app"),
+        ("arespond", "app"),
+        ("retrieve", "app.retriever"),
+        ("generate", "app.llm"),
+    } == methods

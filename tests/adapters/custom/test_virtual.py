@@ -69,9 +69,9 @@ def test_virtual_record_lays_calls_out_at_their_paths() -> None:
     """Each call is selectable at its path; the root call is last and at top-level `root`."""
     record = record_with_context()
     assert ["Germany is a country in Europe.", "It borders France."] == record.get(CONTEXT.rets)
-    assert ["one", "two"] == list(Select.RecordCalls.llm.generate.rets.get(
-        {"__record__": record.layout_calls_as_app()}
-    ))
+    assert ["one", "two"] == list(
+        Select.RecordCalls.llm.generate.rets.get({"__record__": record.layout_calls_as_app()})
+    )
     root = record.calls[-1]
     assert ["Where is Germany?"] == root.args
     assert ["Germany is in Europe."] == root.rets
@@ -136,9 +136,7 @@ def test_add_record_runs_feedbacks_like_a_recorded_record() -> None:
     def context_words(question: str, context: str) -> float:
         return 1.0 if set(question.lower().split()) & set(context.lower().split()) else 0.0
 
-    feedback = (
-        Feedback(context_words, name="overlap").on_input().on(CONTEXT.rets[:]).aggregate(max)
-    )
+    feedback = Feedback(context_words, name="overlap").on_input().on(CONTEXT.rets[:]).aggregate(max)
     recorder = TruVirtual(
         app=VirtualApp(), feedbacks=[feedback], feedback_mode=FeedbackMode.WITH_APP
     )
