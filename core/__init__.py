@@ -91,35 +91,15 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .errors import (
         LensError as LensError,
-    )
-    from .errors import (
         LensIndexError as LensIndexError,
-    )
-    from .errors import (
         LensKeyError as LensKeyError,
-    )
-    from .errors import (
         LensParseError as LensParseError,
-    )
-    from .errors import (
         LensValueError as LensValueError,
-    )
-    from .errors import (
         MissingDependencyError as MissingDependencyError,
-    )
-    from .errors import (
         PluginError as PluginError,
-    )
-    from .errors import (
         RecordingError as RecordingError,
-    )
-    from .errors import (
         SelectorError as SelectorError,
-    )
-    from .errors import (
         SpyglassError as SpyglassError,
-    )
-    from .errors import (
         UnsafeLoadError as UnsafeLoadError,
     )
     from .executor import (
@@ -127,160 +107,68 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .feedback import (
         Feedback as Feedback,
-    )
-    from .feedback import (
         SkipEval as SkipEval,
     )
     from .instrument import (
         recording_suspended as recording_suspended,
-    )
-    from .instrument import (
         uninstrument as uninstrument,
     )
     from .lens import (
         Collect as Collect,
-    )
-    from .lens import (
         GetAttribute as GetAttribute,
-    )
-    from .lens import (
         GetIndex as GetIndex,
-    )
-    from .lens import (
         GetIndices as GetIndices,
-    )
-    from .lens import (
         GetItem as GetItem,
-    )
-    from .lens import (
         GetItemOrAttribute as GetItemOrAttribute,
-    )
-    from .lens import (
         GetItems as GetItems,
-    )
-    from .lens import (
         GetSlice as GetSlice,
-    )
-    from .lens import (
         Lens as Lens,
-    )
-    from .lens import (
         Select as Select,
-    )
-    from .lens import (
         Step as Step,
-    )
-    from .lens import (
         StepItemOrAttribute as StepItemOrAttribute,
     )
     from .plugins import (
         AdapterInfo as AdapterInfo,
-    )
-    from .plugins import (
         CallKind as CallKind,
-    )
-    from .plugins import (
         InstrumentSpec as InstrumentSpec,
-    )
-    from .plugins import (
         SpyglassPluginWarning as SpyglassPluginWarning,
-    )
-    from .plugins import (
         active_adapters as active_adapters,
-    )
-    from .plugins import (
         default_children as default_children,
-    )
-    from .plugins import (
         get_plugin_manager as get_plugin_manager,
-    )
-    from .plugins import (
         hookimpl as hookimpl,
-    )
-    from .plugins import (
         hookspec as hookspec,
-    )
-    from .plugins import (
         register_plugin as register_plugin,
-    )
-    from .plugins import (
         unregister_plugin as unregister_plugin,
-    )
-    from .plugins import (
         wrap_app as wrap_app,
     )
     from .recording import (
         App as App,
-    )
-    from .recording import (
         HybridMethod as HybridMethod,
-    )
-    from .recording import (
         Recording as Recording,
     )
     from .schema import (
         AppDefinition as AppDefinition,
-    )
-    from .schema import (
         Cost as Cost,
-    )
-    from .schema import (
         FeedbackCall as FeedbackCall,
-    )
-    from .schema import (
         FeedbackCombinations as FeedbackCombinations,
-    )
-    from .schema import (
         FeedbackDefinition as FeedbackDefinition,
-    )
-    from .schema import (
         FeedbackMode as FeedbackMode,
-    )
-    from .schema import (
         FeedbackOnMissingParameters as FeedbackOnMissingParameters,
-    )
-    from .schema import (
         FeedbackResult as FeedbackResult,
-    )
-    from .schema import (
         FeedbackResultStatus as FeedbackResultStatus,
-    )
-    from .schema import (
         FeedbackRunLocation as FeedbackRunLocation,
-    )
-    from .schema import (
         Perf as Perf,
-    )
-    from .schema import (
         Record as Record,
-    )
-    from .schema import (
         RecordAppCall as RecordAppCall,
-    )
-    from .schema import (
         RecordAppCallMethod as RecordAppCallMethod,
-    )
-    from .schema import (
         RecordIngestMode as RecordIngestMode,
     )
     from .serial import (
         Class as Class,
-    )
-    from .serial import (
         Function as Function,
-    )
-    from .serial import (
         Method as Method,
-    )
-    from .serial import (
         Obj as Obj,
-    )
-    from .serial import (
         jsonify as jsonify,
-    )
-    from .serial import (
         register_encoder as register_encoder,
-    )
-    from .serial import (
         register_secret as register_secret,
     )

@@ -30,7 +30,7 @@ class ContextThreadPoolExecutor(ThreadPoolExecutor):
 
     Usage::
 
-        from . import ContextThreadPoolExecutor
+        from spyglass.core import ContextThreadPoolExecutor
 
         with recorder as recording, ContextThreadPoolExecutor(4) as pool:
             answers = list(pool.map(app.respond, questions))

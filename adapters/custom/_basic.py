@@ -2,7 +2,7 @@
 
 The function is held by a :class:`TruWrapperApp`, whose ``_call`` method is what gets
 instrumented; each call of the wrapper becomes a record whose main input is read
-from the *function's* own parameters (semantics.md §5.7).
+from the *function's* own parameters (as TruLens 1.x).
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ class Instrument:
 
     Usage::
 
-        from . import instrument
+        from spyglass.adapters.custom import instrument
 
         class Retriever:
             @instrument(retriever=True)      # its rets are the app's context

@@ -3,7 +3,7 @@
 ``VirtualApp`` describes the app (any JSON you like, addressable by lens),
 ``VirtualRecord`` builds a :class:`~spyglass.core.Record` from the calls you say
 happened, and ``TruVirtual.add_record`` runs the feedbacks on it exactly as on a
-recorded one (semantics.md §5.7).
+recorded one (as TruLens 1.x).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Main input and main output of a LangChain or LangGraph root call.
 
 Answers the ``spyglass_main_input`` / ``spyglass_main_output`` hooks for apps that are
-``Runnable``s. TruLens's TruChain rules (semantics.md §3.3), plus LangGraph state and
+``Runnable``s. TruLens's TruChain rules (as TruLens 1.x), plus LangGraph state and
 streams:
 
 main input (from the ``input`` argument; ``inputs`` for ``batch``)

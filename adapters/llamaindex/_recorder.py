@@ -27,7 +27,7 @@ class TruLlama(App):
 
     Usage::
 
-        from . import TruLlama
+        from spyglass.adapters.llamaindex import TruLlama
 
         query_engine = index.as_query_engine(llm=llm, similarity_top_k=2)
         recorder = TruLlama(query_engine, app_name="rag", app_version="v1",

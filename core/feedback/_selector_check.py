@@ -36,7 +36,7 @@ __all__ = ["SelectorWarning", "check_selectors", "explain_selector"]
 
 logger = logging.getLogger(__name__)
 
-# Fields of a recorded call and of a record (semantics.md §3.1), read from the models so
+# Fields of a recorded call and of a record (as TruLens 1.x), read from the models so
 # a new field is known here too; a record's unserialised fields are not in its layout.
 # Values of these are only known once the app ran, so a selector that reaches one passes.
 CALL_FIELDS = tuple(RecordAppCall.model_fields)

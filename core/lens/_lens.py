@@ -221,7 +221,7 @@ class _BoundLensMethod:
 
 # ---------------------------------------------------------------------------- Lens
 
-# The two roots of the data a feedback selects from (semantics.md §6.3): the record laid
+# The two roots of the data a feedback selects from (as TruLens 1.x): the record laid
 # out as the app, and the app's JSON.
 RECORD_KEY = "__record__"
 APP_KEY = "__app__"

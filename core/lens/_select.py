@@ -15,8 +15,7 @@ import warnings
 from typing import Any
 
 from . import _lens
-from ._lens import Lens as _Lens
-from ._lens import StepItemOrAttribute
+from ._lens import Lens as _Lens, StepItemOrAttribute
 
 __all__ = ["Select"]
 

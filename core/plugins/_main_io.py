@@ -1,4 +1,4 @@
-"""The main input and main output of a root call (semantics.md §3.3).
+"""The main input and main output of a root call (as TruLens 1.x).
 
 Adapters answer first, through the ``spyglass_main_input`` / ``spyglass_main_output``
 hooks; without an answer the TruLens default rules apply:

@@ -1,7 +1,7 @@
 """The enumerations of spyglass's schemas, with TruLens's names and values.
 
 Every enum is a ``str`` subclass whose JSON form is its value (``"with_app_thread"``,
-``"done"``), as in TruLens. Unlike TruLens (semantics.md §8.12), ``str(member)`` and
+``"done"``), as in TruLens. Unlike TruLens (as TruLens 1.x), ``str(member)`` and
 ``f"{member}"`` also give the value, so messages read ``status done``, never
 ``FeedbackResultStatus.DONE``.
 """

@@ -5,7 +5,7 @@
 evaluation of the implementation on one combination of inputs; `FeedbackResult` holds
 every call of one feedback on one record and their aggregate.
 
-Fixes against TruLens (semantics.md §8.3, §8.12):
+Fixes against TruLens (as TruLens 1.x):
 
 - `FeedbackDefinition.feedback_definition_id` follows the definition: it is recomputed
   whenever a field that defines the feedback changes (selectors, aggregator,
@@ -235,6 +235,6 @@ class FeedbackResult(BaseModel):
         return _naive_iso(value)  # as Perf: ISO text without timezone, in every dump mode
 
     def __str__(self) -> str:
-        # `.value`: TruLens printed `FeedbackResultStatus.DONE` here (semantics.md §8.12).
+        # `.value`: TruLens printed `FeedbackResultStatus.DONE` here (as TruLens 1.x).
         status = getattr(self.status, "value", self.status)
         return f"{self.name} ({status}) = {self.result}\n" + "".join(map(str, self.calls))

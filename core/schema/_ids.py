@@ -1,4 +1,4 @@
-"""Content-derived ids, computed exactly as TruLens computes them (semantics.md §4.1).
+"""Content-derived ids, computed exactly as TruLens computes them (as TruLens 1.x).
 
 `recursive_hash` is an md5 over a JSON-like value:
 

@@ -5,13 +5,13 @@ and every instrumented call made while it ran (`RecordAppCall`), each with its c
 stack (`RecordAppCallMethod` frames: a component path in the app and a method).
 
 `Record.layout_calls_as_app` arranges the calls by component path, so that lenses such
-as ``Select.RecordCalls.retriever.retrieve.rets`` address them (semantics.md §3.2); the
+as ``Select.RecordCalls.retriever.retrieve.rets`` address them (as TruLens 1.x); the
 layout is cached on the record, which makes `Record.get` cheap after the first use.
 
 Differences from TruLens, on purpose:
 
 - ``record_id`` defaults to ``"record_" + uuid4().hex`` instead of a hash of the whole
-  record (which cost a full serialisation per record, semantics.md §8.11); records
+  record (which cost a full serialisation per record, TruLens 1.x); records
   carry a timestamp and unique call ids, so the hash never deduplicated anything.
   `Record.content_hash_id` still computes the TruLens-style id on request.
 - In the layout, ``calls`` (like the leaves) holds `RecordAppCall` objects, not their
@@ -495,7 +495,7 @@ def _ensure_child(node: Any, key: str | int, want_list: bool) -> Any:
 def _append_call_by_lens(
     layout: munch.Munch, path: tuple[Any, ...], method: str, call: RecordAppCall
 ) -> munch.Munch:
-    """The general (slow) placement of semantics.md §3.2, through `Lens.set`."""
+    """The general (slow) placement TruLens 1.x has, through `Lens.set`."""
     lens = Lens(path=(*path, GetItemOrAttribute(item_or_attribute=method)))
     try:
         existing = lens.get_sole_item(layout) if lens.exists(layout) else None

@@ -1,6 +1,6 @@
 """Serialisable descriptions of Python entities: modules, classes, objects, callables.
 
-These models name code in stored data (semantics.md §4.5): the class of a recorded
+These models name code in stored data (as TruLens 1.x): the class of a recorded
 component, the method a call went through, the function a feedback runs. Their JSON
 is TruLens's::
 

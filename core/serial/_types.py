@@ -26,8 +26,8 @@ from collections.abc import (
     Mapping,
     MappingView,
     Sequence,
+    Set as AbstractSet,
 )
-from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from enum import Enum
 from pathlib import PurePath

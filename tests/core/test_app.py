@@ -104,7 +104,7 @@ def test_awith_record_awaits_and_returns_the_record(rag: Any) -> None:
 def test_print_instrumented_matches_the_reference_format(
     rag: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Components and Methods blocks as in semantics.md §5.6, with each component's kind."""
+    """Components and Methods blocks as in TruLens 1.x, with each component's kind."""
     rag.print_instrumented()
     out = re.sub(r"0x[0-9a-f]+", "0x?", capsys.readouterr().out)
     function = re.sub(r"0x[0-9a-f]+", "0x?", repr(Retriever.__dict__["retrieve"].__wrapped__))

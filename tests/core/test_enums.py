@@ -1,4 +1,4 @@
-"""The schema enums: TruLens's names and values, printed by value (semantics.md §4.2, §8.12)."""
+"""The schema enums: TruLens's names and values, printed by value (as TruLens 1.x)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Feedback: selectors, combinations, aggregation, results (semantics.md §6, with fixes)."""
+"""Feedback: selectors, combinations, aggregation, results (as TruLens 1.x, with fixes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Content ids computed exactly as TruLens computes them (semantics.md §4.1)."""
+"""Content ids computed exactly as TruLens computes them (as TruLens 1.x)."""
 
 from __future__ import annotations
 

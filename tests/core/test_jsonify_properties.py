@@ -7,8 +7,7 @@ import json
 import math
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from spyglass.core.serial._jsonify import jsonify
 

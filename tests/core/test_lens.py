@@ -1,4 +1,4 @@
-"""Lens: steps, building, string forms, parsing, get/set and errors (semantics.md §1)."""
+"""Lens: steps, building, string forms, parsing, get/set and errors (as TruLens 1.x)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ L = Lens()
 
 
 def obj() -> dict[str, Any]:
-    """The example object of semantics.md §1.5."""
+    """The example object of the lens examples."""
     return {
         "a": [{"x": 1, "y": 2}, {"x": 3}],
         "b": {"c": [10, 20, 30]},
@@ -134,7 +134,7 @@ def test_get_items_needs_a_key() -> None:
     ],
 )  # fmt: skip
 def test_building(lens: Lens, path: tuple[Step, ...]) -> None:
-    """Attribute, item and call syntax build the steps of semantics.md §1.2."""
+    """Attribute, item and call syntax build the steps TruLens 1.x has."""
     assert path == lens.path
 
 
@@ -271,7 +271,7 @@ def test_lens_methods_keep_their_names() -> None:
     ],
 )  # fmt: skip
 def test_string_forms(lens: Lens, text: str, rep: str) -> None:
-    """str and repr are as semantics.md §1.3, and every str reads back as the same lens."""
+    """str and repr are as in TruLens 1.x, and every str reads back as the same lens."""
     assert text == str(lens)
     assert rep == repr(lens)
     assert lens == Lens.of_string(text)
@@ -399,7 +399,7 @@ def test_non_identifier_hint() -> None:
     ],
 )
 def test_get(text: str, values: list[Any]) -> None:
-    """get yields the values of semantics.md §1.5, in document order."""
+    """get yields the values TruLens 1.x has, in document order."""
     assert values == list(Lens.of_string(text).get(obj()))
 
 
@@ -599,7 +599,7 @@ def test_set_creates_missing_slots() -> None:
     ],
 )
 def test_set_steps(lens: Lens, data: Any, expected: Any) -> None:
-    """Each step kind sets every position it selects (semantics.md §1.6)."""
+    """Each step kind sets every position it selects (as TruLens 1.x)."""
     assert expected == lens.set(data, "v")
 
 
@@ -681,7 +681,7 @@ TWO_CALLS = layout(
     ],
 )
 def test_calls_of_a_method(lens: Lens, values: list[Any]) -> None:
-    """Over several invocations, `.rets` fans out and `[:]` flattens (semantics.md §1.7)."""
+    """Over several invocations, `.rets` fans out and `[:]` flattens (as TruLens 1.x)."""
     assert values == list(lens.get(TWO_CALLS))
 
 

@@ -1,4 +1,4 @@
-"""Main input and output: the TruLens table (semantics.md §3.3), total, adapters first."""
+"""Main input and output: the TruLens table (as TruLens 1.x), total, adapters first."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Perf and Cost: fields, arithmetic and JSON form (semantics.md §3.1)."""
+"""Perf and Cost: fields, arithmetic and JSON form (as TruLens 1.x)."""
 
 from __future__ import annotations
 

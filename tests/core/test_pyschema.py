@@ -1,4 +1,4 @@
-"""Descriptions of Python entities and their safe loading (semantics.md §4.5)."""
+"""Descriptions of Python entities and their safe loading (as TruLens 1.x)."""
 
 from __future__ import annotations
 

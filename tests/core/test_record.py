@@ -301,7 +301,7 @@ def test_assigning_feedback_fields_keeps_layout() -> None:
 
 
 def test_get_multiple_invocations_like_trulens() -> None:
-    """Selectors over repeated calls select as in semantics.md §1.7."""
+    """Selectors over repeated calls select as in TruLens 1.x"""
     record = _rag_record()
     retrieve = Select.RecordCalls.retriever.retrieve
     assert [["d0", "d1"], ["d2"]] == record.get(retrieve.rets.collect())

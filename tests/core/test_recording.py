@@ -25,8 +25,7 @@ from spyglass.core._log_once import LogOnce
 from spyglass.core.executor import ContextThreadPoolExecutor
 from spyglass.core.plugins._specs import InstrumentSpec
 from spyglass.core.plugins.hookspecs import hookimpl
-from spyglass.core.recording import _build as _record_build
-from spyglass.core.recording import _calls as recording
+from spyglass.core.recording import _build as _record_build, _calls as recording
 from spyglass.core.schema._measures import Cost
 
 

@@ -6,8 +6,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from spyglass.core import (
     AppDefinition,

@@ -1,4 +1,4 @@
-"""Select: the named lenses and helpers of semantics.md §2."""
+"""Select: the named lenses and helpers TruLens 1.x has."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ L = Lens()
     ],
 )
 def test_constants(name: str, text: str) -> None:
-    """Each Select constant is the Lens of semantics.md §2, and reads back from its string."""
+    """Each Select constant is the Lens TruLens 1.x has, and reads back from its string."""
     lens = getattr(Select, name)
     assert isinstance(lens, Lens)
     assert text == str(lens)

@@ -1,4 +1,4 @@
-"""TruBasicApp: recording a plain function (semantics.md §5.7)."""
+"""TruBasicApp: recording a plain function (as TruLens 1.x)."""
 
 from __future__ import annotations
 

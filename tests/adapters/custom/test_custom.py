@@ -1,4 +1,4 @@
-"""The custom adapter: the `instrument` registry and TruCustomApp (semantics.md §5.4–§5.5).
+"""The custom adapter: the `instrument` registry and TruCustomApp (as TruLens 1.x).
 
 Every class with `@instrument` in this module is reachable from `Assistant`, so
 constructing its recorder never warns; the tests that need other app shapes define

@@ -1,4 +1,4 @@
-"""print_instrumented() of a custom app, in the format of semantics.md §5.6.
+"""print_instrumented() of a custom app, in the format TruLens 1.x prints.
 
 Expected shape (addresses vary)::
 

@@ -1,4 +1,4 @@
-"""VirtualApp, VirtualRecord and TruVirtual (semantics.md §5.7)."""
+"""VirtualApp, VirtualRecord and TruVirtual (as TruLens 1.x)."""
 
 from __future__ import annotations
 
