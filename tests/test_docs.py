@@ -217,14 +217,11 @@ def test_index_links_every_page() -> None:
     assert INDEX in {_target(readme, link)[0] for _, link in _relative_links(readme)}
 
 
-# architecture.md still names the design notes it was written from; it is being rewritten,
-# and this exclusion goes when it is.
-_STANDALONE_EXCLUDED = {DOCS / "architecture.md"}
 # Files beside the repository, which a reader of the docs does not have.
 _OUTSIDE_REFERENCES = ("semantics.md", "../shared", "DESIGN.md", "STYLE.md")
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p not in _STANDALONE_EXCLUDED], ids=_name)
+@pytest.mark.parametrize("page", PAGES, ids=_name)
 def test_pages_stand_alone(page: Path) -> None:
     """No page refers to files outside the repository: it says what it means instead."""
     found = [
