@@ -61,16 +61,57 @@ def test_all_is_sorted_and_unique() -> None:
 
 # The public names of spyglass.core before the restructure into concept subpackages:
 # user code written against them keeps working.
-NAMES_BEFORE_THE_RESTRUCTURE = """
-AdapterInfo App AppDefinition ContextThreadPoolExecutor Cost Feedback FeedbackCall
-FeedbackCombinations FeedbackDefinition FeedbackMode FeedbackOnMissingParameters FeedbackResult
-FeedbackResultStatus FeedbackRunLocation InstrumentSpec Lens LensError LensIndexError
-LensKeyError LensParseError LensValueError MissingDependencyError Perf PluginError Record
-RecordAppCall RecordAppCallMethod RecordIngestMode Recording RecordingError Select
-SelectorError SkipEval SpyglassError SpyglassPluginWarning UnsafeLoadError active_adapters
-default_children get_plugin_manager hookimpl hookspec jsonify recording_suspended
-register_encoder register_plugin register_secret uninstrument unregister_plugin wrap_app
-""".split()
+NAMES_BEFORE_THE_RESTRUCTURE = [
+    "AdapterInfo",
+    "App",
+    "AppDefinition",
+    "ContextThreadPoolExecutor",
+    "Cost",
+    "Feedback",
+    "FeedbackCall",
+    "FeedbackCombinations",
+    "FeedbackDefinition",
+    "FeedbackMode",
+    "FeedbackOnMissingParameters",
+    "FeedbackResult",
+    "FeedbackResultStatus",
+    "FeedbackRunLocation",
+    "InstrumentSpec",
+    "Lens",
+    "LensError",
+    "LensIndexError",
+    "LensKeyError",
+    "LensParseError",
+    "LensValueError",
+    "MissingDependencyError",
+    "Perf",
+    "PluginError",
+    "Record",
+    "RecordAppCall",
+    "RecordAppCallMethod",
+    "RecordIngestMode",
+    "Recording",
+    "RecordingError",
+    "Select",
+    "SelectorError",
+    "SkipEval",
+    "SpyglassError",
+    "SpyglassPluginWarning",
+    "UnsafeLoadError",
+    "active_adapters",
+    "default_children",
+    "get_plugin_manager",
+    "hookimpl",
+    "hookspec",
+    "jsonify",
+    "recording_suspended",
+    "register_encoder",
+    "register_plugin",
+    "register_secret",
+    "uninstrument",
+    "unregister_plugin",
+    "wrap_app",
+]
 
 
 def test_all_keeps_every_earlier_public_name() -> None:

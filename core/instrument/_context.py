@@ -15,19 +15,48 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["CallHandler", "current_state", "recording_suspended", "set_call_handler"]
+__all__ = [
+    "CallHandler",
+    "RecordingState",
+    "current_state",
+    "recording_suspended",
+    "set_call_handler",
+]
 
-#: ``handler(site, state, wrapped, instance, args, kwargs)``: runs one recorded call.
-CallHandler = Callable[[Any, Any, Any, Any, Any, Any], Any]
 
-_STATE: contextvars.ContextVar[Any] = contextvars.ContextVar("spyglass_recording", default=None)
+class RecordingState(Protocol):
+    """What `_STATE` holds while something records: a scope or the call in progress.
+
+    Both are the recording layer's (``_Scope`` and ``_Call`` in
+    :mod:`spyglass.core.recording`); this layer only tells "recording" from ``None``.
+
+    Attributes:
+        root: the root call in progress, or ``None`` in a scope outside any call.
+        recordings: the recordings a new root call would go to (of the scope), or went to.
+    """
+
+    @property
+    def root(self) -> Any: ...
+
+    @property
+    def recordings(self) -> tuple[Any, ...]: ...
+
+
+_STATE: contextvars.ContextVar[RecordingState | None] = contextvars.ContextVar(
+    "spyglass_recording", default=None
+)
 
 current_state = _STATE.get
 
+#: ``handler(site, state, wrapped, instance, args, kwargs)``: runs one recorded call.
+CallHandler = Callable[[Any, RecordingState, Any, Any, Any, Any], Any]
 
-def _no_handler(site: Any, state: Any, wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+
+def _no_handler(
+    site: Any, state: RecordingState, wrapped: Any, instance: Any, args: Any, kwargs: Any
+) -> Any:
     return wrapped(*args, **kwargs)  # unreachable in practice: see the module docstring
 
 
