@@ -8,41 +8,73 @@ live in :mod:`spyglass.core.feedback._feedback`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import itertools
 import logging
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..errors import SelectorError
 from ..lens._lens import Lens
 from ..lens._select import Select
-from ..schema._enums import FeedbackResultStatus
+from ..schema._enums import (
+    FeedbackCombinations,
+    FeedbackOnMissingParameters,
+    FeedbackResultStatus,
+)
 from ..serial._jsonify import jsonify
 from ..serial._pyschema import FunctionOrMethod
 
 __all__ = [
-    "Failed",
+    "Outcome",
     "aggregate",
     "app_json",
     "as_lens",
     "callable_schema",
+    "combine",
+    "failed",
     "interpret",
     "parameters",
     "render",
+    "select_values",
+    "skipped",
     "why_nothing_selected",
 ]
 
 logger = logging.getLogger("spyglass.core.feedback._feedback")
 
 
-class Failed(Exception):
-    """Internal: ends an evaluation with a given status and message."""
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How an evaluation ended: its status, and its value or why there is none.
 
-    def __init__(self, message: str, status: FeedbackResultStatus = FeedbackResultStatus.FAILED):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    Every step of an evaluation returns its value or an `Outcome` that ends it (a
+    selector that selected nothing, a return value that is not a score, ...);
+    statuses travel as values, never as exceptions.
+
+    Attributes:
+        status: ``done``, ``failed`` or ``skipped``.
+        result: the aggregate (``done`` only; ``NaN`` with a ``multi_result``).
+        multi_result: the JSON of the per-key aggregates of dict-valued scores.
+        error: why the evaluation did not complete (``failed``, ``skipped``).
+    """
+
+    status: FeedbackResultStatus
+    result: float | None = None
+    multi_result: str | None = None
+    error: str | None = None
+
+
+def failed(message: str) -> Outcome:
+    """An outcome with status ``failed`` that says why."""
+    return Outcome(FeedbackResultStatus.FAILED, error=message)
+
+
+def skipped(message: str) -> Outcome:
+    """An outcome with status ``skipped`` that says why."""
+    return Outcome(FeedbackResultStatus.SKIPPED, error=message)
 
 
 def describe(value: Any) -> str:
@@ -149,9 +181,9 @@ def callable_schema(func: Callable[..., Any] | None) -> Any:
         return None
 
 
-def interpret(ret: Any) -> tuple[float | dict[str, float], dict[str, Any]]:
+def interpret(ret: Any) -> tuple[float | dict[str, float], dict[str, Any]] | Outcome:
     """Check what an implementation returned: a number, ``(number, meta)`` or a dict
-    of numbers. Raises :class:`Failed` naming the problem."""
+    of numbers, with its meta dict; else a ``failed`` outcome naming the problem."""
     meta: dict[str, Any] = {}
     if isinstance(ret, tuple) and len(ret) == 2 and isinstance(ret[1], Mapping):
         ret, meta = ret[0], dict(ret[1])
@@ -163,27 +195,105 @@ def interpret(ret: Any) -> tuple[float | dict[str, float], dict[str, Any]]:
         out: dict[str, float] = {}
         for k, v in ret.items():
             if not isinstance(v, numbers.Real):
-                raise Failed(
+                return failed(
                     f"Feedback implementation returned a dict whose value for `{k}` is "
                     f"`{v!r}` ({type(v).__name__}); every value must be a number."
                 )
             out[str(k)] = float(v)
         return out, meta
-    raise Failed(
+    return failed(
         "Feedback implementation must return a number, a (number, dict) pair, or a "
         f"non-empty dict of numbers, but returned `{ret!r}` of type `{type(ret).__name__}`."
     )
 
 
-def aggregate(agg: Callable[..., Any], values: list[float]) -> float:
+def aggregate(agg: Callable[..., Any], values: list[float]) -> float | Outcome:
+    """``agg(values)`` as a float, or a ``failed`` outcome if it is not a number.
+
+    An exception raised by ``agg`` itself propagates (the caller reports it with the
+    values).
+    """
     out = agg(values)
     try:
         return float(out)
-    except (TypeError, ValueError) as exc:
-        raise Failed(
+    except (TypeError, ValueError):
+        return failed(
             f"Aggregator `{getattr(agg, '__name__', agg)}` returned `{out!r}`, which is not a "
             "number."
-        ) from exc
+        )
+
+
+def select_values(
+    feedback: Any, source: dict[str, Any], kwargs: dict[str, Any]
+) -> dict[str, list[Any]] | Outcome:
+    """The list of values of every argument of ``feedback``, in selector order.
+
+    Keyword arguments given to ``run`` override selectors and fill parameters without
+    one. A selector that selects nothing ends the evaluation as ``feedback.if_missing``
+    says; a required parameter with neither selector nor value fails it.
+    """
+    values: dict[str, list[Any]] = {}
+    problems: list[str] = []
+    for param, lens in feedback.selectors.items():
+        if param in kwargs:
+            values[param] = [kwargs[param]]
+            continue
+        try:
+            selected = list(lens.get(source))
+        except Exception:  # noqa: BLE001 - explained below
+            selected = []
+        if not selected:
+            problems.append(
+                f"Selector for argument `{param}`, `{render(lens)}`, selected nothing: "
+                f"{why_nothing_selected(lens, source)}"
+            )
+        values[param] = selected
+    if problems:
+        return _missing(feedback, f"Feedback `{feedback.name}`: " + "\n".join(problems))
+    for param, value in kwargs.items():
+        values.setdefault(param, [value])
+    _, _, required = feedback._parameters()
+    unset = sorted(required - set(values))
+    if unset:
+        return failed(
+            f"Feedback `{feedback.name}`: argument(s) "
+            + ", ".join(f"`{n}`" for n in unset)
+            + f" of {feedback._imp_label()} have no selector; add them with "
+            ".on(name=Select...) or pass them to run()."
+        )
+    return values
+
+
+def _missing(feedback: Any, message: str) -> Outcome:
+    mode = FeedbackOnMissingParameters(feedback.if_missing)
+    if mode is FeedbackOnMissingParameters.ERROR:
+        return failed(message)
+    if mode is FeedbackOnMissingParameters.WARN:
+        logger.warning("%s", message)
+    return skipped(message)
+
+
+def combine(feedback: Any, values: dict[str, list[Any]]) -> Iterable[dict[str, Any]] | Outcome:
+    """The argument dicts to call the implementation with, per ``feedback.combinations``.
+
+    ``product``: every combination, the last parameter varying fastest. ``zip``: the
+    i-th values together; lists of different lengths fail the evaluation.
+    """
+    names = list(values)
+    lists = [values[n] for n in names]
+    if FeedbackCombinations(feedback.combinations) is FeedbackCombinations.ZIP:
+        lengths = {n: len(v) for n, v in values.items()}
+        if len(set(lengths.values())) > 1:
+            return failed(
+                f"Feedback `{feedback.name}` combines its arguments with zip, but they have "
+                "different numbers of values ("
+                + ", ".join(f"`{n}`: {k}" for n, k in lengths.items())
+                + "); select equally many values or use combinations='product'."
+            )
+        combos: Iterable[tuple[Any, ...]] = zip(*lists)
+    else:
+        combos = itertools.product(*lists)
+    return (dict(zip(names, combo)) for combo in combos)
 
 
 def app_json(app: Any) -> Any:

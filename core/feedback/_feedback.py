@@ -39,7 +39,6 @@ Differences from TruLens, on purpose:
 from __future__ import annotations
 
 import inspect
-import itertools
 import json
 import logging
 import math
@@ -63,14 +62,18 @@ from ..schema._enums import (
 from ..schema._feedback import FeedbackCall, FeedbackDefinition, FeedbackResult
 from ..serial._jsonify import jsonify
 from ._eval import (
-    Failed,
+    Outcome,
     aggregate,
     app_json,
     as_lens,
     callable_schema,
+    combine,
+    failed,
     interpret,
     parameters,
     render,
+    select_values,
+    skipped,
     why_nothing_selected,
 )
 
@@ -436,42 +439,24 @@ class Feedback(FeedbackDefinition):
         calls: list[FeedbackCall] = []
         try:
             if self._imp is None:
-                raise Failed(self._missing_implementation())
-            source = self._source(app, record, source_data)
-            result, multi = self._evaluate(source, kwargs, calls)
-            return self._result(record_id, FeedbackResultStatus.DONE, calls, result, None, multi)
-        except Failed as f:
-            return self._result(record_id, f.status, calls, None, f.message, None)
+                outcome = failed(self._missing_implementation())
+            else:
+                outcome = self._evaluate(self._source(app, record, source_data), kwargs, calls)
         except Exception as exc:  # our own failure: say so, never raise into the app
             logger.exception("spyglass failed while evaluating feedback %s", self.name)
-            return self._result(
-                record_id,
-                FeedbackResultStatus.FAILED,
-                calls,
-                None,
+            outcome = failed(
                 "".join(traceback.format_exception(exc))
-                + "\nspyglass failed while evaluating this feedback; please report it.",
-                None,
+                + "\nspyglass failed while evaluating this feedback; please report it."
             )
-
-    def _result(
-        self,
-        record_id: str,
-        status: FeedbackResultStatus,
-        calls: list[FeedbackCall],
-        result: float | None,
-        error: str | None,
-        multi: str | None,
-    ) -> FeedbackResult:
         return FeedbackResult(
             feedback_definition_id=self.feedback_definition_id,
             record_id=record_id,
             name=self.name,
-            status=status,
+            status=outcome.status,
             calls=calls,
-            result=result,
-            error=error,
-            multi_result=multi,
+            result=outcome.result,
+            error=outcome.error,
+            multi_result=outcome.multi_result,
             last_ts=datetime.now(),
         )
 
@@ -485,96 +470,44 @@ class Feedback(FeedbackDefinition):
             source[APP_KEY] = app_json(app)
         return source
 
-    def _missing(self, message: str) -> Failed:
-        mode = FeedbackOnMissingParameters(self.if_missing)
-        if mode is FeedbackOnMissingParameters.ERROR:
-            return Failed(message, FeedbackResultStatus.FAILED)
-        if mode is FeedbackOnMissingParameters.WARN:
-            logger.warning("%s", message)
-        return Failed(message, FeedbackResultStatus.SKIPPED)
-
-    def _select(self, source: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, list[Any]]:
-        """The list of values of every argument, in selector order."""
-        values: dict[str, list[Any]] = {}
-        problems: list[str] = []
-        for param, lens in self.selectors.items():
-            if param in kwargs:
-                values[param] = [kwargs[param]]
-                continue
-            try:
-                selected = list(lens.get(source))
-            except Exception:  # noqa: BLE001 - explained below
-                selected = []
-            if not selected:
-                problems.append(
-                    f"Selector for argument `{param}`, `{render(lens)}`, selected nothing: "
-                    f"{why_nothing_selected(lens, source)}"
-                )
-            values[param] = selected
-        if problems:
-            raise self._missing(f"Feedback `{self.name}`: " + "\n".join(problems))
-        for param, value in kwargs.items():
-            values.setdefault(param, [value])
-        _, _, required = self._parameters()
-        unset = sorted(required - set(values))
-        if unset:
-            raise Failed(
-                f"Feedback `{self.name}`: argument(s) "
-                + ", ".join(f"`{n}`" for n in unset)
-                + f" of {self._imp_label()} have no selector; add them with "
-                ".on(name=Select...) or pass them to run()."
-            )
-        return values
-
-    def _combinations(self, values: dict[str, list[Any]]) -> Iterable[dict[str, Any]]:
-        names = list(values)
-        lists = [values[n] for n in names]
-        if FeedbackCombinations(self.combinations) is FeedbackCombinations.ZIP:
-            lengths = {n: len(v) for n, v in values.items()}
-            if len(set(lengths.values())) > 1:
-                raise Failed(
-                    f"Feedback `{self.name}` combines its arguments with zip, but they have "
-                    "different numbers of values ("
-                    + ", ".join(f"`{n}`: {k}" for n, k in lengths.items())
-                    + "); select equally many values or use combinations='product'."
-                )
-            combos: Iterable[tuple[Any, ...]] = zip(*lists)
-        else:
-            combos = itertools.product(*lists)
-        return (dict(zip(names, combo)) for combo in combos)
-
     def _evaluate(
         self, source: dict[str, Any], kwargs: dict[str, Any], calls: list[FeedbackCall]
-    ) -> tuple[float, str | None]:
+    ) -> Outcome:
+        """Call the implementation on every combination, then aggregate; the outcome."""
         if self.if_exists is not None and not self.if_exists.exists(source):
-            raise Failed(
+            return skipped(
                 f"Feedback `{self.name}` skipped: its if_exists selector "
                 f"`{render(self.if_exists)}` selected nothing: "
-                f"{why_nothing_selected(self.if_exists, source)}",
-                FeedbackResultStatus.SKIPPED,
+                f"{why_nothing_selected(self.if_exists, source)}"
             )
         imp = self._imp
         assert imp is not None
+        values = select_values(self, source, kwargs)
+        if isinstance(values, Outcome):
+            return values
+        combos = combine(self, values)
+        if isinstance(combos, Outcome):
+            return combos
         numbers_: list[float] = []
         dicts: list[dict[str, float]] = []
-        skipped: list[str] = []
+        skips: list[str] = []
         total = 0
-        for ins in self._combinations(self._select(source, kwargs)):
+        for ins in combos:
             total += 1
             try:
                 ret = imp(**ins)
-            except SkipEval as skip:
-                skipped.append(skip.reason or "no reason given")
+            except SkipEval as skip:  # the user's way to skip one combination
+                skips.append(skip.reason or "no reason given")
                 continue
-            except Exception as exc:
-                raise Failed(
+            except Exception as exc:  # noqa: BLE001 - the implementation's failure is a result
+                return failed(
                     "".join(traceback.format_exception(exc))
                     + f"\nEvaluation of {self.name} failed on inputs:\n{pprint.pformat(ins)}"
-                ) from exc
-            try:
-                value, meta = interpret(ret)
-            except Failed as bad:
-                raise Failed(f"{bad.message}\nInputs:\n{pprint.pformat(ins)}") from None
+                )
+            checked = interpret(ret)
+            if isinstance(checked, Outcome):
+                return failed(f"{checked.error}\nInputs:\n{pprint.pformat(ins)}")
+            value, meta = checked
             if isinstance(value, dict):
                 dicts.append(value)
                 meta = {**meta, "multi_result": value}
@@ -583,37 +516,44 @@ class Feedback(FeedbackDefinition):
                 numbers_.append(value)
                 call_ret = value
             calls.append(FeedbackCall(args=jsonify(ins), ret=call_ret, meta=jsonify(meta)))
-        if skipped:
+        if skips:
             logger.warning(
                 "%d/%d evaluation(s) of feedback %s were skipped: %s",
-                len(skipped),
+                len(skips),
                 total,
                 self.name,
-                "; ".join(skipped),
+                "; ".join(skips),
             )
         if not calls:
-            raise Failed(
+            return skipped(
                 f"Feedback `{self.name}`: all {total} evaluation(s) were skipped: "
-                + "; ".join(skipped),
-                FeedbackResultStatus.SKIPPED,
+                + "; ".join(skips)
             )
         if numbers_ and dicts:
-            raise Failed(
+            return failed(
                 f"Feedback `{self.name}` returned numbers for some inputs and dicts for "
                 "others; return one kind."
             )
+        return self._aggregate(numbers_, dicts)
+
+    def _aggregate(self, numbers_: list[float], dicts: list[dict[str, float]]) -> Outcome:
         agg = self.agg
         try:
             if numbers_:
-                return aggregate(agg, numbers_), None
-            keys = list(dict.fromkeys(k for d in dicts for k in d))
-            multi = {k: aggregate(agg, [d[k] for d in dicts if k in d]) for k in keys}
-        except Failed:
-            raise
-        except Exception as exc:
-            raise Failed(
+                result = aggregate(agg, numbers_)
+                if isinstance(result, Outcome):
+                    return result
+                return Outcome(FeedbackResultStatus.DONE, result=result)
+            multi: dict[str, float] = {}
+            for key in dict.fromkeys(k for d in dicts for k in d):
+                value = aggregate(agg, [d[key] for d in dicts if key in d])
+                if isinstance(value, Outcome):
+                    return value
+                multi[key] = value
+        except Exception as exc:  # noqa: BLE001 - the aggregator's failure is a result
+            return failed(
                 "".join(traceback.format_exception(exc))
                 + f"\nAggregation of {self.name} failed on values: {numbers_ or dicts}"
-            ) from exc
+            )
         # TruLens's form: the per-key aggregates in multi_result, no single result.
-        return math.nan, json.dumps(multi)
+        return Outcome(FeedbackResultStatus.DONE, result=math.nan, multi_result=json.dumps(multi))

@@ -12,6 +12,7 @@ import pytest
 from _feedback_fixtures import DOCS, one_retrieval, overlap, rag_record, three_retrievals
 
 from spyglass.core.errors import SelectorError
+from spyglass.core.feedback import _eval
 from spyglass.core.feedback._feedback import Feedback, SkipEval
 from spyglass.core.lens._lens import Lens
 from spyglass.core.lens._select import Select
@@ -411,6 +412,21 @@ def test_all_skipped_is_skipped_with_reasons():
     assert SKIPPED == result.status
     assert "all 3 evaluation(s) were skipped: not today" in result.error
     assert result.result is None
+
+
+def test_statuses_travel_as_values_inside_the_evaluation():
+    """Each step of an evaluation returns its value or an Outcome that ends it; none raises."""
+    assert not hasattr(_eval, "Failed")
+    bad = _eval.interpret("bad")
+    assert isinstance(bad, _eval.Outcome) and FAILED == bad.status
+    assert (2.0, {"why": "x"}) == _eval.interpret((2, {"why": "x"}))
+    assert isinstance(_eval.aggregate(lambda v: "nan?", [1.0]), _eval.Outcome)
+    never = Feedback(lambda doc: 1.0, if_missing="ignore").on(Select.RecordCalls.nothing.rets)
+    missing = _eval.select_values(never, {}, {})
+    assert isinstance(missing, _eval.Outcome) and SKIPPED == missing.status
+    zipped = Feedback(lambda a, b: 1.0).on(a=Select.RecordInput, b=Select.RecordOutput)
+    uneven = _eval.combine(zipped.aggregate(combinations="zip"), {"a": [1, 2], "b": [1]})
+    assert isinstance(uneven, _eval.Outcome) and "different numbers" in uneven.error
 
 
 # ------------------------------------------------------------- missing values
