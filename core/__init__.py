@@ -1,4 +1,4 @@
-"""spyglass core: schemas, lenses, serialisation, instrumentation, recording, feedback.
+"""spyglass core: schemas, lenses, serialisation, instrumentation, recording, sinks, feedback.
 
 The core knows no framework; adapters (``spyglass.adapters.*``) teach it LangChain,
 LlamaIndex and custom apps through the hooks in :mod:`spyglass.core.plugins.hookspecs`.
@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "RecordAppCall": "spyglass.core.schema",
     "RecordAppCallMethod": "spyglass.core.schema",
     "RecordIngestMode": "spyglass.core.schema",
+    "RecordSink": "spyglass.core.sinks",
     "Recording": "spyglass.core.recording",
     "RecordingError": "spyglass.core.errors",
     "Select": "spyglass.core.lens",
@@ -68,6 +69,7 @@ _EXPORTS: dict[str, str] = {
     "StepItemOrAttribute": "spyglass.core.lens",
     "UnsafeLoadError": "spyglass.core.errors",
     "active_adapters": "spyglass.core.plugins",
+    "add_sink": "spyglass.core.sinks",
     "default_children": "spyglass.core.plugins",
     "get_plugin_manager": "spyglass.core.plugins",
     "hookimpl": "spyglass.core.plugins",
@@ -77,6 +79,7 @@ _EXPORTS: dict[str, str] = {
     "register_encoder": "spyglass.core.serial",
     "register_plugin": "spyglass.core.plugins",
     "register_secret": "spyglass.core.serial",
+    "remove_sink": "spyglass.core.sinks",
     "uninstrument": "spyglass.core.instrument",
     "unregister_plugin": "spyglass.core.plugins",
     "wrap_app": "spyglass.core.plugins",
@@ -171,4 +174,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         jsonify as jsonify,
         register_encoder as register_encoder,
         register_secret as register_secret,
+    )
+    from .sinks import (
+        RecordSink as RecordSink,
+    )
+    from .sinks import (
+        add_sink as add_sink,
+    )
+    from .sinks import (
+        remove_sink as remove_sink,
     )

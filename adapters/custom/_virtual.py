@@ -213,7 +213,7 @@ class TruVirtual(App):
         if not isinstance(record, Record):
             raise TypeError(f"add_record takes a Record (e.g. a VirtualRecord), got {record!r}")
         record.app_id = self.app_id
-        self._feedback_runner.on_record(record, feedback_mode)
+        self._add_record(record, feedback_mode)
         return record
 
     def add_dataframe(

@@ -1,24 +1,36 @@
 """Run an app's feedbacks on each of its records, in the app's feedback mode.
 
-The recorder (:class:`spyglass.core.App`) owns one :class:`FeedbackRunner` and hands
-it every finished record (``on_record``), before the root call returns:
+The :class:`FeedbackRunner` is the recorder's first record sink
+(:class:`~spyglass.core.sinks.RecordSink`): the recorder (:class:`spyglass.core.App`)
+builds one from ``feedbacks=`` and ``feedback_mode=`` and hands it each record. It
+is the one sink the recorder calls where the record is built, not on a sink worker,
+so that ``record.feedback_results`` is filled as soon as the record can be read:
 
-- ``FeedbackMode.WITH_APP``: the feedbacks run before ``on_record`` returns, so the
-  app's call returns after its feedback is done. With several feedbacks all but one
-  run in the shared pool while the last runs on the app's thread.
-- ``FeedbackMode.WITH_APP_THREAD`` (default): the feedbacks are submitted to one
-  small process-wide pool (:class:`~spyglass.core.executor.ContextThreadPoolExecutor`,
-  created on first use); ``on_record`` returns at once.
+- ``FeedbackMode.WITH_APP``: the record is built when the root call ends, and the
+  feedbacks run before ``on_record`` returns, so the app's call returns after its
+  feedback is done. With several feedbacks all but one run in the shared pool while
+  the last runs on the app's thread.
+- ``FeedbackMode.WITH_APP_THREAD`` (default): the record is built off the app's
+  thread (by the sink dispatcher, or by whoever reads the recording first), and
+  ``on_record`` submits the feedbacks to one small process-wide pool
+  (:class:`~spyglass.core.executor.ContextThreadPoolExecutor`, created on first use)
+  and returns at once.
 - ``FeedbackMode.NONE``: nothing runs.
 - ``FeedbackMode.DEFERRED`` needs a database and is refused when the recorder is
   built (:data:`DEFERRED_UNAVAILABLE` is the message).
 
-Either way ``record.feedback_and_future_results`` (pairs of definition and future)
-and ``record.feedback_results`` (the futures) are filled. Feedbacks run with
-recording suspended, so calls they make to instrumented components do not become
-part of the app's records. No feedback error, and no error of this module, ever
-reaches the user's app call: failures are results with status ``failed``, and
-anything else is logged.
+``on_record`` is two idempotent steps, so a record reaching the runner on two threads
+is evaluated once: :meth:`FeedbackRunner.attach` fills
+``record.feedback_and_future_results`` (pairs of definition and future) and
+``record.feedback_results`` (the futures) with one unstarted future per feedback;
+:meth:`FeedbackRunner.schedule` starts the futures nobody started yet. Each result,
+when ready, goes to the recorder's other sinks (``on_feedback_result``).
+
+Feedbacks run with recording suspended, so calls they make to instrumented
+components do not become part of the app's records. Evaluation returns its status
+as a value (:class:`~spyglass.core.FeedbackResult`); no feedback error, and no error
+of this module, ever reaches the user's app call: failures are results with status
+``failed``, and anything else is logged.
 """
 
 from __future__ import annotations
@@ -36,9 +48,13 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
+from .. import sinks as _sinks
 from .._log_once import LogOnce
+from ..executor import ContextThreadPoolExecutor
 from ..instrument._context import recording_suspended
 from ..schema._enums import FeedbackMode, FeedbackResultStatus
+from ..schema._feedback import FeedbackResult
+from ._eval import app_json
 
 __all__ = ["DEFERRED_UNAVAILABLE", "FeedbackRunner", "feedback_pool"]
 
@@ -50,9 +66,6 @@ DEFERRED_UNAVAILABLE = (
     "feedback_mode=FeedbackMode.WITH_APP_THREAD (the default: feedback runs in a background "
     "pool) or FeedbackMode.WITH_APP (the app's call returns after its feedback is done)."
 )
-from ..executor import ContextThreadPoolExecutor
-from ..schema._feedback import FeedbackResult
-from ._eval import app_json
 
 # How many finished records the runner keeps for wait() when nobody calls it; past
 # this, the oldest are dropped from that list (their results stay on the records).
@@ -80,7 +93,6 @@ def feedback_pool() -> Any:
 
 
 def _failed_result(feedback: Any, record: Any, exc: BaseException) -> Any:
-
     return FeedbackResult(
         feedback_definition_id=getattr(feedback, "feedback_definition_id", "unknown"),
         record_id=getattr(record, "record_id", None) or "no record",
@@ -92,13 +104,22 @@ def _failed_result(feedback: Any, record: Any, exc: BaseException) -> Any:
 
 
 def evaluate(feedback: Any, record: Any, app: Any) -> Any:
-    """Run one feedback on one record with recording suspended; never raises."""
+    """Run one feedback on one record with recording suspended; never raises.
+
+    The status is in the result: ``feedback.run`` returns ``failed`` and ``skipped``
+    results as values; an exception that escapes it anyway becomes a ``failed`` one.
+    """
     try:
         with recording_suspended():
             return feedback.run(app=app, record=record)
     except BaseException as exc:  # run() does not raise; this is the last guard
         logger.exception("Feedback %s failed outside its own error handling", feedback)
         return _failed_result(feedback, record, exc)
+
+
+def _evaluate_into(fut: Future[Any], feedback: Any, record: Any, app: Any) -> None:
+    """Evaluate, and set the (already running) future's result."""
+    fut.set_result(evaluate(feedback, record, app))
 
 
 class _Entry:
@@ -112,12 +133,14 @@ class _Entry:
         self.left = len(futures)
 
 
-class FeedbackRunner:
-    """Schedules an app's feedbacks on its records; one per recorder.
+class FeedbackRunner(_sinks.RecordSink):
+    """Evaluates an app's feedbacks on its records; one per recorder, its first sink.
 
     Args:
         app: the recorder. Held weakly: the runner does not keep it alive.
     """
+
+    name = "FeedbackRunner"
 
     def __init__(self, app: Any) -> None:
         self._app_ref: Callable[[], Any] = _ref(app)
@@ -128,21 +151,28 @@ class FeedbackRunner:
         self._waited = False  # whether anyone collects records with wait()
         self._app_json: Any = None
         self._failures = LogOnce(logger)  # a broken app fails on every record: one traceback
+        _sinks.register_inline(self)  # sinks.flush() waits for the results it produces
 
-    # -------------------------------------------------------------- scheduling
+    # -------------------------------------------------------------- the sink
 
-    def on_record(self, record: Any, feedback_mode: FeedbackMode | str | None = None) -> None:
-        """Schedule the app's feedbacks on a finished record.
+    def on_record(
+        self, record: Any, app: Any = None, feedback_mode: FeedbackMode | str | None = None
+    ) -> None:
+        """Evaluate the app's feedbacks on a finished record: :meth:`attach`, then
+        :meth:`schedule`. A record given again is not evaluated again.
 
         Args:
             record: the record, whose ``feedback_and_future_results`` and
                 ``feedback_results`` are filled.
+            app: the recorder (the sink protocol's argument); the runner's own app
+                is used.
             feedback_mode: overrides the app's mode for this record (``TruVirtual``).
 
         Never raises.
         """
         try:
-            self._schedule(record, feedback_mode)
+            self.attach(record, feedback_mode)
+            self.schedule(record, feedback_mode)
         except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app
             self._failures.log(
                 "scheduling feedback",
@@ -151,7 +181,26 @@ class FeedbackRunner:
                 getattr(record, "record_id", "?"),
             )
 
-    def _schedule(self, record: Any, feedback_mode: FeedbackMode | str | None) -> None:
+    def on_feedback_result(self, result: Any) -> None:
+        """Results are the runner's own output: nothing to do."""
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every feedback attached so far has finished (``False`` on timeout);
+        unlike :meth:`wait`, the records stay for ``wait`` to return."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._done:
+            while any(e.left > 0 for e in self._entries.values()):
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._done.wait(remaining)
+        return True
+
+    # -------------------------------------------------------------- the two steps
+
+    def _plan(
+        self, feedback_mode: FeedbackMode | str | None
+    ) -> tuple[Any, list[Any], FeedbackMode]:
         app = self._app_ref()
         feedbacks = list(getattr(app, "feedbacks", None) or ())
         mode = FeedbackMode(
@@ -159,35 +208,77 @@ class FeedbackRunner:
             if feedback_mode is not None
             else getattr(app, "feedback_mode", FeedbackMode.WITH_APP_THREAD)
         )
-        pairs: list[tuple[Any, Future[Any]]] = []
-        record.feedback_and_future_results = []
-        record.feedback_results = []
-        if not feedbacks or mode is FeedbackMode.NONE:
+        return app, feedbacks, mode
+
+    def attach(self, record: Any, feedback_mode: FeedbackMode | str | None = None) -> None:
+        """Give the record one unstarted future per feedback (none in mode ``NONE``).
+
+        Does nothing if the record already has its futures. Cheap: evaluates nothing.
+
+        Raises:
+            AttributeError: ``record`` cannot hold the futures (not a record).
+        """
+        with self._lock:
+            if record.feedback_and_future_results is not None:
+                return
+            _, feedbacks, mode = self._plan(feedback_mode)
+            if mode is FeedbackMode.DEFERRED and feedbacks:
+                logger.error(
+                    "%s Record %s was not evaluated.", DEFERRED_UNAVAILABLE, record.record_id
+                )
+            if not feedbacks or mode in (FeedbackMode.NONE, FeedbackMode.DEFERRED):
+                record.feedback_results = []
+                record.feedback_and_future_results = []
+                return
+            pairs: list[tuple[Any, Future[Any]]] = [(fb, Future()) for fb in feedbacks]
+            futures = [fut for _, fut in pairs]
+            record.feedback_results = futures
+            record.feedback_and_future_results = pairs
+        self._track(record, futures)
+
+    def schedule(self, record: Any, feedback_mode: FeedbackMode | str | None = None) -> None:
+        """Start the record's feedbacks that nobody started yet, in the mode's way.
+
+        ``WITH_APP``: returns when they are done. ``WITH_APP_THREAD``: returns once they
+        are submitted to the feedback pool.
+        """
+        with self._lock:
+            todo = [
+                (fb, fut)
+                for fb, fut in record.feedback_and_future_results or ()
+                if not (fut.running() or fut.done()) and fut.set_running_or_notify_cancel()
+            ]
+        if not todo:
             return
-        if mode is FeedbackMode.DEFERRED:
-            logger.error("%s Record %s was not evaluated.", DEFERRED_UNAVAILABLE, record.record_id)
-            return
-        app_json = self._app_json_for(app, feedbacks)
+        app, feedbacks, mode = self._plan(feedback_mode)
+        app_json_ = self._app_json_for(app, feedbacks)
         if mode is FeedbackMode.WITH_APP:
             # All but the last in the pool, the last on this thread, then wait: one
             # feedback costs no thread hop, several still run side by side.
-            for fb in feedbacks[:-1]:
-                pairs.append((fb, feedback_pool().submit(evaluate, fb, record, app_json)))
-            last: Future[Any] = Future()
-            last.set_running_or_notify_cancel()
-            last.set_result(evaluate(feedbacks[-1], record, app_json))
-            pairs.append((feedbacks[-1], last))
-        else:
-            pool = feedback_pool()
-            for fb in feedbacks:
-                pairs.append((fb, pool.submit(evaluate, fb, record, app_json)))
-        futures = [fut for _, fut in pairs]
-        record.feedback_and_future_results = pairs
-        record.feedback_results = futures
-        self._track(record, futures)
-        if mode is FeedbackMode.WITH_APP:
-            for fut in futures:
+            for fb, fut in todo[:-1]:
+                self._submit(fb, record, app_json_, fut)
+            fb, fut = todo[-1]
+            _evaluate_into(fut, fb, record, app_json_)
+            for _, fut in todo:
                 fut.result()  # evaluate() never raises
+        else:
+            for fb, fut in todo:
+                self._submit(fb, record, app_json_, fut)
+
+    def _submit(self, feedback: Any, record: Any, app_json_: Any, fut: Future[Any]) -> None:
+        try:
+            feedback_pool().submit(_evaluate_into, fut, feedback, record, app_json_)
+        except RuntimeError:  # the pool is shut down (interpreter exit): evaluate here
+            _evaluate_into(fut, feedback, record, app_json_)
+
+    def _emit(self, fut: Future[Any]) -> None:
+        """A feedback finished: hand its result to the recorder's other sinks."""
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        app = self._app_ref()
+        channels = getattr(app, "_sink_channels", ()) if app is not None else ()
+        if channels or _sinks.active():
+            _sinks.submit_result(channels, fut.result())
 
     def _app_json_for(self, app: Any, feedbacks: list[Any]) -> Any:
         """The app's JSON, computed once and only if a selector reads ``__app__``."""
@@ -204,6 +295,7 @@ class FeedbackRunner:
             self._evict()
         done = functools.partial(self._one_done, entry)
         for fut in futures:
+            fut.add_done_callback(self._emit)  # first: flush() sees it queued once done
             fut.add_done_callback(done)
 
     def _one_done(self, entry: _Entry, _future: Future[Any] | None = None) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .. import sinks as _sinks
 from .._log_once import LogOnce
 from ..errors import RecordingError, SelectorError
 from ..feedback._runner import DEFERRED_UNAVAILABLE, FeedbackRunner
@@ -29,6 +31,8 @@ from ..serial._jsonify import jsonify
 from ..serial._pyschema import Class
 from . import _calls as recording
 from ._build import dry_call
+from ._deliver import add_record
+from ._methods import MOVED, HybridMethod, name_of, qualname, through_class
 
 if TYPE_CHECKING:
     import munch
@@ -38,28 +42,6 @@ __all__ = ["App", "HybridMethod"]
 
 logger = logging.getLogger(__name__)
 _failures = LogOnce(logger)  # a failure that repeats on every record shows its traceback once
-
-
-class HybridMethod:
-    """A method that works on the class (``TruChain.select_context(chain)``) and on a
-    recorder (``recorder.select_context()``, whose app is then the default).
-
-    The decorated function is called as ``func(cls, app, *args, **kwargs)``; other
-    arguments pass through (``TruChain.select_context(chain, retriever=...)``).
-    """
-
-    def __init__(self, func: Callable[..., Any]) -> None:
-        self.func = func
-        self.__doc__ = func.__doc__
-
-    def __get__(self, instance: Any, owner: type | None = None) -> Callable[..., Any]:
-        def bound(app: Any = None, *args: Any, **kwargs: Any) -> Any:
-            if app is None and instance is not None:
-                app = instance.app
-            return self.func(owner if owner is not None else type(instance), app, *args, **kwargs)
-
-        bound.__doc__ = self.__doc__
-        return bound
 
 
 class App:
@@ -91,6 +73,10 @@ class App:
     unchanged. ``Record.cost`` sums what the adapters report per call (``Cost()``,
     all zero, when none reports). See :mod:`spyglass.core.recording._calls` for streams.
 
+    **Sinks.** Each finished record, and each feedback result, goes to the recorder's
+    sinks (``sinks=[...]``, and its feedback runner) and to the process-wide ones
+    (:func:`spyglass.core.add_sink`), on their own threads: see :mod:`spyglass.core.sinks`.
+
     The recorder is a plain object: its definition (what is serialised) is
     :attr:`definition`, an ``AppDefinition``, and ``app_id``, ``app_name``,
     ``app_version``, ``tags``, ``metadata``, ``feedback_mode``, ... read from it.
@@ -102,6 +88,8 @@ class App:
         feedbacks: feedback functions evaluated on each record.
         feedback_mode: when feedbacks run (``FeedbackMode.DEFERRED`` is not available:
             it needs a database).
+        sinks: record sinks (:class:`~spyglass.core.RecordSink`) that receive this
+            recorder's records and feedback results, besides the process-wide ones.
         record_ingest_mode: how records are stored (kept for compatibility).
         tags: tags of the app.
         metadata: metadata of the app.
@@ -114,7 +102,8 @@ class App:
         app_id: deprecated; computed from ``app_name`` and ``app_version``.
 
     Raises:
-        TypeError: an unknown keyword argument (the message lists the valid ones).
+        TypeError: an unknown keyword argument (the message lists the valid ones), or a
+            sink that is not a ``RecordSink``.
         ValueError: ``feedback_mode=FeedbackMode.DEFERRED``.
         SelectorError: a feedback's selector cannot match the app.
     """
@@ -127,6 +116,7 @@ class App:
         app_version: str = "base",
         feedbacks: Iterable[Any] = (),
         feedback_mode: FeedbackMode | str = FeedbackMode.WITH_APP_THREAD,
+        sinks: Iterable[_sinks.RecordSink] = (),
         record_ingest_mode: RecordIngestMode | str = RecordIngestMode.IMMEDIATE,
         tags: str = "-",
         metadata: dict[str, Any] | None = None,
@@ -153,6 +143,8 @@ class App:
             raise ValueError(DEFERRED_UNAVAILABLE)
         self.app = app
         self.feedbacks: list[Any] = list(feedbacks)
+        self._sinks = tuple(_sinks.check_sink(sink) for sink in sinks)
+        self._sink_channels = _sinks.channels_for(self._sinks)
         self._main_method = main_method
         self._components: list[instrument.Component] = []
         self._paths: dict[int, Lens] = {}  # id(walked object) -> its path
@@ -253,9 +245,24 @@ class App:
         return self.definition.feedback_mode
 
     @property
-    def _evaluates_records(self) -> bool:
-        """Whether feedbacks run on each record, so records are built when roots end."""
-        return bool(self.feedbacks) and self.definition.feedback_mode is not FeedbackMode.NONE
+    def sinks(self) -> list[_sinks.RecordSink]:
+        """The recorder's own sinks: its feedback runner when feedbacks run, then the
+        sinks it was given (the process-wide ones are :func:`spyglass.core.process_sinks`)."""
+        runs = self.feedbacks and self.definition.feedback_mode is not FeedbackMode.NONE
+        return [*((self._feedback_runner,) if runs else ()), *self._sinks]
+
+    @property
+    def _builds_at_end(self) -> bool:
+        """Whether records are built, and their feedback run, before the root returns."""
+        return bool(self.feedbacks) and self.definition.feedback_mode is FeedbackMode.WITH_APP
+
+    @property
+    def _hands_off(self) -> bool:
+        """Whether records go to the sink dispatcher when their root ends: the recorder
+        has sinks, or feedbacks that run in the background."""
+        return bool(self._sink_channels) or (
+            bool(self.feedbacks) and self.definition.feedback_mode is FeedbackMode.WITH_APP_THREAD
+        )
 
     @property
     def record_ingest_mode(self) -> RecordIngestMode:
@@ -321,9 +328,26 @@ class App:
         recording.leave(self)
 
     def _on_record(self, record: Record) -> None:
-        """Hand a finished record to the feedback runner. Never raises."""
+        """Hand a record, just built, to the feedback runner (the sink called where the
+        record is built). Idempotent; never raises."""
+        self._feedback_runner.on_record(record)
+
+    def _attach_feedback(self, record: Record) -> None:
+        """Give a record its feedback futures without starting them. Never raises."""
         try:
-            self._feedback_runner.on_record(record)
+            self._feedback_runner.attach(record)
+        except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app
+            _failures.log(
+                "scheduling feedback",
+                "spyglass could not schedule feedback on record %s",
+                record.record_id,
+            )
+
+    def _add_record(self, record: Record, feedback_mode: FeedbackMode | str | None) -> None:
+        """A record made elsewhere (``TruVirtual``): evaluate its feedback and hand it to
+        the sinks, as for a recorded one. Never raises."""
+        try:
+            add_record(self, record, feedback_mode)
         except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app
             _failures.log(
                 "scheduling feedback",
@@ -342,11 +366,11 @@ class App:
             return self._default_main_method()
         found: Callable[..., Any]
         if inspect.ismethod(given) or getattr(given, "__self__", None) is self.app:
-            found = _through_class(given)
+            found = through_class(given)
             return found
         name = getattr(given, "__name__", None)
         if isinstance(name, str) and getattr(type(self.app), name, None) is not None:
-            found = _through_class(getattr(self.app, name))  # the instrumented attribute
+            found = through_class(getattr(self.app, name))  # the instrumented attribute
             return found
         get = getattr(given, "__get__", None)
         found = get(self.app, type(self.app)) if get is not None else given
@@ -378,7 +402,7 @@ class App:
             RecordingError: the call made no record (no instrumented method ran, or it
                 returned a stream that has not been consumed yet), or several.
         """
-        func = self.main_method() if func is self.app else _through_class(func)
+        func = self.main_method() if func is self.app else through_class(func)
         with self as rec:
             rec.record_metadata = record_metadata
             ret = func(*args, **kwargs)
@@ -388,7 +412,7 @@ class App:
         self, func: Callable[..., Any], *args: Any, record_metadata: Any = None, **kwargs: Any
     ) -> tuple[Any, Record]:
         """The async twin of :meth:`with_record`: awaits ``func``'s result if awaitable."""
-        func = self.main_method() if func is self.app else _through_class(func)
+        func = self.main_method() if func is self.app else through_class(func)
         async with self as rec:
             rec.record_metadata = record_metadata
             ret = func(*args, **kwargs)
@@ -400,13 +424,13 @@ class App:
         if not rec.records:
             if inspect.isgenerator(ret) or inspect.isasyncgen(ret):
                 raise RecordingError(
-                    f"Calling {_name(func)} returned a stream; its record is made when the "
+                    f"Calling {name_of(func)} returned a stream; its record is made when the "
                     "stream is consumed. Use `with recorder as recording:` around the call "
                     "and the loop that consumes it, then recording.get()."
                 )
             raise RecordingError(
                 "Did not create any records. This means that no instrumented methods were "
-                f"invoked in the process of calling {_name(func)}."
+                f"invoked in the process of calling {name_of(func)}."
             )
         return rec.get()
 
@@ -416,7 +440,10 @@ class App:
         Args:
             feedback_timeout: the most seconds to wait in all (``None``: until done).
         """
-        return list(self._feedback_runner.wait(feedback_timeout))
+        deadline = None if feedback_timeout is None else time.monotonic() + feedback_timeout
+        _sinks.wait_dispatched(feedback_timeout)  # records still to be built get their futures
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        return list(self._feedback_runner.wait(remaining))
 
     # ------------------------------------------------------------ context
 
@@ -461,18 +488,18 @@ class App:
             "components": [
                 {
                     "path": str(c.path),
-                    "class": _qualname(type(c.obj)),
+                    "class": qualname(type(c.obj)),
                     "kind": str(c.kind),
                     "adapter": c.adapter,
                 }
                 for c in self._components
             ],
             "methods": [
-                {"class": _qualname(m.cls), "name": m.name, "path": str(m.path)}
+                {"class": qualname(m.cls), "name": m.name, "path": str(m.path)}
                 for m in self._methods
             ],
             "skipped": [
-                {"class": _qualname(s.cls), "name": s.name, "reason": s.reason}
+                {"class": qualname(s.cls), "name": s.name, "reason": s.reason}
                 for s in self._skipped
             ],
         }
@@ -529,8 +556,8 @@ class App:
     # ------------------------------------------------------------ TruLens migration
 
     def __getattr__(self, name: str) -> Any:
-        if name in _MOVED:
-            raise AttributeError(f"{type(self).__name__}.{name} no longer exists: {_MOVED[name]}")
+        if name in MOVED:
+            raise AttributeError(f"{type(self).__name__}.{name} no longer exists: {MOVED[name]}")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
@@ -538,44 +565,3 @@ class App:
             return f"{type(self).__name__}(app_name={self.app_name!r}, app_version={self.app_version!r})"
         except Exception:  # noqa: BLE001 - spyglass never raises into the app
             return f"<{type(self).__name__} (not fully built)>"
-
-
-_MOVED = {
-    "call_with_record": "use `ret, record = recorder.with_record(func, *args)`.",
-    "acall_with_record": "use `ret, record = await recorder.awith_record(func, *args)`.",
-    "with_": "use `recorder.with_record(func, *args)` (returns the result and the record).",
-    "awith_": "use `await recorder.awith_record(func, *args)`.",
-    "_call": "call the app itself inside `with recorder as recording:`.",
-}
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def _through_class(func: Any) -> Any:
-    """``obj.method`` looked up again, so that a bound method taken before the recorder
-    wrapped its class goes through the wrapper."""
-    owner = getattr(func, "__self__", None)
-    name = getattr(func, "__name__", None)
-    if (
-        not inspect.ismethod(func)
-        or owner is None
-        or isinstance(owner, type)
-        or not isinstance(name, str)
-    ):
-        return func
-    defining = instrument.defining_class(type(owner), name)
-    if defining is None or not instrument.is_wrapped(defining, name):
-        return func
-    try:
-        return getattr(owner, name)
-    except Exception:  # noqa: BLE001 - spyglass never raises into the app
-        return func
-
-
-def _qualname(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _name(func: Any) -> str:
-    return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or func)

@@ -53,10 +53,13 @@ class Recording:
     a stream: when it is exhausted or closed).
 
     A record is built (its values serialised, see :mod:`spyglass.core.recording._build`)
-    when its root call ends if the recorder has feedbacks to run on it, and otherwise
-    the first time this recording is read (`records`, `get`, indexing, iteration,
-    ``len``), on the reading thread. So a recorded call costs the app's thread only the
-    capture of references, and records nobody reads are never serialised.
+    when its root call ends if the recorder runs its feedbacks with the app
+    (``FeedbackMode.WITH_APP``); in the background, by the sink dispatcher, if it goes
+    to sinks or to feedbacks that run in the background (:mod:`spyglass.core.sinks`);
+    and otherwise the first time this recording is read (`records`, `get`, indexing,
+    iteration, ``len``), on the reading thread, unless the dispatcher got there first.
+    So a recorded call costs the app's thread only the capture of references, and
+    records nobody reads and no sink wants are never serialised.
 
     Attributes:
         app: the recorder.
@@ -76,12 +79,11 @@ class Recording:
     # -- filled by root calls as they end (any thread) ---------------------------------
 
     def _add(self, record: Record) -> None:
-        """A record built when its root ended: hand it to the feedback runner now."""
+        """A record built when its root ended (it already has its feedback futures)."""
         if self._queue:
             self._queue.append(record)
         else:
             self._records.append(record)
-        self.app._on_record(record)
 
     def _defer(self, pending: PendingRecords) -> None:
         """A root whose record is built when this recording is first read."""
@@ -96,8 +98,8 @@ class Recording:
                 if isinstance(entry, PendingRecords):
                     record = entry.record_for(self)
                     if record is not None:
+                        self.app._on_record(record)  # feedback futures before it is readable
                         self._records.append(record)
-                        self.app._on_record(record)
                 else:
                     self._records.append(entry)
                 queue.popleft()

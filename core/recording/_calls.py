@@ -18,9 +18,11 @@ dict, return value or exception, ``perf_counter_ns`` stamps, its parent) in a sm
 slotted object. Arguments are bound, values serialised and ``RecordAppCall``\\ s
 built once per root (see :mod:`spyglass.core.recording._build`):
 
-- when the root ends, on the app's thread, if some recorder that accepted it has
-  feedbacks to run (they need the record at once);
-- otherwise when a `Recording` holding it is first read, on the reading thread.
+- when the root ends, on the app's thread, if some recorder that accepted it runs
+  its feedbacks with the app (``FeedbackMode.WITH_APP``: they need the record at once);
+- otherwise when a `Recording` holding it is first read, on the reading thread, or
+  by the sink dispatcher's thread if sinks or background feedbacks want the record
+  (:mod:`spyglass.core.recording._deliver`), whichever comes first.
   At the root's end the lists, dicts and sets among the calls' arguments and return
   values are copied one level deep (`_freeze`), so a chat history the app appends to
   later is recorded as it was; other objects are serialised as they are at the build.
@@ -64,7 +66,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
 from ..plugins._manager import call_first
-from . import _build
+from . import _build, _deliver
 from ._block import Recording, enter, leave
 from ._build import PendingRecords, _log_once
 
@@ -461,29 +463,30 @@ async def _coroutine(call: _Call, coro: Any) -> Any:
 def _finish_root(root: _Call) -> None:
     """Deliver the root's records, one per recording that accepted it; never raises.
 
-    If some recorder has feedbacks to run, the records are built now, on this thread,
-    before the root returns (with recording suspended, so calls made by adapters' hooks
-    or by ``FeedbackMode.WITH_APP`` feedbacks are not recorded). Otherwise the
-    containers among the calls' values are copied (`_freeze`) and the build waits
-    until a recording is read (`PendingRecords`).
+    If some recorder runs its feedbacks with the app (``FeedbackMode.WITH_APP``), the
+    records are built now, on this thread, and evaluated before the root returns (with
+    recording suspended, so calls made by adapters' hooks or by the feedbacks are not
+    recorded). Otherwise the containers among the calls' values are copied (`_freeze`)
+    and the build waits (`PendingRecords`) until a recording is read, or until the sink
+    dispatcher builds it off this thread when sinks or background feedbacks want it
+    (:mod:`spyglass.core.recording._deliver`).
     """
     token = _STATE.set(None)
     try:
         recordings = root.recordings
-        if not any(recording.app._evaluates_records for recording in recordings):
+        if not any(recording.app._builds_at_end for recording in recordings):
             _freeze(root.calls)
             pending = PendingRecords(root)
             for recording in recordings:
                 recording._defer(pending)
+            if _deliver.wanted(recordings):
+                _deliver.submit_pending(pending, recordings)
             return
         try:
-            for recording, record in _build.build_records(root):
-                try:
-                    recording._add(record)
-                except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-                    _log_once("delivering a record", exc)
+            built = _build.build_records(root)
         finally:
             root.calls = []  # the record holds what it needs; let the raw calls go
+        _deliver.deliver_built(built)
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)
     finally:

@@ -1,0 +1,116 @@
+"""Handing finished records to the recorder's sinks (:mod:`spyglass.core.sinks`).
+
+Three ways a record reaches its recorder's sinks, and the process-wide ones:
+
+- **Most roots** (:func:`submit_pending`): at the root's end the app's thread queues
+  the unbuilt records (a `PendingRecords`) on the sink dispatcher and returns. The
+  dispatcher builds them, hands each to its recorder's feedback runner (which only
+  attaches futures and submits the evaluations to the feedback pool), then puts it
+  on every sink's queue. Nothing is queued when no recorder of the root has a sink or
+  feedbacks to run and no process-wide sink is added: the records then wait, unbuilt,
+  for the first read, as if sinks did not exist.
+- **Feedback in ``WITH_APP`` mode** (:func:`deliver_built`): the feedback must be done
+  before the root returns, so the records are built on the app's thread at the root's
+  end; they are queued for the other sinks first, then evaluated.
+- **Records made elsewhere** (:func:`add_record`, ``TruVirtual.add_record``).
+
+The feedback runner is called where the record is built (dispatcher, reader or app
+thread; see :mod:`spyglass.core.feedback._runner`), so a record is never readable
+without its feedback futures. It is idempotent: the dispatcher and a reader racing on
+one record evaluate it once. Every record reaches the dispatcher before the results of
+its feedback, so each sink sees a record before the results on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import sinks as _sinks
+from .._log_once import LogOnce
+
+if TYPE_CHECKING:
+    from ..schema._enums import FeedbackMode
+    from ..schema._record import Record
+    from ._app import App
+    from ._block import Recording
+    from ._build import PendingRecords
+
+__all__ = ["add_record", "deliver_built", "submit_pending", "wanted"]
+
+logger = logging.getLogger("spyglass.core.recording")
+_failures = LogOnce(logger)
+
+
+def wanted(recordings: Sequence[Recording]) -> bool:
+    """Whether the root's records go to the dispatcher: a process-wide sink is added, or
+    some recorder of the root has sinks or feedbacks to run in the background."""
+    if _sinks.active():
+        return True
+    for recording in recordings:
+        if recording.app._hands_off:
+            return True
+    return False
+
+
+def submit_pending(pending: PendingRecords, recordings: Sequence[Recording]) -> None:
+    """On the app's thread, at the root's end: queue the build and the hand-off.
+
+    Never builds and never blocks. If the dispatcher's queue is full the records are
+    dropped for the sinks (counted and logged); they are still built when the
+    recording is read, and their feedback then runs.
+    """
+    _sinks.submit(functools.partial(_deliver_pending, pending, tuple(recordings)))
+
+
+def _deliver_pending(pending: PendingRecords, recordings: tuple[Recording, ...]) -> None:
+    """On the dispatcher: build the root's records, then hand each to its sinks."""
+    for recording in recordings:
+        record = pending.record_for(recording)  # builds all of them the first time
+        if record is None:  # the build failed (logged by the builder)
+            continue
+        app = recording.app
+        app._on_record(record)  # the feedback runner: futures, evaluations submitted
+        if app._sink_channels or _sinks.active():
+            _sinks.deliver_record(app._sink_channels, record, app)
+
+
+def deliver_built(built: Sequence[tuple[Recording, Record]]) -> None:
+    """On the app's thread: records built at the root's end (a recorder evaluates its
+    feedback with the app). Never raises.
+
+    Each record gets its feedback futures, then becomes readable; the records are
+    queued for the sinks; then the feedback runs (``WITH_APP``: before this returns).
+    """
+    for recording, record in built:
+        try:
+            recording.app._attach_feedback(record)
+            recording._add(record)
+        except Exception:  # noqa: BLE001 - spyglass never raises into the app
+            _failures.log("delivering a record", "spyglass could not deliver a record")
+    if wanted([recording for recording, _ in built]):
+        _sinks.submit(functools.partial(_fan_out, tuple(built)))
+    for recording, record in built:
+        recording.app._on_record(record)
+
+
+def _fan_out(built: tuple[tuple[Recording, Record], ...]) -> None:
+    """On the dispatcher: put built records on their sinks' queues."""
+    for recording, record in built:
+        app = recording.app
+        if app._sink_channels or _sinks.active():
+            _sinks.deliver_record(app._sink_channels, record, app)
+
+
+def add_record(app: App, record: Record, feedback_mode: FeedbackMode | str | None) -> None:
+    """A record made elsewhere (``TruVirtual.add_record``): evaluate its feedback
+    afresh, in ``feedback_mode`` (default: the app's), and hand it to the sinks."""
+    record.feedback_and_future_results = None
+    record.feedback_results = None
+    runner: Any = app._feedback_runner
+    runner.attach(record, feedback_mode)
+    if app._sink_channels or _sinks.active():
+        _sinks.submit(functools.partial(_sinks.deliver_record, app._sink_channels, record, app))
+    runner.schedule(record, feedback_mode)
