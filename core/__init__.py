@@ -177,10 +177,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .sinks import (
         RecordSink as RecordSink,
-    )
-    from .sinks import (
         add_sink as add_sink,
-    )
-    from .sinks import (
         remove_sink as remove_sink,
     )

@@ -14,9 +14,9 @@ or another sink:
   which builds the records (:mod:`spyglass.core.recording._build`) and puts each on
   the queue of every sink that should see it.
 - Each sink has its own queue and daemon worker thread (``spyglass-sink-<name>``,
-  started when something arrives, ended after :data:`IDLE_SECONDS` idle), where its
-  methods run one at a time, in the order the dispatcher handled the items: a record
-  before the feedback results on it. A sink given to several recorders, or also to
+  started when the sink is given to a recorder or added, ended when no recorder and
+  no registry holds it any more), where its methods run one at a time, in the order
+  the dispatcher handled the items: a record before the feedback results on it. A sink given to several recorders, or also to
   :func:`add_sink`, has one queue and sees each record once.
 - Queues are bounded (:data:`DISPATCH_QUEUE_SIZE`, :data:`QUEUE_SIZE`); what arrives at
   a full one is dropped, never waited for, with a warning (once) and a count
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DISPATCH_QUEUE_SIZE",
     "EXIT_TIMEOUT",
-    "IDLE_SECONDS",
     "QUEUE_SIZE",
     "RecordSink",
     "add_sink",
@@ -80,9 +79,6 @@ DISPATCH_QUEUE_SIZE = 4096
 
 EXIT_TIMEOUT = 3.0
 """The most seconds spent at interpreter exit delivering what is queued and shutting down."""
-
-IDLE_SECONDS = 5.0
-"""How long a sink's worker thread waits for work before it ends (a new one starts on demand)."""
 
 
 @runtime_checkable
@@ -174,7 +170,7 @@ def check_sink(sink: object) -> RecordSink:
 
 # ------------------------------------------------------------------ work items
 
-_RECORD, _RESULT, _FLUSH, _SHUTDOWN = range(4)
+_RECORD, _RESULT, _FLUSH, _SHUTDOWN, _STOP = range(5)
 _METHODS = ("on_record", "on_feedback_result", "flush", "shutdown")
 
 _stats_lock = threading.Lock()
@@ -233,21 +229,24 @@ class _Barrier:
 
 
 class _Channel:
-    """One sink's bounded queue and its worker thread (started on demand, ends when idle).
+    """One sink's bounded queue and its worker thread.
 
-    Only the dispatcher puts records and results here, so the order of a channel's
-    items is the order the dispatcher handled them.
+    The worker starts with the channel (so that it exists at interpreter exit, when
+    Python may refuse to start threads) and ends once the channel is gone, after
+    delivering what was queued. Only the dispatcher puts records and results here, so
+    the order of a channel's items is the order the dispatcher handled them.
     """
 
-    __slots__ = ("__weakref__", "_lock", "_queue", "_running", "_thread", "name", "sink")
+    __slots__ = ("__weakref__", "_lock", "_queue", "_thread", "name", "sink")
 
     def __init__(self, sink: RecordSink) -> None:
         self.sink = sink
         self.name = sink_name(sink)
-        self._queue: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._running = False
         self._thread: threading.Thread | None = None
+        self._queue: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
+        weakref.finalize(self, self._queue.put, (_STOP, None, None))
+        self._start()
 
     def offer(self, kind: int, a: Any, b: Any = None) -> bool:
         """Queue one item for the sink; records and results are dropped when full."""
@@ -255,42 +254,47 @@ class _Channel:
             _count_drop(f"the queue of sink {self.name}", self._queue.qsize())
             return False
         self._queue.put((kind, a, b))
-        with self._lock:
-            if self._running or self._start():
-                return True
+        if self._thread is not None or self._start():
+            return True
         if kind >= _FLUSH:
             a.done(False)  # nobody will reach the marker: do not make the caller wait
         return False
 
     def _start(self) -> bool:
-        thread = threading.Thread(target=self._work, name=f"spyglass-sink-{self.name}", daemon=True)
-        try:
-            thread.start()
-        except RuntimeError:  # the interpreter is shutting down: no new threads
-            return False
-        self._thread = thread
-        self._running = True
-        return True
+        with self._lock:
+            if self._thread is not None:
+                return True
+            thread = threading.Thread(
+                target=_work,
+                args=(self.sink, self.name, self._queue),
+                name=f"spyglass-sink-{self.name}",
+                daemon=True,
+            )
+            try:
+                thread.start()
+            except RuntimeError:  # the interpreter is shutting down: no new threads
+                return False
+            self._thread = thread
+            return True
 
     def on_worker(self) -> bool:
         return self._thread is threading.current_thread()
 
-    def _work(self) -> None:
-        get = self._queue.get
-        while True:
-            try:
-                item = get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():
-                        self._running = False
-                        self._thread = None
-                        return
-                continue
-            self._run(*item)
+    def _reset(self) -> None:
+        """After a fork: the worker thread does not exist in the child."""
+        self._lock = threading.Lock()
+        self._thread = None
+        self._queue = queue.SimpleQueue()
+        weakref.finalize(self, self._queue.put, (_STOP, None, None))
 
-    def _run(self, kind: int, a: Any, b: Any) -> None:
-        sink = self.sink
+
+def _work(sink: RecordSink, name: str, items: queue.SimpleQueue[tuple[int, Any, Any]]) -> None:
+    """A sink's worker: call the sink for each item, until its channel is gone."""
+    get = items.get
+    while True:
+        kind, a, b = get()
+        if kind == _STOP:
+            return
         ok = True
         try:
             if kind == _RECORD:
@@ -304,21 +308,15 @@ class _Channel:
         except BaseException:  # noqa: BLE001 - a sink's failure never reaches the app
             ok = False
             _once.log(
-                f"sink {self.name}",
+                f"sink {name}",
                 "spyglass: sink %s raised in %s; it keeps receiving, and the app is "
                 "unaffected (later failures of this sink are logged at debug level)",
-                self.name,
+                name,
                 _METHODS[kind],
             )
         if kind >= _FLUSH:
             a.done(ok)
-
-    def _reset(self) -> None:
-        """After a fork: the worker thread does not exist in the child."""
-        self._queue = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._running = False
-        self._thread = None
+        del a, b  # hold nothing between items
 
 
 # id(sink) -> its channel, while anything (a recorder, the registry, a worker) holds it;
@@ -429,6 +427,7 @@ class _Dispatcher:
                 job()
             except BaseException:  # noqa: BLE001 - the dispatcher must outlive any job
                 _once.log("dispatching", "spyglass: handing a record to its sinks failed")
+            del job  # hold no recorder between jobs
 
 
 _dispatcher = _Dispatcher()

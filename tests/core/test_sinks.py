@@ -3,6 +3,7 @@ sink can slow the app or another sink."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import subprocess
 import sys
@@ -95,11 +96,22 @@ class Blocking(RecordSink):
 class Raising(RecordSink):
     name = "raising-sink"
 
+    def __init__(self) -> None:
+        self.calls = 0
+
     def on_record(self, record: Any, app: Any) -> None:
+        self.calls += 1
         raise RuntimeError("this sink is broken")
 
     def on_feedback_result(self, result: Any) -> None:
+        self.calls += 1
         raise RuntimeError("this sink is broken")
+
+    def wait_for(self, calls: int, timeout: float = 10) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.calls < calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.calls >= calls
 
 
 @pytest.fixture
@@ -139,6 +151,7 @@ def test_a_raising_a_blocking_and_a_counting_sink_never_slow_the_app_or_each_oth
                 rag.respond(f"question {i}")
             elapsed = time.monotonic() - start
             assert counting.wait_for(records=21, results=21)
+            assert raising.wait_for(calls=42)  # its failures are logged while we listen
         assert elapsed < 2, f"20 calls took {elapsed:.2f} s while a sink was blocked"
         assert blocking.calls == 1 and not blocking.release.is_set()  # still holding
         ids = [r.record_id for r in recording.records]
@@ -310,6 +323,25 @@ def test_only_record_sinks_are_accepted() -> None:
 
 
 # ------------------------------------------------------------------ queues, flush, exit
+
+
+def test_a_sinks_worker_thread_ends_when_nothing_holds_the_sink_any_more() -> None:
+    """One worker per sink, started with it; it ends once its recorder is gone (after
+    delivering what was queued), so recorders made and dropped leave no threads."""
+    counting = Counting()
+    counting.name = "short-lived"  # type: ignore[attr-defined]
+    recorder, rag = recorder_with(counting)
+    with recorder:
+        rag.respond("Where is Paris?")
+    del recorder, rag
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+        t.name == "spyglass-sink-short-lived" for t in threading.enumerate()
+    ):
+        gc.collect()  # a recorder is in reference cycles
+        time.sleep(0.01)
+    assert not any(t.name == "spyglass-sink-short-lived" for t in threading.enumerate())
+    assert 1 == len(counting.records)  # delivered before the worker ended
 
 
 def test_flush_returns_true_when_drained_and_false_on_timeout() -> None:
