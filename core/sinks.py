@@ -25,14 +25,11 @@ or another sink:
 - At interpreter exit (``atexit``) queued work is delivered and every sink flushed and
   shut down, for at most :data:`EXIT_TIMEOUT` seconds in all.
 
-The one exception is the feedback runner: a recorder calls it where the record is
-built (on the dispatcher, on the thread that reads the recording first, or on the
-app's thread in ``FeedbackMode.WITH_APP``, whose app call by definition waits for its
-feedback), so that ``record.feedback_results`` is set whenever the record can be
-read. Its ``on_record`` only hands the evaluations to the feedback pool.
-
-A recorder with no sink, no feedback and no process-wide sink does nothing extra on
-the app's thread: its records are built when first read, as before.
+The one exception is the feedback runner, called where the record is built so that
+``record.feedback_results`` is set whenever the record can be read (see
+:mod:`spyglass.core.feedback._runner`). A recorder with no sink, no feedback and no
+process-wide sink does nothing extra on the app's thread: its records are built when
+first read, as before.
 """
 
 from __future__ import annotations
@@ -96,14 +93,12 @@ class RecordSink(Protocol):
     a method raises is logged once and otherwise ignored. A record handed to a sink is
     shared with the app and the other sinks: read it, do not change it.
 
-    Usage::
+    Usage (a recorder's records: ``TruCustomApp(rag, sinks=[PrintSink()])``; every
+    recorder's: ``spyglass.core.add_sink(PrintSink())``)::
 
         class PrintSink(RecordSink):
             def on_record(self, record, app):
                 print(app.app_name, record.main_input, "->", record.main_output)
-
-        recorder = TruCustomApp(rag, sinks=[PrintSink()])  # this recorder's records
-        spyglass.core.add_sink(PrintSink())                # every recorder's records
     """
 
     def on_record(self, record: Record, app: App) -> None:
@@ -323,7 +318,8 @@ def _work(sink: RecordSink, name: str, items: queue.SimpleQueue[tuple[int, Any, 
 # the channel holds the sink, so the id stays the sink's.
 _channels: weakref.WeakValueDictionary[int, _Channel] = weakref.WeakValueDictionary()
 _channels_lock = threading.Lock()
-_inline: weakref.WeakSet[RecordSink] = weakref.WeakSet()
+_inline: weakref.WeakSet[RecordSink] = weakref.WeakSet()  # see register_inline
+_shut: weakref.WeakSet[_Channel] = weakref.WeakSet()  # channels whose sink was shut down
 
 
 def channel_for(sink: RecordSink) -> _Channel:
@@ -506,7 +502,9 @@ def flush(timeout: float | None = None) -> bool:
 
 
 def shutdown(timeout: float | None = EXIT_TIMEOUT) -> bool:
-    """Flush, then call every sink's :meth:`~RecordSink.shutdown` (what exit does).
+    """Flush, then call the :meth:`~RecordSink.shutdown` of every sink not shut down
+    yet (what exit does). A third of the time is kept for shutting down, so a sink
+    that blocks does not keep the others from it.
 
     Args:
         timeout: the most seconds to wait in all.
@@ -514,9 +512,9 @@ def shutdown(timeout: float | None = EXIT_TIMEOUT) -> bool:
     Returns:
         ``True`` if every sink was flushed and shut down in time.
     """
-    deadline = None if timeout is None else time.monotonic() + timeout
-    flushed = _each_channel(_FLUSH, deadline)
-    return _each_channel(_SHUTDOWN, deadline) and flushed
+    start = time.monotonic()
+    flushed = _each_channel(_FLUSH, None if timeout is None else start + timeout * 2 / 3)
+    return _each_channel(_SHUTDOWN, None if timeout is None else start + timeout) and flushed
 
 
 def _remaining(deadline: float | None) -> float | None:
@@ -524,9 +522,10 @@ def _remaining(deadline: float | None) -> float | None:
 
 
 def _each_channel(kind: int, deadline: float | None) -> bool:
-    if not wait_dispatched(_remaining(deadline)):
-        return False
+    dispatched = wait_dispatched(_remaining(deadline))
     if kind == _FLUSH:  # feedbacks still running: their results go to the dispatcher
+        if not dispatched:
+            return False
         with _channels_lock:
             inline = list(_inline)
         for sink in inline:
@@ -538,11 +537,13 @@ def _each_channel(kind: int, deadline: float | None) -> bool:
         if not wait_dispatched(_remaining(deadline)):
             return False
     with _channels_lock:
-        channels = [c for c in _channels.values() if not c.on_worker()]
+        channels = [c for c in _channels.values() if not (c.on_worker() or c in _shut)]
+        if kind == _SHUTDOWN:
+            _shut.update(channels)  # once per sink
     barrier = _Barrier(len(channels), deadline)
     for channel in channels:
         channel.offer(kind, barrier)
-    return barrier.wait()
+    return barrier.wait() and dispatched
 
 
 _exit_registered = False

@@ -388,6 +388,28 @@ def test_a_full_queue_drops_with_a_counted_warning_instead_of_blocking(
     assert "(2 waiting)" in full[0].getMessage()
 
 
+def test_shutdown_flushes_then_shuts_each_sink_down_once() -> None:
+    calls: list[str] = []
+
+    class Closing(RecordSink):
+        def on_record(self, record: Any, app: Any) -> None:
+            calls.append("record")
+
+        def flush(self, timeout: float | None = None) -> bool:
+            calls.append("flush")
+            return True
+
+        def shutdown(self) -> None:
+            calls.append("shutdown")
+
+    recorder, rag = recorder_with(Closing())
+    with recorder:
+        rag.respond("Where is Paris?")
+    assert sinks.shutdown(10)
+    assert sinks.shutdown(10)  # (and at exit): not shut down twice
+    assert ["record", "flush", "shutdown"] == calls
+
+
 def _run_python(code: str, timeout: float = 60) -> tuple[subprocess.CompletedProcess[str], float]:
     start = time.monotonic()
     done = subprocess.run(
