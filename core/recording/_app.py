@@ -31,7 +31,7 @@ from ..serial._jsonify import jsonify
 from ..serial._pyschema import Class
 from . import _calls as recording
 from ._build import dry_call
-from ._deliver import add_record
+from ._deliver import BUILD_NOW, DEFER, HAND_OFF, add_record
 from ._methods import MOVED, HybridMethod, name_of, qualname, through_class
 
 if TYPE_CHECKING:
@@ -252,17 +252,17 @@ class App:
         return [*((self._feedback_runner,) if runs else ()), *self._sinks]
 
     @property
-    def _builds_at_end(self) -> bool:
-        """Whether records are built, and their feedback run, before the root returns."""
-        return bool(self.feedbacks) and self.definition.feedback_mode is FeedbackMode.WITH_APP
-
-    @property
-    def _hands_off(self) -> bool:
-        """Whether records go to the sink dispatcher when their root ends: the recorder
-        has sinks, or feedbacks that run in the background."""
-        return bool(self._sink_channels) or (
-            bool(self.feedbacks) and self.definition.feedback_mode is FeedbackMode.WITH_APP_THREAD
-        )
+    def _delivery(self) -> int:
+        """What the end of a root does for this recorder (read once per root):
+        ``BUILD_NOW`` (feedback runs with the app), ``HAND_OFF`` (sinks, or feedback in
+        the background: the dispatcher builds the record), else ``DEFER`` (built on read)."""
+        if self.feedbacks:
+            mode = self.definition.feedback_mode
+            if mode is FeedbackMode.WITH_APP:
+                return BUILD_NOW
+            if mode is FeedbackMode.WITH_APP_THREAD:
+                return HAND_OFF
+        return HAND_OFF if self._sink_channels else DEFER
 
     @property
     def record_ingest_mode(self) -> RecordIngestMode:

@@ -474,12 +474,13 @@ def _finish_root(root: _Call) -> None:
     token = _STATE.set(None)
     try:
         recordings = root.recordings
-        if not any(recording.app._builds_at_end for recording in recordings):
+        plan = _deliver.plan(recordings)
+        if plan != _deliver.BUILD_NOW:
             _freeze(root.calls)
             pending = PendingRecords(root)
             for recording in recordings:
                 recording._defer(pending)
-            if _deliver.wanted(recordings):
+            if plan == _deliver.HAND_OFF:
                 _deliver.submit_pending(pending, recordings)
             return
         try:

@@ -2,13 +2,14 @@
 
 Three ways a record reaches its recorder's sinks, and the process-wide ones:
 
-- **Most roots** (:func:`submit_pending`): at the root's end the app's thread queues
-  the unbuilt records (a `PendingRecords`) on the sink dispatcher and returns. The
-  dispatcher builds them, hands each to its recorder's feedback runner (which only
-  attaches futures and submits the evaluations to the feedback pool), then puts it
-  on every sink's queue. Nothing is queued when no recorder of the root has a sink or
-  feedbacks to run and no process-wide sink is added: the records then wait, unbuilt,
-  for the first read, as if sinks did not exist.
+- **Most roots** (:func:`plan` says ``HAND_OFF``; :func:`submit_pending`): at the
+  root's end the app's thread queues the unbuilt records (a `PendingRecords`) on the
+  sink dispatcher and returns. The dispatcher builds them, hands each to its
+  recorder's feedback runner (which only attaches futures and submits the
+  evaluations to the feedback pool), then puts it on every sink's queue. Nothing is
+  queued (``DEFER``) when no recorder of the root has a sink or feedbacks to run and
+  no process-wide sink is added: the records then wait, unbuilt, for the first read,
+  as if sinks did not exist.
 - **Feedback in ``WITH_APP`` mode** (:func:`deliver_built`): the feedback must be done
   before the root returns, so the records are built on the app's thread at the root's
   end; they are queued for the other sinks first, then evaluated.
@@ -38,21 +39,36 @@ if TYPE_CHECKING:
     from ._block import Recording
     from ._build import PendingRecords
 
-__all__ = ["add_record", "deliver_built", "submit_pending", "wanted"]
+__all__ = [
+    "BUILD_NOW",
+    "DEFER",
+    "HAND_OFF",
+    "add_record",
+    "deliver_built",
+    "plan",
+    "submit_pending",
+]
 
 logger = logging.getLogger("spyglass.core.recording")
 _failures = LogOnce(logger)
 
 
-def wanted(recordings: Sequence[Recording]) -> bool:
-    """Whether the root's records go to the dispatcher: a process-wide sink is added, or
-    some recorder of the root has sinks or feedbacks to run in the background."""
-    if _sinks.active():
-        return True
+DEFER, HAND_OFF, BUILD_NOW = 0, 1, 2
+"""What a root's end does: leave the records for the first read; queue them for the
+dispatcher; build them now (feedback in ``WITH_APP`` mode). See ``App._delivery``."""
+
+
+def plan(recordings: Sequence[Recording]) -> int:
+    """What the end of a root that these recordings accepted does: the most any of
+    their recorders needs, and at least ``HAND_OFF`` when a process-wide sink is added.
+
+    On the hot path (once per root): one read per recording.
+    """
+    need = HAND_OFF if _sinks._process else DEFER
     for recording in recordings:
-        if recording.app._hands_off:
-            return True
-    return False
+        delivery = recording.app._delivery
+        need = max(need, delivery)
+    return need
 
 
 def submit_pending(pending: PendingRecords, recordings: Sequence[Recording]) -> None:
@@ -90,7 +106,7 @@ def deliver_built(built: Sequence[tuple[Recording, Record]]) -> None:
             recording._add(record)
         except Exception:  # noqa: BLE001 - spyglass never raises into the app
             _failures.log("delivering a record", "spyglass could not deliver a record")
-    if wanted([recording for recording, _ in built]):
+    if _sinks._process or any(recording.app._sink_channels for recording, _ in built):
         _sinks.submit(functools.partial(_fan_out, tuple(built)))
     for recording, record in built:
         recording.app._on_record(record)
