@@ -5,7 +5,7 @@ Usage
 
 Mark the methods to record with :data:`instrument`, wrap the app, and call it::
 
-    from . import TruCustomApp, instrument
+    from spyglass.adapters.custom import TruCustomApp, instrument
 
     class Retriever:
         @instrument(retriever=True)       # returns the app's context
@@ -30,7 +30,7 @@ Mark the methods to record with :data:`instrument`, wrap the app, and call it::
 
 A plain function: ``TruBasicApp(fn)``, then call ``recorder.app(...)``. Records made
 elsewhere: ``TruVirtual(app=VirtualApp(...))`` and ``add_record(VirtualRecord(...))``.
-``spyglass.core.plugins._manager.wrap_app(obj)`` picks the right recorder for you.
+``spyglass.core.wrap_app(obj)`` picks the right recorder for you.
 
 Configuration
 -------------
@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spyglass.core._lazy import lazy_exports
+from spyglass.core.plugins import lazy_exports
 
 # public name -> module that defines it; imported on first use, so that loading the
 # adapter's plugin (`_plugin`) does not import the recorder machinery.

@@ -1,7 +1,7 @@
 """The one place that imports LangChain (``langchain_core``) and LangGraph.
 
 Importing this module imports ``langchain_core`` and its ``Runnable``, or raises
-:class:`~spyglass.core.errors.MissingDependencyError` with the ``pip install`` line.
+:class:`~spyglass.core.MissingDependencyError` with the ``pip install`` line.
 Every other class the adapter tests against is looked up in ``sys.modules`` by
 :func:`loaded`, never imported: an object of a class cannot exist before its module
 is imported, so an ``isinstance`` test against a class whose module is not loaded
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from spyglass.core._classpath import resolve_class
-from spyglass.core.errors import MissingDependencyError
+from spyglass.core import MissingDependencyError
+from spyglass.core.plugins import resolve_class
 
 from ._paths import (
     AI_MESSAGE,

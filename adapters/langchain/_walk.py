@@ -30,7 +30,7 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from spyglass.core.lens._lens import Lens
+from spyglass.core import Lens
 
 from . import _framework as fw
 

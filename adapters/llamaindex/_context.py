@@ -17,9 +17,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from spyglass.core.errors import SelectorError
-from spyglass.core.lens._lens import Lens
-from spyglass.core.lens._select import Select
+from spyglass.core import Lens, Select, SelectorError
 
 from ._walk import children_of, is_llama_type
 

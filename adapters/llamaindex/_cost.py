@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from spyglass.core.schema._measures import Cost
+from spyglass.core import Cost
 
 __all__ = ["call_cost"]
 

@@ -12,10 +12,8 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spyglass.core.lens._lens import Lens
-from spyglass.core.plugins._specs import AdapterInfo, InstrumentSpec
-from spyglass.core.plugins.hookspecs import hookimpl
-from spyglass.core.schema._measures import Cost
+from spyglass.core import Cost, Lens
+from spyglass.core.plugins import AdapterInfo, InstrumentSpec, hookimpl
 
 from . import _context, _cost, _main_io, _specs, _stream, _walk
 from ._jsonify import ENCODERS

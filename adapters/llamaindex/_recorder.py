@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.core.lens._lens import Lens
-from spyglass.core.lens._select import Select
-from spyglass.core.recording._app import App
+from spyglass.core import App, Lens, Select
+from spyglass.core.plugins import invalidate_instrument_specs
 
 from . import _context
 
@@ -66,8 +65,6 @@ class TruLlama(App):
     """
 
     def __init__(self, app: Any, **kwargs: Any) -> None:
-        from spyglass.core.plugins._manager import invalidate_instrument_specs
-
         from . import _framework  # noqa: F401 - the pip message
         from ._walk import is_llama_type
 
@@ -83,12 +80,13 @@ class TruLlama(App):
         invalidate_instrument_specs()
         super().__init__(app, **kwargs)
 
-    def _default_main_method(self) -> Callable[..., Any]:
+    def default_main_method(self) -> Callable[..., Any]:
+        """``query``, ``chat``, ``retrieve`` or ``run``, by the kind of app."""
         for klass in type(self.app).__mro__:
             for base, method in _MAIN_METHODS:
                 if klass.__name__ == base:
                     return getattr(self.app, method)  # type: ignore[no-any-return]
-        return super()._default_main_method()
+        return super().default_main_method()
 
     @classmethod
     def select_source_nodes(cls, app: Any = None) -> Lens:

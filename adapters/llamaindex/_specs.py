@@ -29,7 +29,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 
-from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins import CallKind, InstrumentSpec
 
 __all__ = ["STATIC_SPECS", "WORKFLOW_BASE", "instrument_specs", "workflow_specs"]
 
@@ -51,19 +51,19 @@ STATIC_SPECS: tuple[InstrumentSpec, ...] = (
     InstrumentSpec(
         _QUERY_ENGINE,
         ("query", "aquery", "_query", "_aquery", "synthesize", "asynthesize"),
-        kind="query_engine",
+        kind=CallKind.QUERY_ENGINE,
         eager=True,
     ),
     InstrumentSpec(
         _RETRIEVER,
         ("retrieve", "aretrieve", "_retrieve", "_aretrieve"),
-        kind="retriever",
+        kind=CallKind.RETRIEVER,
         eager=True,
     ),
     InstrumentSpec(
         _CHAT_ENGINE,
         ("chat", "achat", "stream_chat", "astream_chat"),
-        kind="chat_engine",
+        kind=CallKind.CHAT_ENGINE,
         eager=True,
     ),
     InstrumentSpec(
@@ -78,14 +78,14 @@ STATIC_SPECS: tuple[InstrumentSpec, ...] = (
             "astream_chat",
             "astream_complete",
         ),
-        kind="llm",
+        kind=CallKind.LLM,
         eager=True,
         reports_cost=True,  # the requests; see _cost.py
     ),
     InstrumentSpec(
         _LLM,
         ("predict", "apredict", "stream", "astream", "predict_and_call", "apredict_and_call"),
-        kind="llm",
+        kind=CallKind.LLM,
         eager=True,
     ),
     InstrumentSpec(
@@ -98,26 +98,26 @@ STATIC_SPECS: tuple[InstrumentSpec, ...] = (
             "get_text_embedding_batch",
             "aget_text_embedding_batch",
         ),
-        kind="embedding",
+        kind=CallKind.EMBEDDING,
         eager=True,
     ),
     InstrumentSpec(
         _POSTPROCESSOR,
         ("postprocess_nodes", "apostprocess_nodes"),
-        kind="reranker",
+        kind=CallKind.RERANKER,
         eager=True,
     ),
     InstrumentSpec(
         _SYNTHESIZER,
         ("synthesize", "asynthesize"),
-        kind="synthesizer",
+        kind=CallKind.SYNTHESIZER,
         eager=True,
     ),
-    InstrumentSpec(_TOOL, ("call", "acall"), kind="tool", eager=True),
+    InstrumentSpec(_TOOL, ("call", "acall"), kind=CallKind.TOOL, eager=True),
     InstrumentSpec(
         _AGENT,
         ("take_step", "handle_tool_call_results", "finalize"),
-        kind="agent",
+        kind=CallKind.AGENT,
         eager=True,
     ),
 )
@@ -154,11 +154,11 @@ def workflow_specs() -> list[InstrumentSpec]:
     base = getattr(module, class_name, None) if module is not None else None
     if not isinstance(base, type):
         return []
-    specs = [InstrumentSpec(base, ("run",), kind="workflow")]
+    specs = [InstrumentSpec(base, ("run",), kind=CallKind.WORKFLOW)]
     for cls in _subclasses(base):
         names = _step_names(cls)
         if names:
-            specs.append(InstrumentSpec(cls, names, kind="step", eager=True))
+            specs.append(InstrumentSpec(cls, names, kind=CallKind.WORKFLOW_STEP, eager=True))
     return specs
 
 

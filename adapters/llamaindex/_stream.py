@@ -41,7 +41,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from spyglass.core._classpath import mro_match
+from spyglass.core.plugins import mro_match
 
 __all__ = ["stream_wrapper_for"]
 

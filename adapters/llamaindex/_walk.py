@@ -29,8 +29,8 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
-from spyglass.core._classpath import class_path, mro_match
-from spyglass.core.lens._lens import Lens
+from spyglass.core import Lens
+from spyglass.core.plugins import class_path, mro_match
 
 __all__ = ["children_of", "is_llama_type"]
 
