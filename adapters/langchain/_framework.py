@@ -11,6 +11,7 @@ second to import).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from spyglass.core import MissingDependencyError
@@ -62,17 +63,18 @@ __all__ = [
     "loaded",
 ]
 
-_cache: dict[str, type] = {}
+# path -> class, weak: a class that goes away (a module reloaded) is resolved again.
+_resolved: weakref.WeakValueDictionary[str, type] = weakref.WeakValueDictionary()
 
 
 def loaded(path: str) -> type | None:
     """The class at ``path`` if its module is already imported, else ``None``."""
-    found = _cache.get(path)
+    found = _resolved.get(path)
     if found is not None:
         return found
     cls = resolve_class(path)
     if cls is not None:
-        _cache[path] = cls
+        _resolved[path] = cls
     return cls
 
 

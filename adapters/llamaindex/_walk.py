@@ -26,11 +26,10 @@ import functools
 import inspect
 import sys
 import types
-from collections.abc import Iterable
 from typing import Any
 
 from spyglass.core import Lens
-from spyglass.core.plugins import class_path, mro_match
+from spyglass.core.plugins import ClassCache, class_path, instance_attributes, mro_match
 
 __all__ = ["children_of", "is_llama_type"]
 
@@ -122,41 +121,31 @@ _FOREIGN = frozenset(
 _MAX_ITEMS = 64  # list / dict entries looked at per attribute
 
 _DATA_V, _LEAF_V, _WALK_V, _OTHER_V = "data", "leaf", "walk", "other"
-_verdicts: dict[type, str] = {}
-_last: dict[type, bool] = {}
 _SCALARS = (str, bytes, int, float, bool, type(None))
 _NOT_OBJECTS = (type, types.ModuleType, functools.partial)
 
 
-def _verdict(cls: type) -> str:
-    found = _verdicts.get(cls)
-    if found is not None:
-        return found
+def _verdict_of(cls: type) -> str:
     verdict = _OTHER_V
     for klass in cls.__mro__:
         path = class_path(klass)
         if path in _DATA:
-            verdict = _DATA_V
-            break
+            return _DATA_V
         if path in _LEAVES:
-            verdict = _LEAF_V
-            break
+            return _LEAF_V
         if verdict == _OTHER_V and klass.__module__.startswith(_LLAMA_PREFIXES):
             verdict = _WALK_V  # keep looking: a data / leaf base decides first
-    _verdicts[cls] = verdict
     return verdict
 
 
-def _goes_last(cls: type) -> bool:
-    found = _last.get(cls)
-    if found is None:
-        found = _last[cls] = mro_match(cls, _LAST) is not None
-    return found
+# Per class: what the walk does with its objects, and whether they are walked last.
+_verdict = ClassCache(_verdict_of)
+_goes_last = ClassCache(lambda cls: mro_match(cls, _LAST) is not None)
 
 
 def is_llama_type(cls: type) -> bool:
     """Whether ``cls`` is a LlamaIndex class or derives from one."""
-    return _verdict(cls) != _OTHER_V
+    return _verdict[cls] != _OTHER_V
 
 
 def _followed(value: Any) -> bool:
@@ -164,7 +153,7 @@ def _followed(value: Any) -> bool:
     if isinstance(value, _SCALARS) or inspect.isroutine(value) or isinstance(value, _NOT_OBJECTS):
         return False
     cls = type(value)
-    verdict = _verdict(cls)
+    verdict = _verdict[cls]
     if verdict == _DATA_V:
         return False
     if verdict != _OTHER_V:
@@ -176,24 +165,12 @@ def _followed(value: Any) -> bool:
     return top not in _FOREIGN and top not in sys.stdlib_module_names
 
 
-def _attributes(obj: Any) -> Iterable[tuple[str, Any]]:
-    """Plain attributes and pydantic fields (both live in ``__dict__``), then private ones."""
-    try:
-        attrs = object.__getattribute__(obj, "__dict__")
-    except AttributeError:
-        attrs = {}
-    yield from list(attrs.items())
-    private = getattr(obj, "__pydantic_private__", None)
-    if isinstance(private, dict):
-        yield from list(private.items())
-
-
 def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
     """The walk's children of ``obj`` if it is a LlamaIndex object, else ``None``.
 
     Returns ``[]`` for data and for components that are not walked into.
     """
-    verdict = _verdict(type(obj))
+    verdict = _verdict[type(obj)]
     if verdict == _OTHER_V:
         return None
     if verdict != _WALK_V:
@@ -203,7 +180,7 @@ def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
     public_only = _is_workflow(type(obj))
     found: list[tuple[Lens, Any]] = []
     later: list[tuple[Lens, Any]] = []
-    for name, value in _attributes(obj):
+    for name, value in instance_attributes(obj):
         if name in _SKIP_NAMES or public_only and name.startswith("_"):
             continue
         if isinstance(value, (list, tuple)):
@@ -219,7 +196,7 @@ def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
                 if isinstance(key, str) and _followed(item)
             )
         elif _followed(value):
-            (later if _goes_last(type(value)) else found).append((Lens()[name], value))
+            (later if _goes_last[type(value)] else found).append((Lens()[name], value))
     return found + later
 
 

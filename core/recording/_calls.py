@@ -62,6 +62,7 @@ import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from .._classpath import ClassCache
 from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
 from ..plugins._manager import call_first
 from . import _build
@@ -189,8 +190,8 @@ def record_call(
         raise
     call.end = _now()
     _STATE.reset(token)
-    kind = _KINDS.get(type(ret))
-    if kind is None or kind:
+    kind = _KINDS[type(ret)]
+    if kind:
         try:
             return _lazy(call, ret, kind)
         except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
@@ -222,31 +223,32 @@ def _open(site: CallSite, state: Any, instance: Any, args: Any, kwargs: Any) -> 
 
 # ------------------------------------------------------------------ lazy results
 
-# return type -> 0 plain value, else a kind below; filled on first sight of a type.
-_KINDS: dict[type, int] = {}
-_GEN, _AGEN, _CORO, _FUTURE, _HOOK = 1, 2, 3, 4, 5
-_STREAM_WRAPPERS: dict[type, Callable[..., Any]] = {}
+_GEN, _AGEN, _CORO, _FUTURE = 1, 2, 3, 4
 
 
-def _kind_of(tp: type) -> int:
-    if issubclass(tp, types.GeneratorType):
-        return _GEN
-    if issubclass(tp, types.AsyncGeneratorType):
-        return _AGEN
-    if issubclass(tp, types.CoroutineType):
-        return _CORO
-    if issubclass(tp, _future_types()):
-        return _FUTURE
-    if tp.__module__ != "builtins":
-        try:
+def _kind_of(tp: type) -> int | Callable[..., Any]:
+    """What a call returning a ``tp`` is: 0 (a plain value), a lazy kind above, or the
+    ``wrap(ret, finish)`` an adapter gives for objects that carry a stream."""
+    try:
+        if issubclass(tp, types.GeneratorType):
+            return _GEN
+        if issubclass(tp, types.AsyncGeneratorType):
+            return _AGEN
+        if issubclass(tp, types.CoroutineType):
+            return _CORO
+        if issubclass(tp, _future_types()):
+            return _FUTURE
+        if tp.__module__ != "builtins":
             wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
-        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-            _log_once("asking adapters for a stream wrapper", exc)
-            wrap = None
-        if wrap is not None:
-            _STREAM_WRAPPERS[tp] = wrap
-            return _HOOK
+            if wrap is not None:
+                return wrap  # type: ignore[no-any-return]
+    except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+        _log_once("asking adapters for a stream wrapper", exc)
     return 0
+
+
+# return type -> what its calls are (see _kind_of), decided on first sight of the type.
+_KINDS: ClassCache[int | Callable[..., Any]] = ClassCache(_kind_of)
 
 
 def _future_types() -> tuple[type, ...]:
@@ -259,16 +261,8 @@ def _future_types() -> tuple[type, ...]:
     return tuple(found)
 
 
-def _lazy(call: _Call, ret: Any, kind: int | None) -> Any:
-    """Wrap a lazy result so that its call stays open; plain values are recorded now."""
-    tp = type(ret)
-    if kind is None:
-        kind = _KINDS[tp] = _kind_of(tp)
-    if kind == 0:
-        call.ret = ret
-        if call.root is call:
-            _finish_root(call)
-        return ret
+def _lazy(call: _Call, ret: Any, kind: int | Callable[..., Any]) -> Any:
+    """Wrap a lazy result (``kind`` from :func:`_kind_of`, not 0) so its call stays open."""
     call.end = None  # still open
     if kind == _GEN:
         call.items = []
@@ -285,7 +279,8 @@ def _lazy(call: _Call, ret: Any, kind: int | None) -> Any:
     if kind == _FUTURE:
         ret.add_done_callback(lambda fut: _future_done(call, fut))
         return ret
-    return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
+    assert callable(kind)  # an adapter's stream wrapper
+    return _wrap_stream(call, kind, ret)
 
 
 def _wrap_stream(call: _Call, wrap: Callable[..., Any], ret: Any) -> Any:
@@ -438,17 +433,10 @@ async def _coroutine(call: _Call, coro: Any) -> Any:
     _STATE.reset(token)
     # An awaited object that carries a stream (LlamaIndex's `aquery(...)` with
     # streaming) keeps the call open like a returned one.
-    tp = type(ret)
-    kind = _KINDS.get(tp)
-    if kind is None:
+    kind = _KINDS[type(ret)]
+    if callable(kind):
         try:
-            kind = _KINDS[tp] = _kind_of(tp)
-        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-            _log_once("wrapping a lazy result", exc)
-            kind = 0
-    if kind == _HOOK:
-        try:
-            return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
+            return _wrap_stream(call, kind, ret)
         except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
             _log_once("wrapping a lazy result", exc)
     _finish_lazy(call, ret, None)
