@@ -15,7 +15,7 @@ from typing import Any
 from spyglass.core import Cost, Lens
 from spyglass.core.plugins import AdapterInfo, InstrumentSpec, hookimpl
 
-from . import _context, _cost, _main_io, _specs, _stream, _walk
+from . import _classes as c, _context, _cost, _main_io, _specs, _stream, _walk
 from ._jsonify import ENCODERS
 
 ADAPTER_INFO = AdapterInfo(
@@ -23,9 +23,6 @@ ADAPTER_INFO = AdapterInfo(
     requires=("llama-index-core>=0.14,<0.15",),
     description="LlamaIndex query engines, chat engines, retrievers, workflows and agents",
 )
-
-# The classes whose instances TruLlama records as a whole app.
-_APP_BASES = frozenset({"BaseQueryEngine", "BaseChatEngine", "BaseRetriever", "Workflow"})
 
 
 @hookimpl
@@ -81,9 +78,7 @@ def spyglass_select_context(app: Any) -> Lens | None:
 
 def is_llama_app(app: Any) -> bool:
     """Whether ``app`` is a LlamaIndex engine, retriever or workflow (agents are workflows)."""
-    return _walk.is_llama_type(type(app)) and any(
-        klass.__name__ in _APP_BASES for klass in type(app).__mro__
-    )
+    return c.is_a(type(app), *c.MAIN_METHODS)
 
 
 @hookimpl

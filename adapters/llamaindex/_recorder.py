@@ -6,19 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from spyglass.core import App, Lens, Select
-from spyglass.core.plugins import invalidate_instrument_specs
+from spyglass.core.plugins import invalidate_instrument_specs, mro_match
 
-from . import _context
+from . import _classes as c, _context
 
 __all__ = ["TruLlama"]
-
-# Root method by kind of app, first match in the app's MRO wins.
-_MAIN_METHODS = (
-    ("BaseQueryEngine", "query"),
-    ("BaseChatEngine", "chat"),
-    ("BaseRetriever", "retrieve"),
-    ("Workflow", "run"),
-)
 
 
 class TruLlama(App):
@@ -82,11 +74,10 @@ class TruLlama(App):
 
     def default_main_method(self) -> Callable[..., Any]:
         """``query``, ``chat``, ``retrieve`` or ``run``, by the kind of app."""
-        for klass in type(self.app).__mro__:
-            for base, method in _MAIN_METHODS:
-                if klass.__name__ == base:
-                    return getattr(self.app, method)  # type: ignore[no-any-return]
-        return super().default_main_method()
+        base = mro_match(type(self.app), c.MAIN_METHODS)
+        if base is None:
+            return super().default_main_method()
+        return getattr(self.app, c.MAIN_METHODS[base])  # type: ignore[no-any-return]
 
     @classmethod
     def select_source_nodes(cls, app: Any = None) -> Lens:

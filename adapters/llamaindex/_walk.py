@@ -31,59 +31,53 @@ from typing import Any
 from spyglass.core import Lens
 from spyglass.core.plugins import ClassCache, class_path, instance_attributes, mro_match
 
-__all__ = ["children_of", "is_llama_type"]
+from . import _classes as c
 
-_LLAMA_PREFIXES = ("llama_index.", "llama_index_instrumentation", "workflows.")
+__all__ = ["children_of", "is_llama_type"]
 
 # Never visited: they hold data, not components.
 _DATA = frozenset(
     {
-        "llama_index.core.schema:BaseNode",
-        "llama_index.core.schema:NodeWithScore",
-        "llama_index.core.schema:QueryBundle",
-        "llama_index.core.schema:RelatedNodeInfo",
-        "llama_index.core.schema:MediaResource",
-        "llama_index.core.base.llms.types:ChatMessage",
-        "llama_index.core.base.llms.types:ChatResponse",
-        "llama_index.core.base.llms.types:CompletionResponse",
-        "llama_index.core.base.llms.types:LLMMetadata",
-        "llama_index.core.base.response.schema:Response",
-        "llama_index.core.base.response.schema:StreamingResponse",
-        "llama_index.core.base.response.schema:AsyncStreamingResponse",
-        "llama_index.core.chat_engine.types:AgentChatResponse",
-        "llama_index.core.chat_engine.types:StreamingAgentChatResponse",
-        "llama_index.core.storage.docstore.types:BaseDocumentStore",
-        "llama_index.core.storage.index_store.types:BaseIndexStore",
-        "llama_index.core.storage.kvstore.types:BaseKVStore",
-        "llama_index.core.storage.storage_context:StorageContext",
-        "llama_index.core.storage.chat_store.base:BaseChatStore",
-        "llama_index.core.data_structs.data_structs:IndexStruct",
-        "llama_index.core.graph_stores.types:GraphStore",
-        "llama_index.core.graph_stores.types:PropertyGraphStore",
-        "llama_index.core.callbacks.base:CallbackManager",
-        "llama_index.core.indices.prompt_helper:PromptHelper",
-        "llama_index.core.tools.types:ToolOutput",
-        "llama_index.core.tools.types:ToolMetadata",
-        "workflows.events:Event",
-        "workflows.context.context:Context",
-        "workflows.handler:WorkflowHandler",
+        c.BASE_NODE,
+        c.NODE_WITH_SCORE,
+        c.QUERY_BUNDLE,
+        c.RELATED_NODE_INFO,
+        c.MEDIA_RESOURCE,
+        c.CHAT_MESSAGE,
+        c.CHAT_RESPONSE,
+        c.COMPLETION_RESPONSE,
+        c.LLM_METADATA,
+        c.RESPONSE,
+        c.STREAMING_RESPONSE,
+        c.ASYNC_STREAMING_RESPONSE,
+        c.AGENT_CHAT_RESPONSE,
+        c.STREAMING_AGENT_CHAT_RESPONSE,
+        c.DOCUMENT_STORE,
+        c.INDEX_STORE,
+        c.KV_STORE,
+        c.STORAGE_CONTEXT,
+        c.CHAT_STORE,
+        c.INDEX_STRUCT,
+        c.GRAPH_STORE,
+        c.PROPERTY_GRAPH_STORE,
+        c.CALLBACK_MANAGER,
+        c.PROMPT_HELPER,
+        c.TOOL_OUTPUT,
+        c.TOOL_METADATA,
+        c.EVENT,
+        c.WORKFLOW_CONTEXT,
+        c.WORKFLOW_HANDLER,
     }
 )
 
 # Listed as components, never walked into (contents, clients, templates).
 _LEAVES = frozenset(
-    {
-        "llama_index.core.vector_stores.types:BasePydanticVectorStore",
-        "llama_index.core.vector_stores.types:VectorStore",
-        "llama_index.core.memory.types:BaseMemory",
-        "llama_index.core.prompts.base:BasePromptTemplate",
-        "llama_index.core.schema:TransformComponent",
-    }
+    {c.PYDANTIC_VECTOR_STORE, c.VECTOR_STORE, c.MEMORY, c.PROMPT, c.TRANSFORM_COMPONENT}
 )
 
 # Walked after their siblings: a retriever's own `_embed_model` and `_vector_store`
 # then get the short path (`app._retriever._embed_model`), not one through its index.
-_LAST = frozenset({"llama_index.core.indices.base:BaseIndex"})
+_LAST = frozenset({c.INDEX})
 
 # Attribute names that hold bookkeeping, never components.
 _SKIP_NAMES = frozenset(
@@ -133,7 +127,7 @@ def _verdict_of(cls: type) -> str:
             return _DATA_V
         if path in _LEAVES:
             return _LEAF_V
-        if verdict == _OTHER_V and klass.__module__.startswith(_LLAMA_PREFIXES):
+        if verdict == _OTHER_V and klass.__module__.startswith(c.MODULE_PREFIXES):
             verdict = _WALK_V  # keep looking: a data / leaf base decides first
     return verdict
 
@@ -177,7 +171,7 @@ def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
         return []
     # Workflow internals (runtime, locks, step registry) sit on private names; a
     # workflow's components are its public attributes and pydantic fields.
-    public_only = _is_workflow(type(obj))
+    public_only = c.is_a(type(obj), c.WORKFLOW)
     found: list[tuple[Lens, Any]] = []
     later: list[tuple[Lens, Any]] = []
     for name, value in instance_attributes(obj):
@@ -198,10 +192,3 @@ def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
         elif _followed(value):
             (later if _goes_last[type(value)] else found).append((Lens()[name], value))
     return found + later
-
-
-def _is_workflow(cls: type) -> bool:
-    return any(
-        klass.__module__ == "workflows.workflow" and klass.__qualname__ == "Workflow"
-        for klass in cls.__mro__
-    )
