@@ -58,9 +58,8 @@ import sys
 import threading
 import time
 import types
-import weakref
-from collections.abc import AsyncGenerator, Callable, Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from .._classpath import ClassCache
 from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
@@ -68,6 +67,13 @@ from ..plugins._manager import call_first
 from . import _build
 from ._block import Recording, enter, leave
 from ._build import PendingRecords, _log_once
+from ._streams import (
+    end_when_collected,
+    proxy_async_generator,
+    proxy_awaitable,
+    proxy_generator,
+    stream_note,
+)
 
 if TYPE_CHECKING:
     from ..instrument._wrap import CallSite
@@ -152,6 +158,37 @@ class _Call:
     def streamed(self) -> bool:
         """Whether the call's return value is the list of a stream's items."""
         return self.items is not None
+
+    # A call is the sink of the stream it returned (see _streams.StreamSink).
+
+    def add(self, item: Any) -> None:
+        """Keep one streamed item: the first ``MAX_STREAM_ITEMS``; later ones are counted."""
+        items = self.items
+        if items is not None and len(items) < MAX_STREAM_ITEMS:
+            items.append(item)
+        else:
+            self.dropped += 1
+
+    def ended(self, error: BaseException | None, why: str | None) -> None:
+        """The stream this call returned ended: the call ends with the items streamed."""
+        note = None if why is None else stream_note(why, len(self.items or ()) + self.dropped)
+        _finish_lazy(self, self.items, error, note)
+
+    def awaited(self, ret: Any, error: BaseException | None) -> Any:
+        """The awaitable this call returned is done: what its awaiter gets.
+
+        An awaited object that carries a stream (LlamaIndex's ``aquery(...)`` with
+        streaming) keeps the call open like a returned one.
+        """
+        if error is None:
+            kind = _KINDS[type(ret)]
+            if callable(kind):
+                try:
+                    return _wrap_stream(self, kind, ret)
+                except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+                    _log_once("wrapping a lazy result", exc)
+        _finish_lazy(self, ret, error)
+        return ret
 
 
 _native_id = threading.get_native_id
@@ -266,21 +303,20 @@ def _lazy(call: _Call, ret: Any, kind: int | Callable[..., Any]) -> Any:
     call.end = None  # still open
     if kind == _GEN:
         call.items = []
-        proxy: Any = _generator(call, ret)
-        _on_collect(proxy, call)
+        proxy: Any = proxy_generator(ret, call, call)
+        end_when_collected(proxy, call)
         return proxy
     if kind == _AGEN:
         call.items = []
-        proxy = _async_generator(call, ret)
-        _on_collect(proxy, call)
+        proxy = proxy_async_generator(ret, call, call)
+        end_when_collected(proxy, call)
         return proxy
     if kind == _CORO:
-        return _coroutine(call, ret)
+        return proxy_awaitable(ret, call, call.awaited)
     if kind == _FUTURE:
         ret.add_done_callback(lambda fut: _future_done(call, fut))
         return ret
-    assert callable(kind)  # an adapter's stream wrapper
-    return _wrap_stream(call, kind, ret)
+    return _wrap_stream(call, cast("Callable[..., Any]", kind), ret)
 
 
 def _wrap_stream(call: _Call, wrap: Callable[..., Any], ret: Any) -> Any:
@@ -291,8 +327,8 @@ def _wrap_stream(call: _Call, wrap: Callable[..., Any], ret: Any) -> Any:
     stream is read.
     """
 
-    def finish(value: Any, error: BaseException | None = None) -> None:
-        _finish_lazy(call, value, error)
+    def finish(value: Any, error: BaseException | None = None, note: str | None = None) -> None:
+        _finish_lazy(call, value, error, note)
 
     token = _STATE.set(call)
     try:
@@ -324,123 +360,6 @@ def _future_done(call: _Call, fut: Any) -> None:
         _finish_lazy(call, None if error is not None else fut.result(), error)
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("reading a finished future", exc)
-
-
-def _on_collect(proxy: Any, call: _Call) -> None:
-    """End the call if its stream is garbage-collected before it was ever started."""
-    try:
-        finalizer = weakref.finalize(proxy, _abandoned, call)
-        finalizer.atexit = False
-    except TypeError:  # not weak-referenceable
-        pass
-
-
-def _abandoned(call: _Call) -> None:
-    if call.end is None:
-        _finish_lazy(
-            call, call.items, None, _stream_note(call, "was garbage-collected before it finished")
-        )
-
-
-def _stream_note(call: _Call, what: str) -> str:
-    count = len(call.items or ()) + call.dropped
-    return f"the stream {what}, after {count} item{'s' if count != 1 else ''}"
-
-
-def _keep(call: _Call, item: Any) -> None:
-    items = call.items
-    if items is not None and len(items) < MAX_STREAM_ITEMS:
-        items.append(item)
-    else:
-        call.dropped += 1
-
-
-def _generator(call: _Call, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
-    """Hand out ``gen``'s items with ``call`` as the current call around each step."""
-    step: Callable[[Any], Any] = gen.send
-    value: Any = None
-    while True:
-        token = _STATE.set(call)
-        try:
-            item = step(value)
-        except StopIteration as stop:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, None)
-            return stop.value
-        except BaseException as exc:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, exc)
-            raise
-        _STATE.reset(token)
-        _keep(call, item)
-        try:
-            value = yield item
-            step = gen.send
-        except GeneratorExit:
-            token = _STATE.set(call)
-            try:
-                gen.close()
-            finally:
-                _STATE.reset(token)
-                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
-            raise
-        except BaseException as exc:  # noqa: BLE001 - thrown in by the consumer: passed on
-            step, value = gen.throw, exc
-
-
-async def _async_generator(call: _Call, agen: AsyncGenerator[Any, Any]) -> AsyncGenerator[Any, Any]:
-    """Hand out ``agen``'s items with ``call`` as the current call around each step."""
-    step: Callable[[Any], Any] = agen.asend
-    value: Any = None
-    while True:
-        token = _STATE.set(call)
-        try:
-            item = await step(value)
-        except StopAsyncIteration:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, None)
-            return
-        except BaseException as exc:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, exc)
-            raise
-        _STATE.reset(token)
-        _keep(call, item)
-        try:
-            value = yield item
-            step = agen.asend
-        except GeneratorExit:
-            token = _STATE.set(call)
-            try:
-                await agen.aclose()
-            finally:
-                _STATE.reset(token)
-                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
-            raise
-        except BaseException as exc:  # noqa: BLE001 - re-raised after recording
-            step, value = agen.athrow, exc
-
-
-async def _coroutine(call: _Call, coro: Any) -> Any:
-    """Await ``coro`` with ``call`` as the current call; end the call with its result."""
-    token = _STATE.set(call)
-    try:
-        ret = await coro
-    except BaseException as exc:
-        _STATE.reset(token)
-        _finish_lazy(call, None, exc)
-        raise
-    _STATE.reset(token)
-    # An awaited object that carries a stream (LlamaIndex's `aquery(...)` with
-    # streaming) keeps the call open like a returned one.
-    kind = _KINDS[type(ret)]
-    if callable(kind):
-        try:
-            return _wrap_stream(call, kind, ret)
-        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-            _log_once("wrapping a lazy result", exc)
-    _finish_lazy(call, ret, None)
-    return ret
 
 
 # ------------------------------------------------------------------ finishing roots
