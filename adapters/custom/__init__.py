@@ -59,17 +59,15 @@ from typing import TYPE_CHECKING
 
 from spyglass.core.plugins import lazy_exports
 
-# public name -> module that defines it; imported on first use, so that loading the
-# adapter's plugin (`_plugin`) does not import the recorder machinery.
-_EXPORTS: dict[str, str] = {
-    "TruBasicApp": "spyglass.adapters.custom._basic",
-    "TruCustomApp": "spyglass.adapters.custom._custom",
-    "TruVirtual": "spyglass.adapters.custom._virtual",
-    "TruWrapperApp": "spyglass.adapters.custom._basic",
-    "VirtualApp": "spyglass.adapters.custom._virtual",
-    "VirtualRecord": "spyglass.adapters.custom._virtual",
-    "instrument": "spyglass.adapters.custom._instrument",
+# module -> the public names it defines; each is imported on first use, so that loading
+# the adapter's plugin (`_plugin`) does not import the recorder machinery.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "spyglass.adapters.custom._basic": ("TruBasicApp", "TruWrapperApp"),
+    "spyglass.adapters.custom._custom": ("TruCustomApp",),
+    "spyglass.adapters.custom._instrument": ("instrument",),
+    "spyglass.adapters.custom._virtual": ("TruVirtual", "VirtualApp", "VirtualRecord"),
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 

@@ -99,28 +99,28 @@ def _response_metadata(response: Any, source_nodes: list[Any]) -> Any:
     return metadata
 
 
-def encode_response(response: Any) -> dict[str, Any]:
-    """``Response`` / ``PydanticResponse``: text, source nodes and (own) metadata."""
-    source_nodes = list(_get(response, "source_nodes") or ())
-    return _drop_none(
-        {
-            "response": _get(response, "response"),
-            "source_nodes": source_nodes,
-            "metadata": _response_metadata(response, source_nodes),
-        }
-    )
+def _response_encoder(text: str, what: str) -> Callable[[Any], dict[str, Any]]:
+    """The encoder of a query response whose text is its attribute ``text``."""
+
+    def encode(response: Any) -> dict[str, Any]:
+        source_nodes = list(_get(response, "source_nodes") or ())
+        return _drop_none(
+            {
+                text: _get(response, text),
+                "source_nodes": source_nodes,
+                "metadata": _response_metadata(response, source_nodes),
+            }
+        )
+
+    encode.__doc__ = f"{what}: its text, source nodes and (own) metadata."
+    return encode
 
 
-def encode_streaming_response(response: Any) -> dict[str, Any]:
-    """``StreamingResponse`` / ``AsyncStreamingResponse``: the text streamed so far, no stream."""
-    source_nodes = list(_get(response, "source_nodes") or ())
-    return _drop_none(
-        {
-            "response_txt": _get(response, "response_txt"),
-            "source_nodes": source_nodes,
-            "metadata": _response_metadata(response, source_nodes),
-        }
-    )
+encode_response = _response_encoder("response", "``Response`` / ``PydanticResponse``")
+encode_streaming_response = _response_encoder(
+    "response_txt",
+    "``StreamingResponse`` / ``AsyncStreamingResponse`` (no stream: the text so far)",
+)
 
 
 def encode_chat_response(response: Any) -> dict[str, Any]:

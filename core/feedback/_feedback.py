@@ -53,8 +53,9 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from ..errors import SelectorError
-from ..lens._lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
+from ..lens._lens import APP_KEY, RECORD_KEY, Lens
 from ..lens._select import Select
+from ..lens._steps import StepItemOrAttribute
 from ..schema._enums import (
     FeedbackCombinations,
     FeedbackOnMissingParameters,

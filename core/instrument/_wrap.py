@@ -54,7 +54,6 @@ __all__ = [
     "instrument_objects",
     "is_excluded",
     "is_wrapped",
-    "resolve_class",
     "uninstrument",
     "unwrap",
     "unwrap_all",

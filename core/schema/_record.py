@@ -40,16 +40,8 @@ import munch
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, model_validator
 
 from .._classpath import ClassCache
-from ..lens._lens import (
-    APP_KEY,
-    RECORD_KEY,
-    GetAttribute,
-    GetIndex,
-    GetItem,
-    GetItemOrAttribute,
-    Lens,
-    StepItemOrAttribute,
-)
+from ..lens._lens import APP_KEY, RECORD_KEY, Lens
+from ..lens._steps import GetAttribute, GetIndex, GetItem, GetItemOrAttribute, StepItemOrAttribute
 from ..serial._pyschema import Method
 from ._enums import FeedbackResultStatus
 from ._feedback import FeedbackDefinition, FeedbackResult
