@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -248,3 +249,13 @@ def test_private_core_imports_are_reported() -> None:
     assert "`from spyglass.core import Lens`" in problems[0]
     assert "_walk is not in spyglass.core.plugins.__all__" in problems[1]
     assert "private module spyglass.core.recording._calls" in problems[2]
+
+
+def test_the_adapter_guide_lists_every_sdk_name() -> None:
+    """docs/adapters.md's table of `spyglass.core.plugins` names each of its `__all__`, once."""
+    page = (ROOT / "docs" / "adapters.md").read_text(encoding="utf-8")
+    section = page.split("## The SDK: `spyglass.core.plugins`", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = [name for row in rows for name in re.findall(r"`(\w+)`", row.split(" | ")[0])]
+    assert sorted(listed) == sorted(set(listed)), "a name is in the table twice"
+    assert sorted(_sdk_names()["spyglass.core.plugins"]) == sorted(listed)
