@@ -53,9 +53,8 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from ..errors import SelectorError
-from ..lens._lens import APP_KEY, RECORD_KEY, Lens
+from ..lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
 from ..lens._select import Select
-from ..lens._steps import StepItemOrAttribute
 from ..schema._enums import (
     FeedbackCombinations,
     FeedbackOnMissingParameters,

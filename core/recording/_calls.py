@@ -28,7 +28,8 @@ built once per root (see :mod:`spyglass.core.recording._build`):
 So an argument that the app mutates while the root runs is recorded as it is at the
 root's end, and the app's thread pays only for capturing references.
 
-Lazy results keep their call open:
+Lazy results keep their call open, through the proxies of :mod:`._streams` (which
+adapters' objects that carry a stream get too, through ``StreamTee``):
 
 - a generator or async generator is handed back wrapped; each step runs with the
   call re-installed as the current call, so calls made while producing items nest
