@@ -109,12 +109,11 @@ class ClassCache(dict[type, V]):
         self._refs: dict[int, weakref.ref[type]] = {}
 
     def __missing__(self, cls: type) -> V:
-        heap = self._heap
-        key = id(cls)
-        if key in heap:
-            return heap[key]
-        value = self[cls] = self._compute(cls)
-        return value
+        try:
+            return self._heap[id(cls)]
+        except KeyError:
+            value = self[cls] = self._compute(cls)
+            return value
 
     def __setitem__(self, cls: type, value: V) -> None:
         """Set the value for ``cls`` (held weakly unless it is one of the interpreter's)."""

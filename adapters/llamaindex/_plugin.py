@@ -15,7 +15,7 @@ from typing import Any
 from spyglass.core import Cost, Lens
 from spyglass.core.plugins import AdapterInfo, InstrumentSpec, hookimpl
 
-from . import _classes as c, _context, _cost, _main_io, _specs, _stream, _walk
+from . import _classes as c, _context, _cost, _main_io, _specs, _walk
 from ._jsonify import ENCODERS
 
 ADAPTER_INFO = AdapterInfo(
@@ -42,7 +42,12 @@ def spyglass_component_children(obj: Any) -> list[tuple[Lens, Any]] | None:
 
 @hookimpl
 def spyglass_stream_wrapper(ret_type: type) -> Callable[[Any, Callable[..., None]], Any] | None:
-    return _stream.stream_wrapper_for(ret_type)
+    if not _walk.is_llama_type(ret_type):
+        return None
+    # Asked only while recording: the stream proxies are the recording layer's.
+    from ._stream import stream_wrapper_for
+
+    return stream_wrapper_for(ret_type)
 
 
 @hookimpl

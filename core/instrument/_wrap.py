@@ -135,7 +135,8 @@ _table: weakref.WeakKeyDictionary[type, dict[str, WrappedMethod]] = weakref.Weak
 
 
 def _entry(cls: type, name: str) -> WrappedMethod | None:
-    return _table.get(cls, {}).get(name)
+    methods = _table.get(cls)
+    return None if methods is None else methods.get(name)
 
 
 def _make_wrapper(site: CallSite) -> Callable[..., Any]:
@@ -209,8 +210,8 @@ def wrap_method(
     with _lock:
         entry = _entry(cls, name)
         if entry is not None:
-            site = entry.site
-            if entry.in_place() and site is not None:
+            site, wrapper = entry._site(), entry._wrapper()  # the fast path: no properties
+            if site is not None and wrapper is not None and cls.__dict__.get(name) is wrapper:
                 if omit_args:
                     site.omit |= frozenset(omit_args)
                 _add_forms(site, arg_forms)
