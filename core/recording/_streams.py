@@ -79,8 +79,12 @@ def proxy_generator(
     ``gen`` may be a generator (``send`` and ``throw`` pass through, the return value is
     returned) or any iterator (what is thrown in ends it with that error).
     """
-    send: Callable[[Any], Any] = getattr(gen, "send", None) or (lambda _: next(gen))
-    throw: Callable[[BaseException], Any] = getattr(gen, "throw", None) or _raise
+    send: Callable[[Any], Any]
+    throw: Callable[[BaseException], Any]
+    if isinstance(gen, Generator):
+        send, throw = gen.send, gen.throw
+    else:
+        send, throw = (lambda _: next(gen)), _raise
     add = sink.add
     step = send
     value: Any = None
@@ -112,10 +116,12 @@ async def proxy_async_generator(
     agen: AsyncIterator[Any], current: RecordingState | None, sink: StreamSink
 ) -> AsyncGenerator[Any, Any]:
     """The async twin of :func:`proxy_generator`, for async generators and iterators."""
-    asend: Callable[[Any], Awaitable[Any]] = getattr(agen, "asend", None) or (
-        lambda _: agen.__anext__()
-    )
-    athrow: Callable[[BaseException], Awaitable[Any]] = getattr(agen, "athrow", None) or _araise
+    asend: Callable[[Any], Awaitable[Any]]
+    athrow: Callable[[BaseException], Awaitable[Any]]
+    if isinstance(agen, AsyncGenerator):
+        asend, athrow = agen.asend, agen.athrow
+    else:
+        asend, athrow = (lambda _: agen.__anext__()), _araise
     add = sink.add
     step = asend
     value: Any = None
