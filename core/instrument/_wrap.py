@@ -309,6 +309,7 @@ def uninstrument() -> int:
 # Classes named by some spec's ``exclude`` (resolved once their module is imported),
 # shared by every recorder like the wrap table; and the answer per concrete type.
 _excluded: weakref.WeakSet[type] = weakref.WeakSet()
+_excluding = False  # whether some spec has excluded a class yet (the common case: none)
 
 
 def _is_excluded(tp: type) -> bool:
@@ -323,15 +324,17 @@ _excluded_types = ClassCache(_is_excluded)
 
 def is_excluded(tp: type) -> bool:
     """Whether instances of ``tp`` are plumbing, never recorded (``InstrumentSpec.exclude``)."""
-    return _excluded_types[tp]
+    return _excluding and _excluded_types[tp]
 
 
 def _exclude(specs: Sequence[InstrumentSpec]) -> None:
+    global _excluding
     found = {cls for spec in specs for cls in map(resolve_class, spec.exclude) if cls is not None}
     if not found <= _excluded:
         with _lock:
             _excluded.update(found)
             _excluded_types.clear()
+            _excluding = True
 
 
 # ------------------------------------------------------------------ specs -> wraps
