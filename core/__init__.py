@@ -67,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "SpyglassPluginWarning": "spyglass.core.plugins",
     "Step": "spyglass.core.lens",
     "StepItemOrAttribute": "spyglass.core.lens",
+    "StreamTee": "spyglass.core.recording",
     "UnsafeLoadError": "spyglass.core.errors",
     "active_adapters": "spyglass.core.plugins",
     "add_sink": "spyglass.core.sinks",
@@ -148,6 +149,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         App as App,
         HybridMethod as HybridMethod,
         Recording as Recording,
+        StreamTee as StreamTee,
     )
     from .schema import (
         AppDefinition as AppDefinition,

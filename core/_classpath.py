@@ -1,19 +1,31 @@
-"""Class paths: naming a class by ``"module:QualName"`` and finding it, without importing.
+"""Classes by path, and values cached per class without keeping a class alive.
 
-Adapters name framework classes by path so that spyglass never imports a framework
-to test an object against it: an object of a class cannot exist before the class's
-module is imported, so a path whose module is not in ``sys.modules`` matches nothing.
-The core (instrument specs, encoders) and the adapters resolve and match paths with
-these functions only.
+Adapters name framework classes by path (``"module:QualName"``) so that spyglass never
+imports a framework to test an object against it: an object of a class cannot exist
+before the class's module is imported, so a path whose module is not in
+``sys.modules`` matches nothing. The core (instrument specs, encoders) and the
+adapters resolve and match paths with these functions only.
+
+What spyglass decides once per class (how to serialise its instances, whether the walk
+enters them, what a call returning one is) is kept in a :class:`ClassCache`, which
+never keeps a class alive: a class defined in a function, a test or a notebook cell is
+collected as if spyglass had never seen it.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Container
-from typing import Any
+import weakref
+from collections.abc import Callable, Container
+from typing import Any, TypeVar
 
-__all__ = ["class_path", "mro_match", "resolve_class"]
+__all__ = ["ClassCache", "class_path", "mro_match", "resolve_class"]
+
+V = TypeVar("V")
+
+# Py_TPFLAGS_HEAPTYPE: set on every class made at run time (by a class statement, by
+# type(), by an extension's PyType_FromSpec); the others are static and never freed.
+_HEAP_TYPE = 1 << 9
 
 
 def class_path(cls: type, sep: str = ":") -> str:
@@ -62,3 +74,62 @@ def mro_match(cls: type, paths: Container[str]) -> str | None:
         if path in paths:
             return path
     return None
+
+
+class ClassCache(dict[type, V]):
+    """A value computed once per class, held without keeping the class alive.
+
+    Usage::
+
+        _leaf = ClassCache(lambda cls: issubclass(cls, (str, bytes)))
+        _leaf[type(obj)]          # computed on first use, then looked up
+
+    ``cache[cls]`` gives ``compute(cls)``, computed the first time ``cls`` is asked
+    for. The interpreter's own classes (``int``, ``dict``, the classes C extensions
+    define statically) are never freed, so they are the dict's own keys: a hit costs
+    one dict lookup, and ``cache.get(cls)`` answers for them without computing (a
+    fast path for hot code, ``None`` for any other class). Every other class is held
+    through a weak reference whose callback drops its value when the class is
+    collected. ``clear()`` forgets everything. ``compute`` must depend on the class
+    alone: two threads may compute one class's value at once, and either answer is kept.
+
+    Args:
+        compute: the value for a class.
+    """
+
+    __slots__ = ("_compute", "_heap", "_refs")
+
+    def __init__(self, compute: Callable[[type], V]) -> None:
+        super().__init__()
+        self._compute = compute
+        # id(class) -> value, and id(class) -> the weak reference that drops it, for
+        # classes that can be freed. The callback runs while the class is being freed,
+        # before its id can be another object's.
+        self._heap: dict[int, V] = {}
+        self._refs: dict[int, weakref.ref[type]] = {}
+
+    def __missing__(self, cls: type) -> V:
+        try:
+            return self._heap[id(cls)]
+        except KeyError:
+            value = self[cls] = self._compute(cls)
+            return value
+
+    def __setitem__(self, cls: type, value: V) -> None:
+        """Set the value for ``cls`` (held weakly unless it is one of the interpreter's)."""
+        if not cls.__flags__ & _HEAP_TYPE:
+            super().__setitem__(cls, value)
+            return
+        heap, refs, key = self._heap, self._refs, id(cls)
+        if key not in refs:
+            refs[key] = weakref.ref(cls, lambda _: (heap.pop(key, None), refs.pop(key, None)))
+        heap[key] = value
+
+    def clear(self) -> None:
+        """Forget every value (each is computed again on next use)."""
+        super().clear()
+        self._heap.clear()
+        self._refs.clear()
+
+    def __repr__(self) -> str:
+        return f"ClassCache({self._compute!r}, {len(self) + len(self._heap)} classes)"

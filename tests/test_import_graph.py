@@ -8,6 +8,9 @@ Imports under ``if TYPE_CHECKING:`` are ignored: they never run.
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,3 +142,120 @@ def test_relative_imports_resolve_to_installed_names() -> None:
     sample = ROOT / "adapters" / "custom" / "_x.py"
     assert "spyglass.adapters.custom" == _package_of(sample)
     assert "spyglass.core" == _package_of(ROOT / "core" / "record.py")
+
+
+# ---------------------------------------------------------------- adapters use the SDK only
+
+# The published surface an adapter builds on: these modules, and only the names in their
+# `__all__`. Everything else under `spyglass.core` is private and may change.
+SDK_MODULES = ("spyglass.core", "spyglass.core.plugins", "spyglass.core.plugins.hookspecs")
+SDK_FILES = [
+    *ADAPTER_FILES,
+    *(p for p in _python_files("tests/plugins") if "build" not in p.relative_to(ROOT).parts),
+]
+
+
+@functools.cache
+def _sdk_names() -> dict[str, frozenset[str]]:
+    """``module -> its __all__`` for each SDK module."""
+    return {name: frozenset(importlib.import_module(name).__all__) for name in SDK_MODULES}
+
+
+def _core_imports(path: Path) -> Iterator[tuple[int, str, tuple[str, ...], str]]:
+    """``(line, module, names, source)`` for each absolute import of ``spyglass.core...``.
+
+    ``names`` is empty for ``import spyglass.core.x``. Imports under ``if TYPE_CHECKING:``
+    count too: a type annotation that names a private class couples as much as a call.
+    """
+    text = path.read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(text, filename=str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("spyglass.core"):
+                    yield node.lineno, alias.name, (), ast.get_source_segment(text, node) or ""
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            module = node.module
+            if module == "spyglass" or module.startswith("spyglass.core"):
+                names = tuple(alias.name for alias in node.names)
+                yield node.lineno, module, names, ast.get_source_segment(text, node) or ""
+
+
+def _instead(name: str, sdk: dict[str, frozenset[str]]) -> str:
+    for module in ("spyglass.core", "spyglass.core.plugins"):
+        if name in sdk[module]:
+            return f"`from {module} import {name}`"
+    return f"nothing: `{name}` is not public; add it to the SDK (spyglass.core.plugins) first"
+
+
+def _private_uses(path: Path, sdk: dict[str, frozenset[str]]) -> list[str]:
+    """What ``path`` imports from spyglass.core that is not published, and what to use."""
+    problems = []
+    where = _rel(path)
+    for line, module, names, source in _core_imports(path):
+        if module == "spyglass":  # `from spyglass import core`: the package itself
+            continue
+        if module not in sdk:
+            if not names:
+                problems.append(
+                    f"{where}:{line}: `{source}` imports the private module {module}; "
+                    "import public names from spyglass.core or spyglass.core.plugins"
+                )
+                continue
+            for name in names:
+                problems.append(
+                    f"{where}:{line}: `{source}` reaches into {module} for {name}; "
+                    f"import instead: {_instead(name, sdk)}"
+                )
+            continue
+        for name in names:
+            if name not in sdk[module] and f"{module}.{name}" not in sdk:
+                problems.append(
+                    f"{where}:{line}: `{source}`: {name} is not in {module}.__all__; "
+                    f"import instead: {_instead(name, sdk)}"
+                )
+    return problems
+
+
+@pytest.mark.parametrize("path", SDK_FILES, ids=_rel)
+def test_adapters_import_only_public_core_names(path: Path) -> None:
+    """An adapter (built-in, or the toy third-party one) uses only the published SDK.
+
+    It imports from spyglass only `spyglass.core`, `spyglass.core.plugins` and
+    `spyglass.core.plugins.hookspecs`, and from them only names in their `__all__`;
+    a failure names the file, the line, the import and what to import instead.
+    """
+    problems = _private_uses(path, _sdk_names())
+    assert not problems, "\n".join(problems)
+
+
+def test_private_core_imports_are_reported() -> None:
+    """The check above can fail, and says what to import instead."""
+    sdk = _sdk_names()
+    sample = ROOT / "build" / "_sdk_probe.py"
+    sample.parent.mkdir(exist_ok=True)
+    sample.write_text(
+        "from spyglass.core.lens._lens import Lens\n"
+        "from spyglass.core.plugins import _walk\n"
+        "import spyglass.core.recording._calls\n"
+        "from spyglass.core import App, Lens\n",
+        encoding="utf-8",
+    )
+    try:
+        problems = _private_uses(sample, sdk)
+    finally:
+        sample.unlink()
+    assert 3 == len(problems), problems
+    assert "build/_sdk_probe.py:1:" in problems[0]
+    assert "`from spyglass.core import Lens`" in problems[0]
+    assert "_walk is not in spyglass.core.plugins.__all__" in problems[1]
+    assert "private module spyglass.core.recording._calls" in problems[2]
+
+
+def test_the_adapter_guide_lists_every_sdk_name() -> None:
+    """docs/adapters.md's table of `spyglass.core.plugins` names each of its `__all__`, once."""
+    page = (ROOT / "docs" / "adapters.md").read_text(encoding="utf-8")
+    section = page.split("## The SDK: `spyglass.core.plugins`", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = [name for row in rows for name in re.findall(r"`(\w+)`", row.split(" | ")[0])]
+    assert sorted(listed) == sorted(set(listed)), "a name is in the table twice"
+    assert sorted(_sdk_names()["spyglass.core.plugins"]) == sorted(listed)

@@ -5,7 +5,7 @@ Usage
 
 Mark the methods to record with :data:`instrument`, wrap the app, and call it::
 
-    from . import TruCustomApp, instrument
+    from spyglass.adapters.custom import TruCustomApp, instrument
 
     class Retriever:
         @instrument(retriever=True)       # returns the app's context
@@ -30,7 +30,7 @@ Mark the methods to record with :data:`instrument`, wrap the app, and call it::
 
 A plain function: ``TruBasicApp(fn)``, then call ``recorder.app(...)``. Records made
 elsewhere: ``TruVirtual(app=VirtualApp(...))`` and ``add_record(VirtualRecord(...))``.
-``spyglass.core.plugins._manager.wrap_app(obj)`` picks the right recorder for you.
+``spyglass.core.wrap_app(obj)`` picks the right recorder for you.
 
 Configuration
 -------------
@@ -57,19 +57,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spyglass.core._lazy import lazy_exports
+from spyglass.core.plugins import lazy_exports
 
-# public name -> module that defines it; imported on first use, so that loading the
-# adapter's plugin (`_plugin`) does not import the recorder machinery.
-_EXPORTS: dict[str, str] = {
-    "TruBasicApp": "spyglass.adapters.custom._basic",
-    "TruCustomApp": "spyglass.adapters.custom._custom",
-    "TruVirtual": "spyglass.adapters.custom._virtual",
-    "TruWrapperApp": "spyglass.adapters.custom._basic",
-    "VirtualApp": "spyglass.adapters.custom._virtual",
-    "VirtualRecord": "spyglass.adapters.custom._virtual",
-    "instrument": "spyglass.adapters.custom._instrument",
+# module -> the public names it defines; each is imported on first use, so that loading
+# the adapter's plugin (`_plugin`) does not import the recorder machinery.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "spyglass.adapters.custom._basic": ("TruBasicApp", "TruWrapperApp"),
+    "spyglass.adapters.custom._custom": ("TruCustomApp",),
+    "spyglass.adapters.custom._instrument": ("instrument",),
+    "spyglass.adapters.custom._virtual": ("TruVirtual", "VirtualApp", "VirtualRecord"),
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 

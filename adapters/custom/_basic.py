@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.core.plugins._manager import invalidate_instrument_specs
-from spyglass.core.recording._app import App
+from spyglass.core import App
+from spyglass.core.plugins import default_main_input, invalidate_instrument_specs
 
 __all__ = ["TruBasicApp", "TruWrapperApp"]
 
@@ -61,8 +61,6 @@ def main_input_of_wrapped(app: TruWrapperApp, bindings: inspect.BoundArguments) 
         rebound = inspect.signature(function).bind(*args, **kwargs)
     except (TypeError, ValueError):
         return None
-    from spyglass.core.plugins._main_io import default_main_input
-
     return default_main_input(function, rebound)
 
 
@@ -110,5 +108,6 @@ class TruBasicApp(App):
             wrapped = TruWrapperApp(wrapped)
         super().__init__(wrapped, **kwargs)
 
-    def _default_main_method(self) -> Any:
+    def default_main_method(self) -> Any:
+        """``app._call``: the wrapper's instrumented method."""
         return self.app._call

@@ -16,11 +16,8 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from spyglass.core.errors import SelectorError
-from spyglass.core.lens._lens import Lens, StepItemOrAttribute
-from spyglass.core.lens._select import Select
-from spyglass.core.plugins._walk import walk
-from spyglass.core.recording._app import App
+from spyglass.core import App, Lens, Select, SelectorError, StepItemOrAttribute
+from spyglass.core.plugins import walk
 
 from ._instrument import instrument, marked_methods
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+from spyglass.core.plugins import invalidate_instrument_specs
+
 __all__ = ["Instrument", "MethodMark", "instrument", "marked_methods"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,9 +83,7 @@ def _public_methods(cls: type) -> list[str]:
 
 
 def _changed() -> None:
-    # Lazy import: the core's registry caches the adapters' specs.
-    from spyglass.core.plugins._manager import invalidate_instrument_specs
-
+    # The core's registry caches the adapters' specs.
     invalidate_instrument_specs()
 
 

@@ -12,8 +12,7 @@ import inspect
 import sys
 from typing import Any
 
-from spyglass.core.plugins._specs import AdapterInfo, InstrumentSpec
-from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.plugins import AdapterInfo, CallKind, InstrumentSpec, hookimpl, walk
 
 from ._instrument import marked_methods
 
@@ -40,12 +39,17 @@ def spyglass_instrument_specs() -> list[InstrumentSpec]:
     # reaches no instance (objects the app creates per call are still recorded, under
     # their caller).
     specs = [
-        InstrumentSpec(cls, tuple(names), kind="retriever" if retriever else "custom", eager=True)
+        InstrumentSpec(
+            cls,
+            tuple(names),
+            kind=CallKind.RETRIEVER if retriever else CallKind.CUSTOM,
+            eager=True,
+        )
         for (cls, retriever), names in by_class.items()
     ]
     basic = sys.modules.get(_BASIC)
     if basic is not None:
-        specs.append(InstrumentSpec(basic.TruWrapperApp, ("_call",), kind="custom"))
+        specs.append(InstrumentSpec(basic.TruWrapperApp, ("_call",), kind=CallKind.CUSTOM))
     return specs
 
 
@@ -55,8 +59,6 @@ def _marked_classes() -> tuple[type, ...]:
 
 def _has_marked_component(app: Any, marked: tuple[type, ...]) -> bool:
     """Whether the walk from ``app`` reaches an instance of a class with marked methods."""
-    from spyglass.core.plugins._walk import walk
-
     return any(isinstance(obj, marked) for _, obj in walk(app).found.values())
 
 

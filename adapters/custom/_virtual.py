@@ -13,13 +13,20 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from spyglass.core.lens._lens import Lens
-from spyglass.core.lens._select import Select
-from spyglass.core.recording._app import App
-from spyglass.core.schema._enums import FeedbackMode
-from spyglass.core.schema._measures import Cost, Perf
-from spyglass.core.schema._record import Record, RecordAppCall, RecordAppCallMethod
-from spyglass.core.serial._pyschema import Class, Method, Obj
+from spyglass.core import (
+    App,
+    Class,
+    Cost,
+    FeedbackMode,
+    Lens,
+    Method,
+    Obj,
+    Perf,
+    Record,
+    RecordAppCall,
+    RecordAppCallMethod,
+    Select,
+)
 
 from ._custom import relative_to_app
 

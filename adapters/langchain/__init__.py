@@ -6,7 +6,7 @@ Usage
 Wrap any LangChain ``Runnable`` (an LCEL chain, a retriever, a model, a tool) or a
 LangGraph compiled graph, and call it as usual inside a recording::
 
-    from . import TruChain
+    from spyglass.adapters.langchain import TruChain
     from spyglass.core import Feedback, Select
 
     chain = {"context": retriever | format_docs, "question": RunnablePassthrough()} | prompt | llm | parser
@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spyglass.core._lazy import lazy_exports
+from spyglass.core.plugins import lazy_exports
 
 # public name -> module that defines it; imported on first use, so that loading the
 # adapter's plugin (`_plugin`) imports neither LangChain nor the recorder machinery.

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from spyglass.core.plugins._specs import OMIT
+from spyglass.core.plugins import OMIT
 
 __all__ = ["recorded_config"]
 

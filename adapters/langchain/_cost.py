@@ -1,4 +1,4 @@
-"""Token usage of LangChain model calls, as a :class:`~spyglass.core.schema._measures.Cost`.
+"""Token usage of LangChain model calls, as a :class:`~spyglass.core.Cost`.
 
 Answers the ``spyglass_call_cost`` hook, only for the calls that really make a
 request, so that the entry points around them (``invoke``, ``stream``, a chain's
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from spyglass.core import Cost
 
 from . import _framework as fw
 
@@ -46,8 +48,6 @@ def call_cost(obj: Any, method_name: str, ret: Any) -> Any:
 
 
 def _cost(usage: tuple[int, int, int], chunks: int) -> Any:
-    from spyglass.core.schema._measures import Cost
-
     return Cost.one_completion(*usage, stream_chunks=chunks)
 
 

@@ -1,7 +1,7 @@
 """The one place that imports LangChain (``langchain_core``) and LangGraph.
 
 Importing this module imports ``langchain_core`` and its ``Runnable``, or raises
-:class:`~spyglass.core.errors.MissingDependencyError` with the ``pip install`` line.
+:class:`~spyglass.core.MissingDependencyError` with the ``pip install`` line.
 Every other class the adapter tests against is looked up in ``sys.modules`` by
 :func:`loaded`, never imported: an object of a class cannot exist before its module
 is imported, so an ``isinstance`` test against a class whose module is not loaded
@@ -11,10 +11,11 @@ second to import).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-from spyglass.core._classpath import resolve_class
-from spyglass.core.errors import MissingDependencyError
+from spyglass.core import MissingDependencyError
+from spyglass.core.plugins import resolve_class
 
 from ._paths import (
     AI_MESSAGE,
@@ -62,17 +63,18 @@ __all__ = [
     "loaded",
 ]
 
-_cache: dict[str, type] = {}
+# path -> class, weak: a class that goes away (a module reloaded) is resolved again.
+_resolved: weakref.WeakValueDictionary[str, type] = weakref.WeakValueDictionary()
 
 
 def loaded(path: str) -> type | None:
     """The class at ``path`` if its module is already imported, else ``None``."""
-    found = _cache.get(path)
+    found = _resolved.get(path)
     if found is not None:
         return found
     cls = resolve_class(path)
     if cls is not None:
-        _cache[path] = cls
+        _resolved[path] = cls
     return cls
 
 

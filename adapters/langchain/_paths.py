@@ -2,7 +2,7 @@
 
 One vocabulary, read by the specs (:mod:`._specs`), the plugin's hooks (:mod:`._plugin`)
 and the framework look-ups (:mod:`._framework`). Importing it imports nothing from
-LangChain: a path is only resolved, by :func:`spyglass.core._classpath.resolve_class`, once its
+LangChain: a path is only resolved, by :func:`spyglass.core.plugins.resolve_class`, once its
 module is imported.
 """
 

@@ -12,8 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spyglass.core.plugins._specs import AdapterInfo, InstrumentSpec
-from spyglass.core.plugins.hookspecs import hookimpl
+from spyglass.core.plugins import AdapterInfo, InstrumentSpec, hookimpl
 
 from ._paths import RUNNABLE_MODULE
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.core.errors import SelectorError
-from spyglass.core.lens._lens import Lens
-from spyglass.core.recording._app import App, HybridMethod
+from spyglass.core import App, HybridMethod, Lens, Select, SelectorError
+from spyglass.core.plugins import walk
 
 from . import _framework as fw
 
@@ -61,12 +60,13 @@ class TruChain(App):
             raise TypeError(
                 f"TruChain records LangChain runnables and LangGraph graphs; got "
                 f"{type(app).__module__}.{type(app).__qualname__}. Pass the chain or compiled "
-                "graph itself, or use spyglass.core.plugins._manager.wrap_app(app) to pick the recorder "
+                "graph itself, or use spyglass.core.wrap_app(app) to pick the recorder "
                 "that fits (TruCustomApp for your own classes)."
             )
         super().__init__(app, **kwargs)
 
-    def _default_main_method(self) -> Callable[..., Any]:
+    def default_main_method(self) -> Callable[..., Any]:
+        """``app.invoke``: every Runnable's entry point."""
         return self.app.invoke  # type: ignore[no-any-return]
 
     @HybridMethod
@@ -96,8 +96,6 @@ class TruChain(App):
 
 def select_context_of(app: Any, *, retriever: Any = None, method: str = "invoke") -> Lens:
     """The context lens of a LangChain app (see :meth:`TruChain.select_context`)."""
-    from spyglass.core.lens._select import Select
-
     if app is None:
         raise SelectorError(
             "TruChain.select_context needs the app: TruChain.select_context(chain), or "
@@ -130,8 +128,6 @@ def select_context_of(app: Any, *, retriever: Any = None, method: str = "invoke"
 
 def _retrievers(app: Any) -> list[tuple[Lens, Any]]:
     """The outermost retrievers reachable from ``app``, in walk order."""
-    from spyglass.core.plugins._walk import walk
-
     candidates = [
         (path, obj) for path, obj in walk(app).found.values() if fw.is_instance(obj, fw.RETRIEVER)
     ]

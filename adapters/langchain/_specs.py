@@ -1,6 +1,6 @@
 """What the LangChain adapter instruments, declared as data.
 
-Each :class:`~spyglass.core.plugins._specs.InstrumentSpec` names a LangChain base class by
+Each :class:`~spyglass.core.InstrumentSpec` names a LangChain base class by
 path and the methods to wrap on the class that *defines* them in a reached object's
 MRO. ``print_instrumented()`` / ``instrumented()`` read these to say why a method
 was or was not wrapped. Nothing here imports LangChain.
@@ -34,7 +34,7 @@ was or was not wrapped. Nothing here imports LangChain.
 
 from __future__ import annotations
 
-from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins import CallKind, InstrumentSpec
 
 from ._config import recorded_config
 from ._paths import (
@@ -72,60 +72,70 @@ _PLUMBING = ("run_manager",)
 _CONFIG = (("config", recorded_config),)
 
 _STUB_REASON = (
-    "LangChain compares the base class's own {names} by identity to tell whether a model "
-    "streams natively, or only re-runs _generate in a thread from it; only a concrete "
+    "LangChain compares the base class's own _stream/_astream by identity to tell whether a "
+    "model streams natively, or only re-runs _generate in a thread from it; only a concrete "
     "model's own definition is wrapped"
 )
+_THREAD_REASON = (
+    "the default _agenerate only runs _generate in a thread; wrapping it would record one "
+    "request twice"
+)
+
+
+def _model(
+    base: str, methods: tuple[str, ...], kind: CallKind, skip_on: tuple[str, ...], reason: str
+) -> InstrumentSpec:
+    """A spec for a model's request methods: they report cost, and their ``run_manager``
+    is left out; the base classes' own defaults (``skip_on``) are never wrapped."""
+    return InstrumentSpec(
+        base,
+        methods,
+        kind=kind,
+        skip_defined_on=skip_on,
+        reason=reason,
+        omit_args=_PLUMBING,
+        reports_cost=True,
+    )
+
 
 # The most specific specs first: where several match one object, the first names its kind.
 SPECS: tuple[InstrumentSpec, ...] = (
-    InstrumentSpec(
+    _model(
         CHAT_MODEL,
         ("_generate", "_stream", "_astream"),
-        kind="chat model",
-        skip_defined_on=(CHAT_MODEL,),
-        reason=_STUB_REASON.format(names="_stream/_astream"),
-        omit_args=_PLUMBING,
-        reports_cost=True,
+        CallKind.CHAT_MODEL,
+        (CHAT_MODEL,),
+        _STUB_REASON,
     ),
-    InstrumentSpec(
+    _model(
         CHAT_MODEL,
         ("_agenerate",),
-        kind="chat model",
-        skip_defined_on=(CHAT_MODEL, SIMPLE_CHAT_MODEL),
-        reason="the default _agenerate only runs _generate in a thread; wrapping it would "
-        "record one request twice",
-        omit_args=_PLUMBING,
-        reports_cost=True,
+        CallKind.CHAT_MODEL,
+        (CHAT_MODEL, SIMPLE_CHAT_MODEL),
+        _THREAD_REASON,
     ),
-    InstrumentSpec(
-        LLM,
-        ("_generate", "_agenerate", "_stream", "_astream"),
-        kind="llm",
-        skip_defined_on=(LLM,),
-        reason=_STUB_REASON.format(names="_stream/_astream"),
-        omit_args=_PLUMBING,
-        reports_cost=True,
+    _model(
+        LLM, ("_generate", "_agenerate", "_stream", "_astream"), CallKind.LLM, (LLM,), _STUB_REASON
     ),
     InstrumentSpec(
         RETRIEVER,
         ("_get_relevant_documents", "_aget_relevant_documents"),
-        kind="retriever",
+        kind=CallKind.RETRIEVER,
         omit_args=_PLUMBING,
     ),
-    InstrumentSpec(TOOL, ("_run", "_arun"), kind="tool", omit_args=_PLUMBING),
-    InstrumentSpec(PREGEL, RUNNABLE_METHODS, kind="graph", arg_forms=_CONFIG),
+    InstrumentSpec(TOOL, ("_run", "_arun"), kind=CallKind.TOOL, omit_args=_PLUMBING),
+    InstrumentSpec(PREGEL, RUNNABLE_METHODS, kind=CallKind.GRAPH, arg_forms=_CONFIG),
     InstrumentSpec(
         RUNNABLE_CALLABLE,
         RUNNABLE_METHODS,
-        kind="graph node",
+        kind=CallKind.GRAPH_NODE,
         arg_forms=_CONFIG,
         # Writes a node's output to the graph's channels after each node: plumbing.
         exclude=(CHANNEL_WRITE,),
     ),
-    InstrumentSpec(PROMPT_TEMPLATE, RUNNABLE_METHODS, kind="prompt", arg_forms=_CONFIG),
-    InstrumentSpec(OUTPUT_PARSER, RUNNABLE_METHODS, kind="parser", arg_forms=_CONFIG),
-    InstrumentSpec(RUNNABLE, RUNNABLE_METHODS, kind="chain", arg_forms=_CONFIG),
+    InstrumentSpec(PROMPT_TEMPLATE, RUNNABLE_METHODS, kind=CallKind.PROMPT, arg_forms=_CONFIG),
+    InstrumentSpec(OUTPUT_PARSER, RUNNABLE_METHODS, kind=CallKind.PARSER, arg_forms=_CONFIG),
+    InstrumentSpec(RUNNABLE, RUNNABLE_METHODS, kind=CallKind.CHAIN, arg_forms=_CONFIG),
     InstrumentSpec(
         VECTOR_STORE,
         (
@@ -138,11 +148,11 @@ SPECS: tuple[InstrumentSpec, ...] = (
             "asimilarity_search_with_relevance_scores",
             "asimilarity_search_by_vector",
         ),
-        kind="vector store",
+        kind=CallKind.VECTOR_STORE,
     ),
     InstrumentSpec(
         EMBEDDINGS,
         ("embed_documents", "embed_query", "aembed_documents", "aembed_query"),
-        kind="embedding",
+        kind=CallKind.EMBEDDING,
     ),
 )

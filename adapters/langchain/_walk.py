@@ -30,7 +30,8 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from spyglass.core.lens._lens import Lens
+from spyglass.core import Lens
+from spyglass.core.plugins import instance_attributes
 
 from . import _framework as fw
 
@@ -96,28 +97,9 @@ def _attribute(obj: Any, name: str) -> Any:
 
 
 def _attributes(obj: Any) -> Iterator[tuple[str, Any]]:
-    """Declared fields first (in order), then private and plain attributes."""
-    try:
-        values = vars(obj)
-    except TypeError:
-        return
-    seen: set[str] = set()
-    fields = getattr(type(obj), "__pydantic_fields__", None)
-    if isinstance(fields, dict):
-        for name in fields:
-            if name in values:
-                seen.add(name)
-                yield name, values[name]
-    try:  # a slot of pydantic models; read without running any __getattr__
-        private = object.__getattribute__(obj, "__pydantic_private__")
-    except AttributeError:
-        private = None
-    if isinstance(private, dict):
-        for name, value in private.items():
-            seen.add(name)
-            yield name, value
-    for name, value in values.items():
-        if name not in seen and isinstance(name, str) and not name.startswith("__"):
+    """Declared fields first (in order), then private and plain attributes; no dunders."""
+    for name, value in instance_attributes(obj):
+        if not name.startswith("__"):
             yield name, value
 
 

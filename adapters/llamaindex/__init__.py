@@ -5,7 +5,7 @@ Usage
 Build the app as usual, passing ``llm=`` / ``embed_model=`` or relying on
 ``Settings``; wrap it; call it inside ``with``::
 
-    from . import TruLlama
+    from spyglass.adapters.llamaindex import TruLlama
     from spyglass.core import Feedback, Select
 
     query_engine = index.as_query_engine(llm=llm, similarity_top_k=2)
@@ -62,7 +62,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spyglass.core._lazy import lazy_exports
+from spyglass.core.plugins import lazy_exports
 
 # public name -> module that defines it; imported on first use, so importing the package
 # stays cheap.

@@ -17,22 +17,14 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from spyglass.core.errors import SelectorError
-from spyglass.core.lens._lens import Lens
-from spyglass.core.lens._select import Select
+from spyglass.core import Lens, Select, SelectorError
 
+from . import _classes as c
 from ._walk import children_of, is_llama_type
 
 __all__ = ["select_context_of", "select_source_nodes_of"]
 
 _MAX_VISITS = 2_000
-
-
-def _has_base(obj: Any, name: str) -> bool:
-    return any(
-        klass.__name__ == name and klass.__module__.startswith("llama_index.")
-        for klass in type(obj).__mro__
-    )
 
 
 def _retrievers(app: Any) -> list[Lens]:
@@ -42,7 +34,7 @@ def _retrievers(app: Any) -> list[Lens]:
     todo: deque[tuple[Lens, Any]] = deque([(Lens(), app)])
     while todo and len(seen) < _MAX_VISITS:
         path, obj = todo.popleft()
-        if path and _has_base(obj, "BaseRetriever"):
+        if path and c.is_a(type(obj), c.RETRIEVER):
             found.append(path)
             continue  # a retriever's own retrievers are its business
         for step, child in children_of(obj) or ():
@@ -54,9 +46,9 @@ def _retrievers(app: Any) -> list[Lens]:
 
 def select_source_nodes_of(app: Any) -> Lens | None:
     """The lens to the retrieved ``NodeWithScore`` objects of an engine's root call."""
-    if _has_base(app, "BaseQueryEngine") or _has_base(app, "BaseChatEngine"):
+    if c.is_a(type(app), c.QUERY_ENGINE, c.CHAT_ENGINE):
         return Select.RecordCall.rets.source_nodes[:]
-    if _has_base(app, "BaseRetriever"):
+    if c.is_a(type(app), c.RETRIEVER):
         return Select.RecordCall.rets[:]
     return None
 

@@ -22,7 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from spyglass.core.schema._measures import Cost
+from spyglass.core import Cost
+from spyglass.core.plugins import class_path
+
+from . import _classes as c
 
 __all__ = ["call_cost"]
 
@@ -38,7 +41,8 @@ _REQUEST_METHODS = frozenset(
         "astream_chat",
     }
 )
-_DELEGATING = frozenset({("llama_index.core.llms.custom", "CustomLLM")})
+# Classes whose own definitions of the request methods delegate to another request.
+_DELEGATING = frozenset({c.CUSTOM_LLM})
 _PROMPT_KEYS = ("prompt_tokens", "input_tokens", "prompt_token_count")
 _COMPLETION_KEYS = ("completion_tokens", "output_tokens", "candidates_token_count")
 _TOTAL_KEYS = ("total_tokens", "total_token_count")
@@ -76,10 +80,11 @@ def _usage_of(response: Any) -> tuple[int, int, int] | None:
     return None
 
 
-def _defined_on(obj: Any, name: str) -> tuple[str, str] | None:
+def _defined_on(obj: Any, name: str) -> str | None:
+    """The path of the class that defines ``obj``'s method ``name``."""
     for klass in type(obj).__mro__:
         if name in vars(klass):
-            return klass.__module__, klass.__qualname__
+            return class_path(klass)
     return None
 
 
@@ -87,7 +92,7 @@ def call_cost(obj: Any, method_name: str, ret: Any) -> Cost | None:
     """The cost one recorded LLM call reports, or ``None`` when it reports none."""
     if method_name not in _REQUEST_METHODS or _defined_on(obj, method_name) in _DELEGATING:
         return None
-    if not any(klass.__name__ == "BaseLLM" for klass in type(obj).__mro__):
+    if not c.is_a(type(obj), c.BASE_LLM):
         return None  # a chat engine's `chat` is not a request
     streamed = method_name.startswith(("stream_", "astream_")) and isinstance(ret, list)
     chunks = list(reversed(ret)) if streamed else [ret]

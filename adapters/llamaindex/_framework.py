@@ -11,7 +11,7 @@ this costs nothing once the user's app has imported LlamaIndex.
 
 from __future__ import annotations
 
-from spyglass.core.errors import MissingDependencyError
+from spyglass.core import MissingDependencyError
 
 INSTALL = "pip install 'spyglass[llamaindex]'"
 

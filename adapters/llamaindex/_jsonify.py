@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import _classes as c
+
 __all__ = ["ENCODERS"]
 
 
@@ -34,6 +36,17 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
+
+
+def _pick(obj: Any, names: tuple[str, ...], unless_empty: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``{name: obj.name}`` for the attributes that are set: not ``None`` (and, for the
+    ``unless_empty`` ones, read after the others, not empty either)."""
+    picked = {}
+    for name in names + unless_empty:
+        value = _get(obj, name)
+        if value is not None and (name not in unless_empty or value):
+            picked[name] = value
+    return picked
 
 
 def _embedding_dim(obj: Any) -> int | None:
@@ -72,14 +85,8 @@ def encode_node_with_score(item: Any) -> dict[str, Any]:
 
 def encode_query_bundle(bundle: Any) -> dict[str, Any]:
     """``QueryBundle``: the query text, never the embedding vector."""
-    return _drop_none(
-        {
-            "query_str": _get(bundle, "query_str"),
-            "image_path": _get(bundle, "image_path"),
-            "custom_embedding_strs": _get(bundle, "custom_embedding_strs"),
-            "embedding_dim": _embedding_dim(bundle),
-        }
-    )
+    picked = _pick(bundle, ("query_str", "image_path", "custom_embedding_strs"))
+    return _drop_none({**picked, "embedding_dim": _embedding_dim(bundle)})
 
 
 def _response_metadata(response: Any, source_nodes: list[Any]) -> Any:
@@ -92,28 +99,28 @@ def _response_metadata(response: Any, source_nodes: list[Any]) -> Any:
     return metadata
 
 
-def encode_response(response: Any) -> dict[str, Any]:
-    """``Response`` / ``PydanticResponse``: text, source nodes and (own) metadata."""
-    source_nodes = list(_get(response, "source_nodes") or ())
-    return _drop_none(
-        {
-            "response": _get(response, "response"),
-            "source_nodes": source_nodes,
-            "metadata": _response_metadata(response, source_nodes),
-        }
-    )
+def _response_encoder(text: str, what: str) -> Callable[[Any], dict[str, Any]]:
+    """The encoder of a query response whose text is its attribute ``text``."""
+
+    def encode(response: Any) -> dict[str, Any]:
+        source_nodes = list(_get(response, "source_nodes") or ())
+        return _drop_none(
+            {
+                text: _get(response, text),
+                "source_nodes": source_nodes,
+                "metadata": _response_metadata(response, source_nodes),
+            }
+        )
+
+    encode.__doc__ = f"{what}: its text, source nodes and (own) metadata."
+    return encode
 
 
-def encode_streaming_response(response: Any) -> dict[str, Any]:
-    """``StreamingResponse`` / ``AsyncStreamingResponse``: the text streamed so far, no stream."""
-    source_nodes = list(_get(response, "source_nodes") or ())
-    return _drop_none(
-        {
-            "response_txt": _get(response, "response_txt"),
-            "source_nodes": source_nodes,
-            "metadata": _response_metadata(response, source_nodes),
-        }
-    )
+encode_response = _response_encoder("response", "``Response`` / ``PydanticResponse``")
+encode_streaming_response = _response_encoder(
+    "response_txt",
+    "``StreamingResponse`` / ``AsyncStreamingResponse`` (no stream: the text so far)",
+)
 
 
 def encode_chat_response(response: Any) -> dict[str, Any]:
@@ -128,50 +135,23 @@ def encode_chat_response(response: Any) -> dict[str, Any]:
 def encode_chat_message(message: Any) -> dict[str, Any]:
     """``ChatMessage``: role and text content (and extra kwargs such as tool calls)."""
     role = _get(message, "role")
-    return _drop_none(
-        {
-            "role": _get(role, "value", role),
-            "content": _get(message, "content"),
-            "additional_kwargs": _get(message, "additional_kwargs") or None,
-        }
-    )
+    picked = _pick(message, ("content",), unless_empty=("additional_kwargs",))
+    return _drop_none({"role": _get(role, "value", role), **picked})
 
 
 def encode_llm_chat_response(response: Any) -> dict[str, Any]:
     """An LLM's ``ChatResponse``: the message, the delta and the provider's raw data."""
-    return _drop_none(
-        {
-            "message": _get(response, "message"),
-            "delta": _get(response, "delta"),
-            "raw": _get(response, "raw"),
-            "additional_kwargs": _get(response, "additional_kwargs") or None,
-        }
-    )
+    return _pick(response, ("message", "delta", "raw"), unless_empty=("additional_kwargs",))
 
 
 def encode_completion_response(response: Any) -> dict[str, Any]:
     """An LLM's ``CompletionResponse``: text, delta and the provider's raw data."""
-    return _drop_none(
-        {
-            "text": _get(response, "text"),
-            "delta": _get(response, "delta"),
-            "raw": _get(response, "raw"),
-            "additional_kwargs": _get(response, "additional_kwargs") or None,
-        }
-    )
+    return _pick(response, ("text", "delta", "raw"), unless_empty=("additional_kwargs",))
 
 
 def encode_tool_output(output: Any) -> dict[str, Any]:
     """A tool's ``ToolOutput``: which tool, with what input, what it gave."""
-    return _drop_none(
-        {
-            "tool_name": _get(output, "tool_name"),
-            "raw_input": _get(output, "raw_input"),
-            "raw_output": _get(output, "raw_output"),
-            "content": _get(output, "content"),
-            "is_error": _get(output, "is_error"),
-        }
-    )
+    return _pick(output, ("tool_name", "raw_input", "raw_output", "content", "is_error"))
 
 
 def encode_prompt(prompt: Any) -> dict[str, Any]:
@@ -182,13 +162,8 @@ def encode_prompt(prompt: Any) -> dict[str, Any]:
     default = _get(prompt, "default_template")
     if default is not None and default is not prompt:
         return encode_prompt(default)
-    return _drop_none(
-        {
-            "template": _get(prompt, "template"),
-            "message_templates": _get(prompt, "message_templates"),
-            "template_vars": _get(prompt, "template_vars"),
-            "kwargs": _get(prompt, "kwargs") or None,
-        }
+    return _pick(
+        prompt, ("template", "message_templates", "template_vars"), unless_empty=("kwargs",)
     )
 
 
@@ -205,30 +180,30 @@ def encode_store(store: Any) -> dict[str, Any]:
 
 def encode_workflow_handler(handler: Any) -> dict[str, Any]:
     """A ``WorkflowHandler``: its run id (the result is recorded when it resolves)."""
-    return _drop_none({"run_id": _get(handler, "run_id")})
+    return _pick(handler, ("run_id",))
 
 
 ENCODERS: dict[str, Callable[[Any], Any]] = {
-    "llama_index.core.schema:BaseNode": encode_node,
-    "llama_index.core.schema:NodeWithScore": encode_node_with_score,
-    "llama_index.core.schema:QueryBundle": encode_query_bundle,
-    "llama_index.core.base.response.schema:Response": encode_response,
-    "llama_index.core.base.response.schema:PydanticResponse": encode_response,
-    "llama_index.core.base.response.schema:StreamingResponse": encode_streaming_response,
-    "llama_index.core.base.response.schema:AsyncStreamingResponse": encode_streaming_response,
-    "llama_index.core.chat_engine.types:AgentChatResponse": encode_chat_response,
-    "llama_index.core.chat_engine.types:StreamingAgentChatResponse": encode_chat_response,
-    "llama_index.core.base.llms.types:ChatMessage": encode_chat_message,
-    "llama_index.core.base.llms.types:ChatResponse": encode_llm_chat_response,
-    "llama_index.core.base.llms.types:CompletionResponse": encode_completion_response,
-    "llama_index.core.tools.types:ToolOutput": encode_tool_output,
-    "llama_index.core.prompts.base:BasePromptTemplate": encode_prompt,
-    "llama_index.core.indices.base:BaseIndex": encode_index,
-    "llama_index.core.storage.docstore.types:BaseDocumentStore": encode_store,
-    "llama_index.core.storage.index_store.types:BaseIndexStore": encode_store,
-    "llama_index.core.storage.storage_context:StorageContext": encode_store,
-    "llama_index.core.storage.chat_store.base:BaseChatStore": encode_store,
-    "llama_index.core.vector_stores.simple:SimpleVectorStoreData": encode_store,
-    "llama_index.core.callbacks.base:CallbackManager": encode_store,
-    "workflows.handler:WorkflowHandler": encode_workflow_handler,
+    c.BASE_NODE: encode_node,
+    c.NODE_WITH_SCORE: encode_node_with_score,
+    c.QUERY_BUNDLE: encode_query_bundle,
+    c.RESPONSE: encode_response,
+    c.PYDANTIC_RESPONSE: encode_response,
+    c.STREAMING_RESPONSE: encode_streaming_response,
+    c.ASYNC_STREAMING_RESPONSE: encode_streaming_response,
+    c.AGENT_CHAT_RESPONSE: encode_chat_response,
+    c.STREAMING_AGENT_CHAT_RESPONSE: encode_chat_response,
+    c.CHAT_MESSAGE: encode_chat_message,
+    c.CHAT_RESPONSE: encode_llm_chat_response,
+    c.COMPLETION_RESPONSE: encode_completion_response,
+    c.TOOL_OUTPUT: encode_tool_output,
+    c.PROMPT: encode_prompt,
+    c.INDEX: encode_index,
+    c.DOCUMENT_STORE: encode_store,
+    c.INDEX_STORE: encode_store,
+    c.STORAGE_CONTEXT: encode_store,
+    c.CHAT_STORE: encode_store,
+    c.SIMPLE_VECTOR_STORE_DATA: encode_store,
+    c.CALLBACK_MANAGER: encode_store,
+    c.WORKFLOW_HANDLER: encode_workflow_handler,
 }

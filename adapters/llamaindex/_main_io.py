@@ -36,6 +36,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from spyglass.core.plugins import mro_match
+
+from . import _classes as c
 from ._walk import is_llama_type
 
 __all__ = ["main_input", "main_output"]
@@ -44,6 +47,17 @@ logger = logging.getLogger(__name__)
 
 _QUERY_ARGS = ("str_or_query_bundle", "query", "query_bundle", "query_str")
 _MESSAGE_ARGS = ("message", "user_msg")
+# The attribute that holds the text of a response, by the response's class.
+_TEXT_ATTRIBUTES = {
+    c.RESPONSE: "response",
+    c.AGENT_CHAT_RESPONSE: "response",
+    c.STREAMING_AGENT_CHAT_RESPONSE: "response",
+    c.STREAMING_RESPONSE: "response_txt",
+    c.ASYNC_STREAMING_RESPONSE: "response_txt",
+    c.COMPLETION_RESPONSE: "text",
+}
+# Responses whose text is their message's.
+_MESSAGE_RESPONSES = (c.CHAT_RESPONSE, c.AGENT_OUTPUT)
 
 
 def _text_of(value: Any) -> Any:
@@ -116,14 +130,10 @@ def main_output(ret: Any) -> Any:
             return None
         if not is_llama_type(cls):
             return None
-        names = {klass.__name__ for klass in cls.__mro__}
-        if names & {"Response", "AgentChatResponse", "StreamingAgentChatResponse"}:
-            return getattr(ret, "response", None)
-        if names & {"StreamingResponse", "AsyncStreamingResponse"}:
-            return getattr(ret, "response_txt", None)
-        if "CompletionResponse" in names:
-            return getattr(ret, "text", None)
-        if "ChatResponse" in names or "AgentOutput" in names:
+        base = mro_match(cls, _TEXT_ATTRIBUTES)
+        if base is not None:
+            return getattr(ret, _TEXT_ATTRIBUTES[base], None)
+        if c.is_a(cls, *_MESSAGE_RESPONSES):
             message = getattr(ret, "message", None) or getattr(ret, "response", None)
             return _text_of(message)
     except Exception:

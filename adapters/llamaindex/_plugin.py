@@ -12,12 +12,10 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spyglass.core.lens._lens import Lens
-from spyglass.core.plugins._specs import AdapterInfo, InstrumentSpec
-from spyglass.core.plugins.hookspecs import hookimpl
-from spyglass.core.schema._measures import Cost
+from spyglass.core import Cost, Lens
+from spyglass.core.plugins import AdapterInfo, InstrumentSpec, hookimpl
 
-from . import _context, _cost, _main_io, _specs, _stream, _walk
+from . import _classes as c, _context, _cost, _main_io, _specs, _walk
 from ._jsonify import ENCODERS
 
 ADAPTER_INFO = AdapterInfo(
@@ -25,9 +23,6 @@ ADAPTER_INFO = AdapterInfo(
     requires=("llama-index-core>=0.14,<0.15",),
     description="LlamaIndex query engines, chat engines, retrievers, workflows and agents",
 )
-
-# The classes whose instances TruLlama records as a whole app.
-_APP_BASES = frozenset({"BaseQueryEngine", "BaseChatEngine", "BaseRetriever", "Workflow"})
 
 
 @hookimpl
@@ -47,7 +42,12 @@ def spyglass_component_children(obj: Any) -> list[tuple[Lens, Any]] | None:
 
 @hookimpl
 def spyglass_stream_wrapper(ret_type: type) -> Callable[[Any, Callable[..., None]], Any] | None:
-    return _stream.stream_wrapper_for(ret_type)
+    if not _walk.is_llama_type(ret_type):
+        return None
+    # Asked only while recording: the stream proxies are the recording layer's.
+    from ._stream import stream_wrapper_for
+
+    return stream_wrapper_for(ret_type)
 
 
 @hookimpl
@@ -83,9 +83,7 @@ def spyglass_select_context(app: Any) -> Lens | None:
 
 def is_llama_app(app: Any) -> bool:
     """Whether ``app`` is a LlamaIndex engine, retriever or workflow (agents are workflows)."""
-    return _walk.is_llama_type(type(app)) and any(
-        klass.__name__ in _APP_BASES for klass in type(app).__mro__
-    )
+    return c.is_a(type(app), *c.MAIN_METHODS)
 
 
 @hookimpl

@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.core.lens._lens import Lens
-from spyglass.core.lens._select import Select
-from spyglass.core.recording._app import App
+from spyglass.core import App, Lens, Select
+from spyglass.core.plugins import invalidate_instrument_specs, mro_match
 
-from . import _context
+from . import _classes as c, _context
 
 __all__ = ["TruLlama"]
-
-# Root method by kind of app, first match in the app's MRO wins.
-_MAIN_METHODS = (
-    ("BaseQueryEngine", "query"),
-    ("BaseChatEngine", "chat"),
-    ("BaseRetriever", "retrieve"),
-    ("Workflow", "run"),
-)
 
 
 class TruLlama(App):
@@ -66,8 +57,6 @@ class TruLlama(App):
     """
 
     def __init__(self, app: Any, **kwargs: Any) -> None:
-        from spyglass.core.plugins._manager import invalidate_instrument_specs
-
         from . import _framework  # noqa: F401 - the pip message
         from ._walk import is_llama_type
 
@@ -83,12 +72,12 @@ class TruLlama(App):
         invalidate_instrument_specs()
         super().__init__(app, **kwargs)
 
-    def _default_main_method(self) -> Callable[..., Any]:
-        for klass in type(self.app).__mro__:
-            for base, method in _MAIN_METHODS:
-                if klass.__name__ == base:
-                    return getattr(self.app, method)  # type: ignore[no-any-return]
-        return super()._default_main_method()
+    def default_main_method(self) -> Callable[..., Any]:
+        """``query``, ``chat``, ``retrieve`` or ``run``, by the kind of app."""
+        base = mro_match(type(self.app), c.MAIN_METHODS)
+        if base is None:
+            return super().default_main_method()
+        return getattr(self.app, c.MAIN_METHODS[base])  # type: ignore[no-any-return]
 
     @classmethod
     def select_source_nodes(cls, app: Any = None) -> Lens:

@@ -26,100 +26,45 @@ user's own workflows), plus ``run``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
-from spyglass.core.plugins._specs import InstrumentSpec
+from spyglass.core.plugins import CallKind, InstrumentSpec, resolve_class
 
-__all__ = ["STATIC_SPECS", "WORKFLOW_BASE", "instrument_specs", "workflow_specs"]
+from . import _classes as c
 
-_QUERY_ENGINE = "llama_index.core.base.base_query_engine:BaseQueryEngine"
-_RETRIEVER = "llama_index.core.base.base_retriever:BaseRetriever"
-_CHAT_ENGINE = "llama_index.core.chat_engine.types:BaseChatEngine"
-_BASE_LLM = "llama_index.core.base.llms.base:BaseLLM"
-_LLM = "llama_index.core.llms.llm:LLM"
-_EMBEDDING = "llama_index.core.base.embeddings.base:BaseEmbedding"
-_POSTPROCESSOR = "llama_index.core.postprocessor.types:BaseNodePostprocessor"
-_SYNTHESIZER = "llama_index.core.response_synthesizers.base:BaseSynthesizer"
-_TOOL = "llama_index.core.tools.types:BaseTool"
-_AGENT = "llama_index.core.agent.workflow.base_agent:BaseWorkflowAgent"
+__all__ = ["STATIC_SPECS", "instrument_specs", "workflow_specs"]
 
-#: The module and class every workflow (and agent) derives from.
-WORKFLOW_BASE = ("workflows.workflow", "Workflow")
+
+def _eager(
+    path: str, methods: tuple[str, ...], kind: CallKind, reports_cost: bool = False
+) -> InstrumentSpec:
+    """An eager spec: ``methods`` are wrapped on ``path`` and its imported subclasses."""
+    return InstrumentSpec(path, methods, kind=kind, eager=True, reports_cost=reports_cost)
+
+
+_QUERY = ("query", "aquery", "_query", "_aquery", "synthesize", "asynthesize")
+# The LLM requests (they report cost, see _cost.py): sync, then async.
+_REQUESTS = (
+    *("chat", "complete", "stream_chat", "stream_complete"),
+    *("achat", "acomplete", "astream_chat", "astream_complete"),
+)
+_PREDICT = ("predict", "apredict", "stream", "astream", "predict_and_call", "apredict_and_call")
+_EMBED = (
+    *("get_query_embedding", "aget_query_embedding", "get_text_embedding"),
+    *("aget_text_embedding", "get_text_embedding_batch", "aget_text_embedding_batch"),
+)
 
 STATIC_SPECS: tuple[InstrumentSpec, ...] = (
-    InstrumentSpec(
-        _QUERY_ENGINE,
-        ("query", "aquery", "_query", "_aquery", "synthesize", "asynthesize"),
-        kind="query_engine",
-        eager=True,
-    ),
-    InstrumentSpec(
-        _RETRIEVER,
-        ("retrieve", "aretrieve", "_retrieve", "_aretrieve"),
-        kind="retriever",
-        eager=True,
-    ),
-    InstrumentSpec(
-        _CHAT_ENGINE,
-        ("chat", "achat", "stream_chat", "astream_chat"),
-        kind="chat_engine",
-        eager=True,
-    ),
-    InstrumentSpec(
-        _BASE_LLM,
-        (
-            "chat",
-            "complete",
-            "stream_chat",
-            "stream_complete",
-            "achat",
-            "acomplete",
-            "astream_chat",
-            "astream_complete",
-        ),
-        kind="llm",
-        eager=True,
-        reports_cost=True,  # the requests; see _cost.py
-    ),
-    InstrumentSpec(
-        _LLM,
-        ("predict", "apredict", "stream", "astream", "predict_and_call", "apredict_and_call"),
-        kind="llm",
-        eager=True,
-    ),
-    InstrumentSpec(
-        _EMBEDDING,
-        (
-            "get_query_embedding",
-            "aget_query_embedding",
-            "get_text_embedding",
-            "aget_text_embedding",
-            "get_text_embedding_batch",
-            "aget_text_embedding_batch",
-        ),
-        kind="embedding",
-        eager=True,
-    ),
-    InstrumentSpec(
-        _POSTPROCESSOR,
-        ("postprocess_nodes", "apostprocess_nodes"),
-        kind="reranker",
-        eager=True,
-    ),
-    InstrumentSpec(
-        _SYNTHESIZER,
-        ("synthesize", "asynthesize"),
-        kind="synthesizer",
-        eager=True,
-    ),
-    InstrumentSpec(_TOOL, ("call", "acall"), kind="tool", eager=True),
-    InstrumentSpec(
-        _AGENT,
-        ("take_step", "handle_tool_call_results", "finalize"),
-        kind="agent",
-        eager=True,
-    ),
+    _eager(c.QUERY_ENGINE, _QUERY, CallKind.QUERY_ENGINE),
+    _eager(c.RETRIEVER, ("retrieve", "aretrieve", "_retrieve", "_aretrieve"), CallKind.RETRIEVER),
+    _eager(c.CHAT_ENGINE, ("chat", "achat", "stream_chat", "astream_chat"), CallKind.CHAT_ENGINE),
+    _eager(c.BASE_LLM, _REQUESTS, CallKind.LLM, reports_cost=True),
+    _eager(c.LLM, _PREDICT, CallKind.LLM),
+    _eager(c.EMBEDDING, _EMBED, CallKind.EMBEDDING),
+    _eager(c.POSTPROCESSOR, ("postprocess_nodes", "apostprocess_nodes"), CallKind.RERANKER),
+    _eager(c.SYNTHESIZER, ("synthesize", "asynthesize"), CallKind.SYNTHESIZER),
+    _eager(c.TOOL, ("call", "acall"), CallKind.TOOL),
+    _eager(c.AGENT, ("take_step", "handle_tool_call_results", "finalize"), CallKind.AGENT),
 )
 
 
@@ -149,16 +94,14 @@ def workflow_specs() -> list[InstrumentSpec]:
     Returns ``[]`` until the workflows package is imported (a class that is not
     imported has no instances to record).
     """
-    module_name, class_name = WORKFLOW_BASE
-    module = sys.modules.get(module_name)
-    base = getattr(module, class_name, None) if module is not None else None
-    if not isinstance(base, type):
+    base = resolve_class(c.WORKFLOW)
+    if base is None:
         return []
-    specs = [InstrumentSpec(base, ("run",), kind="workflow")]
+    specs = [InstrumentSpec(base, ("run",), kind=CallKind.WORKFLOW)]
     for cls in _subclasses(base):
         names = _step_names(cls)
         if names:
-            specs.append(InstrumentSpec(cls, names, kind="step", eager=True))
+            specs.append(InstrumentSpec(cls, names, kind=CallKind.WORKFLOW_STEP, eager=True))
     return specs
 
 

@@ -22,26 +22,23 @@ early, failed, or garbage-collected unread) the call is finished with the
 The user's object is never drained or completed by spyglass: ``str(response)`` and
 ``response.response_txt`` behave exactly as without recording.
 
-Each step of a stream runs in the context captured when the call returned (the
-core hands the stream over with that call current), so LLM calls LlamaIndex makes
-lazily while the stream is read (``LLM.stream`` is only called on the first
-``next``) are recorded inside the call that returned the stream. For async streams
-each step runs as a task in that context (Python 3.11+; on 3.10 such lazy calls are
-recorded under the reader's context).
+The tee and its proxies are the core's (:class:`spyglass.core.StreamTee`, the same
+proxies the core puts around generators): each step of a stream runs with the call
+that returned it as the current call, so LLM calls LlamaIndex makes lazily while the
+stream is read (``LLM.stream`` is only called on the first ``next``) are recorded
+inside that call, for sync and async streams alike.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import logging
-import sys
-import threading
-import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from spyglass.core._classpath import mro_match
+from spyglass.core import StreamTee
+from spyglass.core.plugins import class_path, mro_match
+
+from . import _classes as c
 
 __all__ = ["stream_wrapper_for"]
 
@@ -50,144 +47,29 @@ logger = logging.getLogger(__name__)
 Finish = Callable[..., None]
 
 
-class _Tee:
-    """What one tee'd stream has seen, and the once-only ``finish`` of its call.
-
-    Holds no reference to the response object, so a finalizer can use it.
-    """
-
-    __slots__ = ("__weakref__", "done", "finish", "lock", "make_value", "parts")
-
-    def __init__(self, finish: Finish, make_value: Callable[[str], Any]) -> None:
-        self.finish = finish
-        self.parts: list[str] = []
-        self.make_value = make_value
-        self.done = False
-        self.lock = threading.Lock()
-
-    def add(self, item: Any) -> None:
-        if isinstance(item, str):
-            self.parts.append(item)
-        else:  # LlamaIndex streams are str, but a custom one may yield responses
-            delta = getattr(item, "delta", None)
-            self.parts.append(delta if isinstance(delta, str) else str(item))
-
-    def end(self, error: BaseException | None = None) -> None:
-        with self.lock:
-            if self.done:
-                return
-            self.done = True
-        try:
-            value = self.make_value("".join(self.parts))
-        except Exception:  # never break the app over a record
-            logger.debug("spyglass could not build the streamed response", exc_info=True)
-            value = "".join(self.parts)
-        self.finish(value, error)
-
-
-def _tee_sync(gen: Iterator[Any], tee: _Tee, ctx: contextvars.Context) -> Iterator[Any]:
-    """Yield ``gen``'s items, each step run in ``ctx``; end ``tee`` when the stream ends."""
-    while True:
-        try:
-            item = ctx.run(next, gen)
-        except StopIteration:
-            tee.end()
-            return
-        except BaseException as exc:
-            tee.end(exc)
-            raise
-        tee.add(item)
-        try:
-            yield item
-        except GeneratorExit:  # closed early by the consumer
-            try:
-                close = getattr(gen, "close", None)
-                if close is not None:
-                    ctx.run(close)
-            finally:
-                tee.end()
-            raise
-
-
-async def _anext(agen: Any) -> Any:
-    return await agen.__anext__()
-
-
-async def _step_in(ctx: contextvars.Context, agen: Any) -> Any:
-    """``await agen.__anext__()`` with ``ctx`` as the context (Python 3.11+; else as is)."""
-    if sys.version_info < (3, 11):
-        return await agen.__anext__()
-    return await asyncio.get_running_loop().create_task(_anext(agen), context=ctx)
-
-
-async def _tee_async(agen: Any, tee: _Tee, ctx: contextvars.Context) -> AsyncIterator[Any]:
-    """Yield ``agen``'s items, each step run in ``ctx``; end ``tee`` when the stream ends."""
-    while True:
-        try:
-            item = await _step_in(ctx, agen)
-        except StopAsyncIteration:
-            tee.end()
-            return
-        except BaseException as exc:
-            tee.end(exc)
-            raise
-        tee.add(item)
-        try:
-            yield item
-        except GeneratorExit:  # closed early by the consumer
-            try:
-                aclose = getattr(agen, "aclose", None)
-                if aclose is not None:
-                    await aclose()
-            finally:
-                tee.end()
-            raise
-
-
-def _end_if_unread(tee: _Tee) -> None:
-    if not tee.done:
-        tee.end()
-
-
-def _guard(obj: Any, tee: _Tee) -> None:
-    """End the call when ``obj`` (a tee or the response) is collected unfinished."""
-    try:
-        finalizer = weakref.finalize(obj, _end_if_unread, tee)
-        finalizer.atexit = False
-    except TypeError:
-        pass
+def _streamed_text(items: list[Any]) -> str:
+    """The text of a stream's items: LlamaIndex streams ``str``; a custom one may stream
+    responses, whose ``delta`` is the text."""
+    parts = []
+    for item in items:
+        delta = item if isinstance(item, str) else getattr(item, "delta", None)
+        parts.append(delta if isinstance(delta, str) else str(item))
+    return "".join(parts)
 
 
 # ----------------------------------------------------------------- query responses
 
 
 def _wrap_streaming_response(resp: Any, finish: Finish) -> Any:
+    """``StreamingResponse`` and ``AsyncStreamingResponse``: tee ``response_gen``."""
     from ._framework import Response
 
     source_nodes, metadata = resp.source_nodes, resp.metadata
-    tee = _Tee(finish, lambda text: Response(text, source_nodes, metadata))
-    gen = resp.response_gen
-    if gen is None:  # nothing to stream: the call is over
+    tee = StreamTee(finish, lambda items: Response(_streamed_text(items), source_nodes, metadata))
+    if resp.response_gen is None:  # nothing to stream: the call is over
         tee.end()
-        return resp
-    proxy = _tee_sync(gen, tee, contextvars.copy_context())
-    resp.response_gen = proxy
-    _guard(proxy, tee)
-    return resp
-
-
-def _wrap_async_streaming_response(resp: Any, finish: Finish) -> Any:
-    from ._framework import Response
-
-    source_nodes, metadata = resp.source_nodes, resp.metadata
-    tee = _Tee(finish, lambda text: Response(text, source_nodes, metadata))
-    agen = resp.response_gen
-    if agen is None:
-        tee.end()
-        return resp
-    proxy = _tee_async(agen, tee, contextvars.copy_context())
-    resp.response_gen = proxy
-    _guard(proxy, tee)
+    else:
+        resp.response_gen = tee.proxy(resp.response_gen)
     return resp
 
 
@@ -197,6 +79,13 @@ _teed_chat_class: type | None = None
 _TEES = "_spyglass_tees"
 
 
+def _through_tees(resp: Any, stream: Any) -> Any:
+    """``stream`` through every tee of ``resp``, innermost call first."""
+    for tee in resp.__dict__[_TEES]:
+        stream = tee.proxy(stream)
+    return stream
+
+
 def _teed_chat_response_class() -> type:
     """A subclass of ``StreamingAgentChatResponse`` whose streams are tee'd (made once)."""
     global _teed_chat_class
@@ -204,17 +93,11 @@ def _teed_chat_response_class() -> type:
         return _teed_chat_class
     from ._framework import StreamingAgentChatResponse as Base
 
-    def response_gen(self: Any) -> Iterator[str]:
-        gen: Iterator[str] = Base.response_gen.fget(self)  # type: ignore[attr-defined]
-        for tee, ctx in self.__dict__[_TEES]:  # innermost call first
-            gen = _tee_sync(gen, tee, ctx)
-        return gen
+    def response_gen(self: Any) -> Any:
+        return _through_tees(self, Base.response_gen.fget(self))  # type: ignore[attr-defined]
 
-    def async_response_gen(self: Any) -> AsyncIterator[str]:
-        agen: AsyncIterator[str] = Base.async_response_gen(self)
-        for tee, ctx in self.__dict__[_TEES]:
-            agen = _tee_async(agen, tee, ctx)
-        return agen
+    def async_response_gen(self: Any) -> Any:
+        return _through_tees(self, Base.async_response_gen(self))
 
     # Same name and qualname, so repr() and logs read exactly as without spyglass.
     _teed_chat_class = type(
@@ -235,9 +118,11 @@ def _wrap_chat_response(resp: Any, finish: Finish) -> Any:
     from ._framework import AgentChatResponse
 
     sources, source_nodes = resp.sources, resp.source_nodes
-    tee = _Tee(
+    tee = StreamTee(
         finish,
-        lambda text: AgentChatResponse(response=text, sources=sources, source_nodes=source_nodes),
+        lambda items: AgentChatResponse(
+            response=_streamed_text(items), sources=sources, source_nodes=source_nodes
+        ),
     )
     teed = _teed_chat_response_class()
     if type(resp) is teed.__mro__[1]:
@@ -247,8 +132,8 @@ def _wrap_chat_response(resp: Any, finish: Finish) -> Any:
         tee.end()  # a subclass we do not know: record it as returned
         return resp
     # Nested calls (a chat engine delegating to another) each tee the same stream.
-    resp.__dict__[_TEES].append((tee, contextvars.copy_context()))
-    _guard(resp, tee)
+    resp.__dict__[_TEES].append(tee)
+    tee.end_when_collected(resp)
     return resp
 
 
@@ -272,8 +157,8 @@ def _wrap_workflow_handler(handler: Any, finish: Finish) -> Any:
                 return
             stop = task.result()
             # What `await handler` gives: a plain StopEvent's result, else the event.
-            result = getattr(stop, "result", stop) if type(stop).__name__ == "StopEvent" else stop
-            finish(result)
+            plain = class_path(type(stop)) == c.STOP_EVENT
+            finish(getattr(stop, "result", stop) if plain else stop)
         except Exception:
             logger.debug("spyglass could not read a workflow's result", exc_info=True)
             finish(None)
@@ -285,12 +170,10 @@ def _wrap_workflow_handler(handler: Any, finish: Finish) -> Any:
 # ------------------------------------------------------------------------ the hook
 
 _WRAPPERS: dict[str, Callable[[Any, Finish], Any]] = {
-    "llama_index.core.base.response.schema:StreamingResponse": _wrap_streaming_response,
-    "llama_index.core.base.response.schema:AsyncStreamingResponse": (
-        _wrap_async_streaming_response
-    ),
-    "llama_index.core.chat_engine.types:StreamingAgentChatResponse": _wrap_chat_response,
-    "workflows.handler:WorkflowHandler": _wrap_workflow_handler,
+    c.STREAMING_RESPONSE: _wrap_streaming_response,
+    c.ASYNC_STREAMING_RESPONSE: _wrap_streaming_response,
+    c.STREAMING_AGENT_CHAT_RESPONSE: _wrap_chat_response,
+    c.WORKFLOW_HANDLER: _wrap_workflow_handler,
 }
 
 

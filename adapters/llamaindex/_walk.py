@@ -26,65 +26,58 @@ import functools
 import inspect
 import sys
 import types
-from collections.abc import Iterable
 from typing import Any
 
-from spyglass.core._classpath import class_path, mro_match
-from spyglass.core.lens._lens import Lens
+from spyglass.core import Lens
+from spyglass.core.plugins import ClassCache, class_path, instance_attributes, mro_match
+
+from . import _classes as c
 
 __all__ = ["children_of", "is_llama_type"]
-
-_LLAMA_PREFIXES = ("llama_index.", "llama_index_instrumentation", "workflows.")
 
 # Never visited: they hold data, not components.
 _DATA = frozenset(
     {
-        "llama_index.core.schema:BaseNode",
-        "llama_index.core.schema:NodeWithScore",
-        "llama_index.core.schema:QueryBundle",
-        "llama_index.core.schema:RelatedNodeInfo",
-        "llama_index.core.schema:MediaResource",
-        "llama_index.core.base.llms.types:ChatMessage",
-        "llama_index.core.base.llms.types:ChatResponse",
-        "llama_index.core.base.llms.types:CompletionResponse",
-        "llama_index.core.base.llms.types:LLMMetadata",
-        "llama_index.core.base.response.schema:Response",
-        "llama_index.core.base.response.schema:StreamingResponse",
-        "llama_index.core.base.response.schema:AsyncStreamingResponse",
-        "llama_index.core.chat_engine.types:AgentChatResponse",
-        "llama_index.core.chat_engine.types:StreamingAgentChatResponse",
-        "llama_index.core.storage.docstore.types:BaseDocumentStore",
-        "llama_index.core.storage.index_store.types:BaseIndexStore",
-        "llama_index.core.storage.kvstore.types:BaseKVStore",
-        "llama_index.core.storage.storage_context:StorageContext",
-        "llama_index.core.storage.chat_store.base:BaseChatStore",
-        "llama_index.core.data_structs.data_structs:IndexStruct",
-        "llama_index.core.graph_stores.types:GraphStore",
-        "llama_index.core.graph_stores.types:PropertyGraphStore",
-        "llama_index.core.callbacks.base:CallbackManager",
-        "llama_index.core.indices.prompt_helper:PromptHelper",
-        "llama_index.core.tools.types:ToolOutput",
-        "llama_index.core.tools.types:ToolMetadata",
-        "workflows.events:Event",
-        "workflows.context.context:Context",
-        "workflows.handler:WorkflowHandler",
+        c.BASE_NODE,
+        c.NODE_WITH_SCORE,
+        c.QUERY_BUNDLE,
+        c.RELATED_NODE_INFO,
+        c.MEDIA_RESOURCE,
+        c.CHAT_MESSAGE,
+        c.CHAT_RESPONSE,
+        c.COMPLETION_RESPONSE,
+        c.LLM_METADATA,
+        c.RESPONSE,
+        c.STREAMING_RESPONSE,
+        c.ASYNC_STREAMING_RESPONSE,
+        c.AGENT_CHAT_RESPONSE,
+        c.STREAMING_AGENT_CHAT_RESPONSE,
+        c.DOCUMENT_STORE,
+        c.INDEX_STORE,
+        c.KV_STORE,
+        c.STORAGE_CONTEXT,
+        c.CHAT_STORE,
+        c.INDEX_STRUCT,
+        c.GRAPH_STORE,
+        c.PROPERTY_GRAPH_STORE,
+        c.CALLBACK_MANAGER,
+        c.PROMPT_HELPER,
+        c.TOOL_OUTPUT,
+        c.TOOL_METADATA,
+        c.EVENT,
+        c.WORKFLOW_CONTEXT,
+        c.WORKFLOW_HANDLER,
     }
 )
 
 # Listed as components, never walked into (contents, clients, templates).
 _LEAVES = frozenset(
-    {
-        "llama_index.core.vector_stores.types:BasePydanticVectorStore",
-        "llama_index.core.vector_stores.types:VectorStore",
-        "llama_index.core.memory.types:BaseMemory",
-        "llama_index.core.prompts.base:BasePromptTemplate",
-        "llama_index.core.schema:TransformComponent",
-    }
+    {c.PYDANTIC_VECTOR_STORE, c.VECTOR_STORE, c.MEMORY, c.PROMPT, c.TRANSFORM_COMPONENT}
 )
 
 # Walked after their siblings: a retriever's own `_embed_model` and `_vector_store`
 # then get the short path (`app._retriever._embed_model`), not one through its index.
-_LAST = frozenset({"llama_index.core.indices.base:BaseIndex"})
+_LAST = frozenset({c.INDEX})
 
 # Attribute names that hold bookkeeping, never components.
 _SKIP_NAMES = frozenset(
@@ -122,41 +115,31 @@ _FOREIGN = frozenset(
 _MAX_ITEMS = 64  # list / dict entries looked at per attribute
 
 _DATA_V, _LEAF_V, _WALK_V, _OTHER_V = "data", "leaf", "walk", "other"
-_verdicts: dict[type, str] = {}
-_last: dict[type, bool] = {}
 _SCALARS = (str, bytes, int, float, bool, type(None))
 _NOT_OBJECTS = (type, types.ModuleType, functools.partial)
 
 
-def _verdict(cls: type) -> str:
-    found = _verdicts.get(cls)
-    if found is not None:
-        return found
+def _verdict_of(cls: type) -> str:
     verdict = _OTHER_V
     for klass in cls.__mro__:
         path = class_path(klass)
         if path in _DATA:
-            verdict = _DATA_V
-            break
+            return _DATA_V
         if path in _LEAVES:
-            verdict = _LEAF_V
-            break
-        if verdict == _OTHER_V and klass.__module__.startswith(_LLAMA_PREFIXES):
+            return _LEAF_V
+        if verdict == _OTHER_V and klass.__module__.startswith(c.MODULE_PREFIXES):
             verdict = _WALK_V  # keep looking: a data / leaf base decides first
-    _verdicts[cls] = verdict
     return verdict
 
 
-def _goes_last(cls: type) -> bool:
-    found = _last.get(cls)
-    if found is None:
-        found = _last[cls] = mro_match(cls, _LAST) is not None
-    return found
+# Per class: what the walk does with its objects, and whether they are walked last.
+_verdict = ClassCache(_verdict_of)
+_goes_last = ClassCache(lambda cls: mro_match(cls, _LAST) is not None)
 
 
 def is_llama_type(cls: type) -> bool:
     """Whether ``cls`` is a LlamaIndex class or derives from one."""
-    return _verdict(cls) != _OTHER_V
+    return _verdict[cls] != _OTHER_V
 
 
 def _followed(value: Any) -> bool:
@@ -164,7 +147,7 @@ def _followed(value: Any) -> bool:
     if isinstance(value, _SCALARS) or inspect.isroutine(value) or isinstance(value, _NOT_OBJECTS):
         return False
     cls = type(value)
-    verdict = _verdict(cls)
+    verdict = _verdict[cls]
     if verdict == _DATA_V:
         return False
     if verdict != _OTHER_V:
@@ -176,34 +159,22 @@ def _followed(value: Any) -> bool:
     return top not in _FOREIGN and top not in sys.stdlib_module_names
 
 
-def _attributes(obj: Any) -> Iterable[tuple[str, Any]]:
-    """Plain attributes and pydantic fields (both live in ``__dict__``), then private ones."""
-    try:
-        attrs = object.__getattribute__(obj, "__dict__")
-    except AttributeError:
-        attrs = {}
-    yield from list(attrs.items())
-    private = getattr(obj, "__pydantic_private__", None)
-    if isinstance(private, dict):
-        yield from list(private.items())
-
-
 def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
     """The walk's children of ``obj`` if it is a LlamaIndex object, else ``None``.
 
     Returns ``[]`` for data and for components that are not walked into.
     """
-    verdict = _verdict(type(obj))
+    verdict = _verdict[type(obj)]
     if verdict == _OTHER_V:
         return None
     if verdict != _WALK_V:
         return []
     # Workflow internals (runtime, locks, step registry) sit on private names; a
     # workflow's components are its public attributes and pydantic fields.
-    public_only = _is_workflow(type(obj))
+    public_only = c.is_a(type(obj), c.WORKFLOW)
     found: list[tuple[Lens, Any]] = []
     later: list[tuple[Lens, Any]] = []
-    for name, value in _attributes(obj):
+    for name, value in instance_attributes(obj):
         if name in _SKIP_NAMES or public_only and name.startswith("_"):
             continue
         if isinstance(value, (list, tuple)):
@@ -219,12 +190,5 @@ def children_of(obj: Any) -> list[tuple[Lens, Any]] | None:
                 if isinstance(key, str) and _followed(item)
             )
         elif _followed(value):
-            (later if _goes_last(type(value)) else found).append((Lens()[name], value))
+            (later if _goes_last[type(value)] else found).append((Lens()[name], value))
     return found + later
-
-
-def _is_workflow(cls: type) -> bool:
-    return any(
-        klass.__module__ == "workflows.workflow" and klass.__qualname__ == "Workflow"
-        for klass in cls.__mro__
-    )

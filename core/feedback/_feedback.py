@@ -52,7 +52,7 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from ..errors import SelectorError
-from ..lens._lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
+from ..lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
 from ..lens._select import Select
 from ..schema._enums import (
     FeedbackCombinations,

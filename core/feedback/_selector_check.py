@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import SelectorError
-from ..lens._lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
+from ..lens import APP_KEY, RECORD_KEY, Lens, StepItemOrAttribute
 from ..schema._record import Record, RecordAppCall
 from ._eval import render, why_nothing_selected
 

@@ -8,43 +8,8 @@ branch; otherwise it hands the call to the recording layer (:mod:`spyglass.core.
 
 from __future__ import annotations
 
-from ._call_site import CallSite
-from ._context import current_state, recording_suspended
-from ._wrap import (
-    Component,
-    Instrumented,
-    InstrumentedMethod,
-    SkippedMethod,
-    WrappedMethod,
-    defining_class,
-    instrument_objects,
-    is_excluded,
-    is_wrapped,
-    uninstrument,
-    unwrap,
-    unwrap_all,
-    why_not_wrappable,
-    wrap_method,
-    wrapped_methods,
-)
+from . import _wrap
+from ._context import current_state as current_state, recording_suspended as recording_suspended
+from ._wrap import *  # the wrap table, and matching specs to walked objects
 
-__all__ = [
-    "CallSite",
-    "Component",
-    "Instrumented",
-    "InstrumentedMethod",
-    "SkippedMethod",
-    "WrappedMethod",
-    "current_state",
-    "defining_class",
-    "instrument_objects",
-    "is_excluded",
-    "is_wrapped",
-    "recording_suspended",
-    "uninstrument",
-    "unwrap",
-    "unwrap_all",
-    "why_not_wrappable",
-    "wrap_method",
-    "wrapped_methods",
-]
+__all__ = sorted([*_wrap.__all__, "current_state", "recording_suspended"])

@@ -28,6 +28,7 @@ class CallSite:
     """
 
     __slots__ = (
+        "__weakref__",
         "_first",
         "_min_args",
         "_names",

@@ -28,13 +28,14 @@ from __future__ import annotations
 import logging
 import threading
 import types
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import wrapt
 
-from .._classpath import resolve_class
+from .._classpath import ClassCache, resolve_class
 from ..plugins._specs import InstrumentSpec
 from . import _context
 from ._call_site import CallSite
@@ -53,7 +54,6 @@ __all__ = [
     "instrument_objects",
     "is_excluded",
     "is_wrapped",
-    "resolve_class",
     "uninstrument",
     "unwrap",
     "unwrap_all",
@@ -65,9 +65,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-@dataclass(eq=False)
 class WrappedMethod:
     """One entry of the wrap table: a method spyglass wrapped on its defining class.
+
+    An entry never keeps its class alive. It holds the class, the wrapper and the call
+    site through weak references (the class's ``__dict__`` holds the wrapper, which
+    holds the original and the site), so a class the app drops goes away with its
+    entries; each of those reads ``None`` once it is gone.
 
     Attributes:
         cls: the class whose ``__dict__`` holds the wrapper.
@@ -79,19 +83,60 @@ class WrappedMethod:
         site: the per-method data the recording logic reads (signature cache, ...).
     """
 
-    cls: type
-    name: str
-    original: Any
-    wrapper: Any
-    kind: str
-    adapter: str
-    site: CallSite = field(repr=False)
+    __slots__ = ("_cls", "_site", "_wrapper", "adapter", "kind", "name")
+
+    def __init__(
+        self, cls: type, name: str, wrapper: Any, kind: str, adapter: str, site: CallSite
+    ) -> None:
+        self._cls = weakref.ref(cls)
+        self._wrapper = weakref.ref(wrapper)
+        self._site = weakref.ref(site)
+        self.name = name
+        self.kind = kind
+        self.adapter = adapter
+
+    @property
+    def cls(self) -> type | None:
+        return self._cls()
+
+    @property
+    def wrapper(self) -> Any:
+        return self._wrapper()
+
+    @property
+    def original(self) -> Any:
+        wrapper = self._wrapper()
+        return None if wrapper is None else wrapper.__wrapped__
+
+    @property
+    def site(self) -> CallSite | None:
+        return self._site()
+
+    def in_place(self) -> bool:
+        """Whether the class still holds this entry's wrapper (nothing replaced it)."""
+        cls, wrapper = self._cls(), self._wrapper()
+        return wrapper is not None and cls is not None and cls.__dict__.get(self.name) is wrapper
+
+    def disable(self) -> None:
+        """Make the wrapper call straight through, recording nothing."""
+        site = self._site()
+        if site is not None:
+            site.enabled = False
+
+    def __repr__(self) -> str:
+        return f"WrappedMethod({_qualname(self.cls)}.{self.name}, kind={self.kind!r})"
 
 
 # ------------------------------------------------------------------ the wrap table
 
 _lock = threading.RLock()
-_table: dict[tuple[type, str], WrappedMethod] = {}
+# class -> {method name: entry}; weak, see WrappedMethod.
+_table: weakref.WeakKeyDictionary[type, dict[str, WrappedMethod]] = weakref.WeakKeyDictionary()
+
+
+def _entry(cls: type, name: str) -> WrappedMethod | None:
+    methods = _table.get(cls)
+    return None if methods is None else methods.get(name)
 
 
 def _make_wrapper(site: CallSite) -> Callable[..., Any]:
@@ -162,19 +207,19 @@ def wrap_method(
         ``True`` if the method is wrapped now (also when it already was), ``False``
         when it cannot be wrapped (see :func:`why_not_wrappable`; logged at DEBUG).
     """
-    key = (cls, name)
     with _lock:
-        entry = _table.get(key)
+        entry = _entry(cls, name)
         if entry is not None:
-            if cls.__dict__.get(name) is entry.wrapper:
+            site, wrapper = entry._site(), entry._wrapper()  # the fast path: no properties
+            if site is not None and wrapper is not None and cls.__dict__.get(name) is wrapper:
                 if omit_args:
-                    entry.site.omit |= frozenset(omit_args)
-                _add_forms(entry.site, arg_forms)
-                entry.site.reports_cost |= reports_cost
+                    site.omit |= frozenset(omit_args)
+                _add_forms(site, arg_forms)
+                site.reports_cost |= reports_cost
                 return True
             # Someone replaced our wrapper (a reload, another tool): forget the old entry.
-            entry.site.enabled = False
-            del _table[key]
+            entry.disable()
+            del _table[cls][name]
         reason = why_not_wrappable(cls, name)
         if reason is not None:
             logger.debug("spyglass does not wrap %s.%s: %s", _qualname(cls), name, reason)
@@ -190,20 +235,20 @@ def wrap_method(
         except (TypeError, AttributeError) as exc:  # builtin or frozen classes
             logger.debug("spyglass cannot patch %s.%s: %s", _qualname(cls), name, exc)
             return False
-        _table[key] = WrappedMethod(cls, name, original, wrapper, kind, adapter, site)
+        _table.setdefault(cls, {})[name] = WrappedMethod(cls, name, wrapper, kind, adapter, site)
         return True
 
 
 def is_wrapped(cls: type, name: str) -> bool:
     """Whether spyglass's wrapper is in ``cls.__dict__[name]`` now."""
-    entry = _table.get((cls, name))
-    return entry is not None and cls.__dict__.get(name) is entry.wrapper
+    entry = _entry(cls, name)
+    return entry is not None and entry.in_place()
 
 
 def wrapped_methods() -> list[WrappedMethod]:
-    """Every entry of the wrap table, in the order the methods were wrapped."""
+    """Every entry of the wrap table: class by class, each in the order it was wrapped."""
     with _lock:
-        return list(_table.values())
+        return [entry for methods in list(_table.values()) for entry in methods.values()]
 
 
 def unwrap(cls: type, name: str) -> bool:
@@ -216,11 +261,11 @@ def unwrap(cls: type, name: str) -> bool:
         ``True`` if an original was restored.
     """
     with _lock:
-        entry = _table.pop((cls, name), None)
+        entry = _table.get(cls, {}).pop(name, None)
         if entry is None:
             return False
-        entry.site.enabled = False
-        if cls.__dict__.get(name) is not entry.wrapper:
+        entry.disable()
+        if not entry.in_place():
             logger.warning(
                 "spyglass did not restore %s.%s: something else replaced its wrapper since; "
                 "spyglass's wrapper is disabled instead",
@@ -242,7 +287,7 @@ def unwrap_all() -> int:
         How many methods were restored.
     """
     with _lock:
-        keys = list(_table)
+        keys = [(cls, name) for cls, methods in list(_table.items()) for name in methods]
     return sum(unwrap(cls, name) for cls, name in keys)
 
 
@@ -263,28 +308,33 @@ def uninstrument() -> int:
 
 # Classes named by some spec's ``exclude`` (resolved once their module is imported),
 # shared by every recorder like the wrap table; and the answer per concrete type.
-_excluded: set[type] = set()
-_excluded_types: dict[type, bool] = {}
+_excluded: weakref.WeakSet[type] = weakref.WeakSet()
+_excluding = False  # whether some spec has excluded a class yet (the common case: none)
+
+
+def _is_excluded(tp: type) -> bool:
+    try:
+        return bool(_excluded) and issubclass(tp, tuple(_excluded))
+    except TypeError:
+        return False
+
+
+_excluded_types = ClassCache(_is_excluded)
 
 
 def is_excluded(tp: type) -> bool:
     """Whether instances of ``tp`` are plumbing, never recorded (``InstrumentSpec.exclude``)."""
-    found = _excluded_types.get(tp)
-    if found is None:
-        try:
-            found = bool(_excluded) and issubclass(tp, tuple(_excluded))
-        except TypeError:
-            found = False
-        _excluded_types[tp] = found
-    return found
+    return _excluding and _excluded_types[tp]
 
 
 def _exclude(specs: Sequence[InstrumentSpec]) -> None:
+    global _excluding
     found = {cls for spec in specs for cls in map(resolve_class, spec.exclude) if cls is not None}
     if not found <= _excluded:
         with _lock:
             _excluded.update(found)
             _excluded_types.clear()
+            _excluding = True
 
 
 # ------------------------------------------------------------------ specs -> wraps
@@ -390,7 +440,7 @@ def instrument_objects(
                 elif owner in skip_on:
                     skipped.setdefault((owner, name), spec.reason or _IDENTITY)
                 elif _wrap(owner, name, spec):
-                    entry = _table.get((owner, name))
+                    entry = _entry(owner, name)
                     original = entry.original if entry is not None else None
                     done.methods.append(InstrumentedMethod(key, owner, name, path, original))
                 else:

@@ -8,36 +8,9 @@ their errors name the failing step and what exists there.
 
 from __future__ import annotations
 
-from ._lens import APP_KEY, RECORD_KEY, Lens, all_objects, all_queries
-from ._select import Select
-from ._steps import (
-    Collect,
-    GetAttribute,
-    GetIndex,
-    GetIndices,
-    GetItem,
-    GetItemOrAttribute,
-    GetItems,
-    GetSlice,
-    Step,
-    StepItemOrAttribute,
-)
+from . import _lens, _select, _steps
+from ._lens import *
+from ._select import *
+from ._steps import *
 
-__all__ = [
-    "APP_KEY",
-    "RECORD_KEY",
-    "Collect",
-    "GetAttribute",
-    "GetIndex",
-    "GetIndices",
-    "GetItem",
-    "GetItemOrAttribute",
-    "GetItems",
-    "GetSlice",
-    "Lens",
-    "Select",
-    "Step",
-    "StepItemOrAttribute",
-    "all_objects",
-    "all_queries",
-]
+__all__ = sorted([*_lens.__all__, *_select.__all__, *_steps.__all__])

@@ -76,23 +76,7 @@ from ._steps import (
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = [
-    "APP_KEY",
-    "RECORD_KEY",
-    "Collect",
-    "GetAttribute",
-    "GetIndex",
-    "GetIndices",
-    "GetItem",
-    "GetItemOrAttribute",
-    "GetItems",
-    "GetSlice",
-    "Lens",
-    "Step",
-    "StepItemOrAttribute",
-    "all_objects",
-    "all_queries",
-]
+__all__ = ["APP_KEY", "RECORD_KEY", "Lens", "all_objects", "all_queries"]
 
 # How a lens is shown in error messages. `Select` (defined on top of `Lens`, in
 # `._select`) installs its rendering (``Select.RecordCalls.retriever...``) here when the

@@ -15,7 +15,8 @@ import warnings
 from typing import Any
 
 from . import _lens
-from ._lens import Lens as _Lens, StepItemOrAttribute
+from ._lens import Lens as _Lens
+from ._steps import StepItemOrAttribute
 
 __all__ = ["Select"]
 

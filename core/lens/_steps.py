@@ -1,6 +1,6 @@
 """Lens steps: the pieces a `Lens` is made of, and how each reads and updates a value.
 
-The public names are re-exported by :mod:`spyglass.core.lens._lens`; import them from there.
+The public names are re-exported by :mod:`spyglass.core.lens`.
 Each step's ``get`` yields what it selects and raises a `LensError` (built only on
 failure) naming what exists where it failed; `Lens` adds the full lens to the message.
 """

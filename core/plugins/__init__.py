@@ -11,7 +11,7 @@ built-in adapters use. ``docs/adapters.md`` shows how to write and ship one;
 
 from __future__ import annotations
 
-from .._classpath import class_path, mro_match, resolve_class
+from .._classpath import ClassCache, class_path, mro_match, resolve_class
 from .._lazy import lazy_exports
 from ._main_io import default_main_input, default_main_output
 from ._manager import (
@@ -30,7 +30,15 @@ from ._manager import (
     wrap_app,
 )
 from ._specs import OMIT, AdapterInfo, CallKind, InstrumentSpec
-from ._walk import MAX_CHILDREN, MAX_DEPTH, MAX_NODES, Walk, default_children, walk
+from ._walk import (
+    MAX_CHILDREN,
+    MAX_DEPTH,
+    MAX_NODES,
+    Walk,
+    default_children,
+    instance_attributes,
+    walk,
+)
 from .hookspecs import PROJECT, hookimpl, hookspec
 
 __all__ = [
@@ -43,6 +51,7 @@ __all__ = [
     "PROJECT",
     "AdapterInfo",
     "CallKind",
+    "ClassCache",
     "InstrumentSpec",
     "SpyglassPluginWarning",
     "Walk",
@@ -56,6 +65,7 @@ __all__ = [
     "get_plugin_manager",
     "hookimpl",
     "hookspec",
+    "instance_attributes",
     "instrument_specs",
     "invalidate_instrument_specs",
     "lazy_exports",

@@ -56,11 +56,12 @@ class Registry:
     impls: dict[str, tuple[tuple[str, Callable[..., Any], tuple[str, ...]], ...]] = (
         dataclasses.field(default_factory=dict)
     )
-    specs: tuple[InstrumentSpec, ...] | None = None
+    # plugin name -> its checked `spyglass_instrument_specs` answer (see instrument_specs)
+    specs: dict[str, tuple[InstrumentSpec, ...]] = dataclasses.field(default_factory=dict)
 
     def changed(self) -> None:
         self.impls.clear()
-        self.specs = None
+        self.specs.clear()
 
 
 def read_disabled() -> frozenset[str]:

@@ -257,7 +257,7 @@ def invalidate_instrument_specs() -> None:
     """
     registry = _registry
     if registry is not None:
-        registry.specs = None
+        registry.specs.clear()
 
 
 # ------------------------------------------------------------------------ loading
@@ -398,29 +398,40 @@ def _call_all_named(
 def instrument_specs() -> tuple[InstrumentSpec, ...]:
     """Return every active adapter's ``InstrumentSpec``, with ``adapter`` filled in.
 
-    Cached until plugins change or :func:`invalidate_instrument_specs` is called.
-    An answer that is not a sequence of ``InstrumentSpec`` is logged once and dropped.
+    Each adapter's answer is cached until plugins change or
+    :func:`invalidate_instrument_specs` is called, unless it names a class by the class
+    object (the custom adapter's ``@instrument`` marks, workflow classes): the cache must
+    not keep a class alive, so such an answer is asked for again each time. An answer
+    that is not a sequence of ``InstrumentSpec`` is logged once and dropped from there.
     """
     registry = _get_registry()
-    specs = registry.specs
-    if specs is not None:
-        return specs
+    cached = registry.specs
     collected: list[InstrumentSpec] = []
-    for plugin_name, answer in _call_all_named(registry, "spyglass_instrument_specs", {}):
-        info = registry.adapters.get(plugin_name)
-        adapter = info.name if info is not None else plugin_name
-        try:
-            for spec in answer:
-                if not isinstance(spec, InstrumentSpec):
-                    raise TypeError(f"{spec!r} is not an InstrumentSpec")
-                collected.append(
-                    spec if spec.adapter else dataclasses.replace(spec, adapter=adapter)
-                )
-        except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
-            _log_failure(plugin_name, "spyglass_instrument_specs", exc)
-    specs = tuple(collected)
-    registry.specs = specs
-    return specs
+    for plugin_name, function, _ in _impls(registry, "spyglass_instrument_specs"):
+        specs = cached.get(plugin_name)
+        if specs is None:
+            specs = _adapter_specs(registry, plugin_name, function)
+            if not any(isinstance(spec.class_path, type) for spec in specs):
+                cached[plugin_name] = specs
+        collected.extend(specs)
+    return tuple(collected)
+
+
+def _adapter_specs(
+    registry: Registry, plugin_name: str, function: Callable[..., Any]
+) -> tuple[InstrumentSpec, ...]:
+    """One adapter's specs, checked, with ``adapter`` filled in; up to a bad answer."""
+    info = registry.adapters.get(plugin_name)
+    adapter = info.name if info is not None else plugin_name
+    specs: list[InstrumentSpec] = []
+    try:
+        for spec in function() or ():
+            if not isinstance(spec, InstrumentSpec):
+                raise TypeError(f"{spec!r} is not an InstrumentSpec")
+            specs.append(spec if spec.adapter else dataclasses.replace(spec, adapter=adapter))
+    except Exception as exc:  # noqa: BLE001 - a plugin's failure is logged, not raised
+        _log_failure(plugin_name, "spyglass_instrument_specs", exc)
+    return tuple(specs)
 
 
 # ------------------------------------------------------------------------ wrap_app

@@ -7,8 +7,8 @@ takes :func:`default_children`:
 
 - a pydantic model: its fields (from ``obj.__dict__``, in declaration order), its
   private attributes (``__pydantic_private__``) and extra fields, then any other
-  instance attribute;
-- a plain object: ``vars(obj)``;
+  instance attribute; a plain object: ``vars(obj)`` (both read by
+  :func:`instance_attributes`, which adapters use for the same reading);
 - a list or tuple: its elements, at ``[i]``;
 - a dict: its values under string keys, at ``[key]``.
 
@@ -25,16 +25,27 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import logging
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._classpath import ClassCache
 from .._log_once import LogOnce
 from ..lens._lens import Lens
+from ._manager import call_first
 
-__all__ = ["MAX_CHILDREN", "MAX_DEPTH", "MAX_NODES", "Walk", "default_children", "walk"]
+__all__ = [
+    "MAX_CHILDREN",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "Walk",
+    "default_children",
+    "instance_attributes",
+    "walk",
+]
 
 logger = logging.getLogger(__name__)
 _problems = LogOnce(logger)  # an adapter's bad answer repeats for every object of a class
@@ -115,34 +126,30 @@ _LEAF_MODULES: frozenset[str] = frozenset(
         "wrapt",
     }
 )
-from ._manager import call_first
 
-_leaf_by_type: dict[type, bool] = {}
-_step_lenses: dict[str | int, Lens] = {}
+
+def _is_leaf_type(tp: type) -> bool:
+    module = getattr(tp, "__module__", None) or ""
+    return bool(
+        issubclass(tp, _LEAF_TYPES)
+        or issubclass(tp, tuple(_ATOMS))
+        or module.partition(".")[0] in _LEAF_MODULES
+    )
+
+
+_leaf_types = ClassCache(_is_leaf_type)
 
 
 def is_leaf(obj: Any) -> bool:
     """Whether the walk stops at ``obj`` (it is data, not a component)."""
     tp = type(obj)
-    if tp in _ATOMS:
-        return True
-    leaf = _leaf_by_type.get(tp)
-    if leaf is None:
-        module = getattr(tp, "__module__", None) or ""
-        leaf = _leaf_by_type[tp] = bool(
-            issubclass(tp, _LEAF_TYPES)
-            or issubclass(tp, tuple(_ATOMS))
-            or module.partition(".")[0] in _LEAF_MODULES
-        )
-    return leaf
+    return tp in _ATOMS or _leaf_types[tp]
 
 
+@functools.lru_cache(maxsize=4096)
 def _step(key: str | int) -> Lens:
     """The one-step relative lens for an attribute/key name or an index (cached)."""
-    lens = _step_lenses.get(key)
-    if lens is None:
-        lens = _step_lenses[key] = Lens()[key]
-    return lens
+    return Lens()[key]
 
 
 def default_children(obj: Any) -> list[tuple[Lens, Any]]:
@@ -170,6 +177,25 @@ def default_children(obj: Any) -> list[tuple[Lens, Any]]:
             if isinstance(key, str) and not is_leaf(child):
                 out.append((_step(key), child))
         return out
+    return [(_step(name), value) for name, value in instance_attributes(obj) if not is_leaf(value)]
+
+
+def instance_attributes(obj: Any) -> list[tuple[str, Any]]:
+    """An object's attributes, read without running any of its code: the walk's reader.
+
+    A pydantic model gives its fields first, in declaration order, then its private
+    attributes (``__pydantic_private__``) and extra fields (``__pydantic_extra__``),
+    then any other entry of its ``__dict__``; any other object gives its ``__dict__``.
+    Each string name once, where it is first found. Values are read with
+    ``object.__getattribute__``, so no property, ``__getattr__`` or descriptor runs;
+    an object without a ``__dict__`` has no attributes.
+
+    Args:
+        obj: any object.
+
+    Returns:
+        ``(name, value)`` pairs, in that order.
+    """
     try:
         attributes = object.__getattribute__(obj, "__dict__")
     except (AttributeError, TypeError):
@@ -178,7 +204,7 @@ def default_children(obj: Any) -> list[tuple[Lens, Any]]:
         return []
     named: list[tuple[str, Any]] = []
     seen: set[str] = set()
-    fields = getattr(tp, "__pydantic_fields__", None)
+    fields = getattr(type(obj), "__pydantic_fields__", None)
     if isinstance(fields, dict):
         for name in fields:
             if name in attributes:
@@ -197,7 +223,7 @@ def default_children(obj: Any) -> list[tuple[Lens, Any]]:
     for name, value in list(attributes.items()):
         if isinstance(name, str) and name not in seen:
             named.append((name, value))
-    return [(_step(name), value) for name, value in named if not is_leaf(value)]
+    return named
 
 
 @dataclass

@@ -102,15 +102,21 @@ def spyglass_stream_wrapper(
     is for *objects that carry a stream* (LlamaIndex ``StreamingResponse``). The
     core asks once per return type and caches the answer.
 
+    ``wrap`` runs with the call that returned ``ret`` as the current call. The usual
+    ``wrap`` makes a :class:`spyglass.core.StreamTee` from ``finish`` and puts
+    ``tee.proxy(stream)`` in place of the object's stream: the core's own stream proxy,
+    which runs each step with that call current and finishes it, once, when the stream
+    ends (exhausted, failed, closed early or collected unread).
+
     Args:
         ret_type: the type of a value an instrumented method returned.
 
     Returns:
         ``wrap(ret, finish) -> ret2`` or ``None``. ``wrap`` returns the object to hand
         to the app (usually ``ret`` with its stream attribute wrapped) and must call
-        ``finish(value, error=None)`` exactly once, when the stream is exhausted,
-        closed or fails; ``value`` is what the call records as its return value.
-        Stops at the first non-None result.
+        ``finish(value, error=None, note=None)`` exactly once, when the stream is
+        exhausted, closed or fails; ``value`` is what the call records as its return
+        value, ``note`` why it ended early. Stops at the first non-None result.
     """
 
 

@@ -12,5 +12,6 @@ from __future__ import annotations
 from ._app import App, HybridMethod
 from ._block import Recording
 from ._calls import MAX_STREAM_ITEMS, record_call
+from ._streams import StreamTee
 
-__all__ = ["MAX_STREAM_ITEMS", "App", "HybridMethod", "Recording", "record_call"]
+__all__ = ["MAX_STREAM_ITEMS", "App", "HybridMethod", "Recording", "StreamTee", "record_call"]

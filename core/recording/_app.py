@@ -359,11 +359,11 @@ class App:
         """The bound method ``with_record(recorder.app, ...)`` calls.
 
         ``main_method=`` if given (bound, or a function taking the app first),
-        else :meth:`_default_main_method`.
+        else :meth:`default_main_method`.
         """
         given = self._main_method
         if given is None:
-            return self._default_main_method()
+            return self.default_main_method()
         found: Callable[..., Any]
         if inspect.ismethod(given) or getattr(given, "__self__", None) is self.app:
             found = through_class(given)
@@ -376,8 +376,23 @@ class App:
         found = get(self.app, type(self.app)) if get is not None else given
         return found
 
+    def default_main_method(self) -> Callable[..., Any]:
+        """The main method when the recorder was given no ``main_method=``.
+
+        An adapter's recorder overrides it to name its framework's entry point
+        (``TruChain``: ``self.app.invoke``); it returns a bound method of ``self.app``.
+        The default is the app's ``__call__``.
+
+        Raises:
+            TypeError: the app is not callable (nor is a main method named).
+        """
+        legacy = type(self)._default_main_method
+        if legacy is not App._default_main_method:
+            return legacy(self)  # a recorder that overrides the old, private name
+        return self._default_main_method()
+
     def _default_main_method(self) -> Callable[..., Any]:
-        """The main method when none was given; subclasses name their framework's."""
+        """Deprecated: override :meth:`default_main_method`; still honoured if overridden."""
         if not callable(self.app) or isinstance(self.app, type):
             raise TypeError(
                 f"{type(self).__name__} does not know which method of {type(self.app).__name__} "

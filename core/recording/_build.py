@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .._classpath import ClassCache
 from .._log_once import LogOnce
 from ..instrument._context import recording_suspended
 from ..instrument._wrap import is_excluded
@@ -59,7 +60,8 @@ __all__ = ["PendingRecords", "build_records", "dry_call"]
 logger = logging.getLogger("spyglass.core.recording")
 
 _PID = os.getpid()
-_class_info: dict[type, Class] = {}
+# class -> its description, for the frames of calls of its methods
+_class_info: ClassCache[Class] = ClassCache(Class.of_class)
 
 
 def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
@@ -367,9 +369,7 @@ def _frame(path: Lens, site: Any, instance: Any) -> RecordAppCallMethod:
 
 
 def _method(cls: type, name: str, instance: Any) -> Method:
-    info = _class_info.get(cls)
-    if info is None:
-        info = _class_info[cls] = Class.of_class(cls)
+    info = _class_info[cls]
     # Obj has a field named `cls`, which model_construct cannot take by keyword.
     return Method.model_construct(obj=Obj(cls=info, id=id(instance)), name=name)
 

@@ -30,7 +30,8 @@ built once per root (see :mod:`spyglass.core.recording._build`):
 So an argument that the app mutates while the root runs is recorded as it is at the
 root's end, and the app's thread pays only for capturing references.
 
-Lazy results keep their call open:
+Lazy results keep their call open, through the proxies of :mod:`._streams` (which
+adapters' objects that carry a stream get too, through ``StreamTee``):
 
 - a generator or async generator is handed back wrapped; each step runs with the
   call re-installed as the current call, so calls made while producing items nest
@@ -60,15 +61,22 @@ import sys
 import threading
 import time
 import types
-import weakref
-from collections.abc import AsyncGenerator, Callable, Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
+from .._classpath import ClassCache
 from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
 from ..plugins._manager import call_first
 from . import _build, _deliver
 from ._block import Recording, enter, leave
 from ._build import PendingRecords, _log_once
+from ._streams import (
+    end_when_collected,
+    proxy_async_generator,
+    proxy_awaitable,
+    proxy_generator,
+    stream_note,
+)
 
 if TYPE_CHECKING:
     from ..instrument._wrap import CallSite
@@ -154,6 +162,37 @@ class _Call:
         """Whether the call's return value is the list of a stream's items."""
         return self.items is not None
 
+    # A call is the sink of the stream it returned (see _streams.StreamSink).
+
+    def add(self, item: Any) -> None:
+        """Keep one streamed item: the first ``MAX_STREAM_ITEMS``; later ones are counted."""
+        items = self.items
+        if items is not None and len(items) < MAX_STREAM_ITEMS:
+            items.append(item)
+        else:
+            self.dropped += 1
+
+    def ended(self, error: BaseException | None, why: str | None) -> None:
+        """The stream this call returned ended: the call ends with the items streamed."""
+        note = None if why is None else stream_note(why, len(self.items or ()) + self.dropped)
+        _finish_lazy(self, self.items, error, note)
+
+    def awaited(self, ret: Any, error: BaseException | None) -> Any:
+        """The awaitable this call returned is done: what its awaiter gets.
+
+        An awaited object that carries a stream (LlamaIndex's ``aquery(...)`` with
+        streaming) keeps the call open like a returned one.
+        """
+        if error is None:
+            kind = _KINDS[type(ret)]
+            if callable(kind):
+                try:
+                    return _wrap_stream(self, kind, ret)
+                except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+                    _log_once("wrapping a lazy result", exc)
+        _finish_lazy(self, ret, error)
+        return ret
+
 
 _native_id = threading.get_native_id
 
@@ -191,8 +230,8 @@ def record_call(
         raise
     call.end = _now()
     _STATE.reset(token)
-    kind = _KINDS.get(type(ret))
-    if kind is None or kind:
+    kind = _KINDS[type(ret)]
+    if kind:
         try:
             return _lazy(call, ret, kind)
         except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
@@ -224,31 +263,32 @@ def _open(site: CallSite, state: Any, instance: Any, args: Any, kwargs: Any) -> 
 
 # ------------------------------------------------------------------ lazy results
 
-# return type -> 0 plain value, else a kind below; filled on first sight of a type.
-_KINDS: dict[type, int] = {}
-_GEN, _AGEN, _CORO, _FUTURE, _HOOK = 1, 2, 3, 4, 5
-_STREAM_WRAPPERS: dict[type, Callable[..., Any]] = {}
+_GEN, _AGEN, _CORO, _FUTURE = 1, 2, 3, 4
 
 
-def _kind_of(tp: type) -> int:
-    if issubclass(tp, types.GeneratorType):
-        return _GEN
-    if issubclass(tp, types.AsyncGeneratorType):
-        return _AGEN
-    if issubclass(tp, types.CoroutineType):
-        return _CORO
-    if issubclass(tp, _future_types()):
-        return _FUTURE
-    if tp.__module__ != "builtins":
-        try:
+def _kind_of(tp: type) -> int | Callable[..., Any]:
+    """What a call returning a ``tp`` is: 0 (a plain value), a lazy kind above, or the
+    ``wrap(ret, finish)`` an adapter gives for objects that carry a stream."""
+    try:
+        if issubclass(tp, types.GeneratorType):
+            return _GEN
+        if issubclass(tp, types.AsyncGeneratorType):
+            return _AGEN
+        if issubclass(tp, types.CoroutineType):
+            return _CORO
+        if issubclass(tp, _future_types()):
+            return _FUTURE
+        if tp.__module__ != "builtins":
             wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
-        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-            _log_once("asking adapters for a stream wrapper", exc)
-            wrap = None
-        if wrap is not None:
-            _STREAM_WRAPPERS[tp] = wrap
-            return _HOOK
+            if wrap is not None:
+                return wrap  # type: ignore[no-any-return]
+    except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
+        _log_once("asking adapters for a stream wrapper", exc)
     return 0
+
+
+# return type -> what its calls are (see _kind_of), decided on first sight of the type.
+_KINDS: ClassCache[int | Callable[..., Any]] = ClassCache(_kind_of)
 
 
 def _future_types() -> tuple[type, ...]:
@@ -261,33 +301,25 @@ def _future_types() -> tuple[type, ...]:
     return tuple(found)
 
 
-def _lazy(call: _Call, ret: Any, kind: int | None) -> Any:
-    """Wrap a lazy result so that its call stays open; plain values are recorded now."""
-    tp = type(ret)
-    if kind is None:
-        kind = _KINDS[tp] = _kind_of(tp)
-    if kind == 0:
-        call.ret = ret
-        if call.root is call:
-            _finish_root(call)
-        return ret
+def _lazy(call: _Call, ret: Any, kind: int | Callable[..., Any]) -> Any:
+    """Wrap a lazy result (``kind`` from :func:`_kind_of`, not 0) so its call stays open."""
     call.end = None  # still open
     if kind == _GEN:
         call.items = []
-        proxy: Any = _generator(call, ret)
-        _on_collect(proxy, call)
+        proxy: Any = proxy_generator(ret, call, call)
+        end_when_collected(proxy, call)
         return proxy
     if kind == _AGEN:
         call.items = []
-        proxy = _async_generator(call, ret)
-        _on_collect(proxy, call)
+        proxy = proxy_async_generator(ret, call, call)
+        end_when_collected(proxy, call)
         return proxy
     if kind == _CORO:
-        return _coroutine(call, ret)
+        return proxy_awaitable(ret, call, call.awaited)
     if kind == _FUTURE:
         ret.add_done_callback(lambda fut: _future_done(call, fut))
         return ret
-    return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
+    return _wrap_stream(call, cast("Callable[..., Any]", kind), ret)
 
 
 def _wrap_stream(call: _Call, wrap: Callable[..., Any], ret: Any) -> Any:
@@ -298,8 +330,8 @@ def _wrap_stream(call: _Call, wrap: Callable[..., Any], ret: Any) -> Any:
     stream is read.
     """
 
-    def finish(value: Any, error: BaseException | None = None) -> None:
-        _finish_lazy(call, value, error)
+    def finish(value: Any, error: BaseException | None = None, note: str | None = None) -> None:
+        _finish_lazy(call, value, error, note)
 
     token = _STATE.set(call)
     try:
@@ -331,130 +363,6 @@ def _future_done(call: _Call, fut: Any) -> None:
         _finish_lazy(call, None if error is not None else fut.result(), error)
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("reading a finished future", exc)
-
-
-def _on_collect(proxy: Any, call: _Call) -> None:
-    """End the call if its stream is garbage-collected before it was ever started."""
-    try:
-        finalizer = weakref.finalize(proxy, _abandoned, call)
-        finalizer.atexit = False
-    except TypeError:  # not weak-referenceable
-        pass
-
-
-def _abandoned(call: _Call) -> None:
-    if call.end is None:
-        _finish_lazy(
-            call, call.items, None, _stream_note(call, "was garbage-collected before it finished")
-        )
-
-
-def _stream_note(call: _Call, what: str) -> str:
-    count = len(call.items or ()) + call.dropped
-    return f"the stream {what}, after {count} item{'s' if count != 1 else ''}"
-
-
-def _keep(call: _Call, item: Any) -> None:
-    items = call.items
-    if items is not None and len(items) < MAX_STREAM_ITEMS:
-        items.append(item)
-    else:
-        call.dropped += 1
-
-
-def _generator(call: _Call, gen: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
-    """Hand out ``gen``'s items with ``call`` as the current call around each step."""
-    step: Callable[[Any], Any] = gen.send
-    value: Any = None
-    while True:
-        token = _STATE.set(call)
-        try:
-            item = step(value)
-        except StopIteration as stop:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, None)
-            return stop.value
-        except BaseException as exc:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, exc)
-            raise
-        _STATE.reset(token)
-        _keep(call, item)
-        try:
-            value = yield item
-            step = gen.send
-        except GeneratorExit:
-            token = _STATE.set(call)
-            try:
-                gen.close()
-            finally:
-                _STATE.reset(token)
-                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
-            raise
-        except BaseException as exc:  # noqa: BLE001 - thrown in by the consumer: passed on
-            step, value = gen.throw, exc
-
-
-async def _async_generator(call: _Call, agen: AsyncGenerator[Any, Any]) -> AsyncGenerator[Any, Any]:
-    """Hand out ``agen``'s items with ``call`` as the current call around each step."""
-    step: Callable[[Any], Any] = agen.asend
-    value: Any = None
-    while True:
-        token = _STATE.set(call)
-        try:
-            item = await step(value)
-        except StopAsyncIteration:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, None)
-            return
-        except BaseException as exc:
-            _STATE.reset(token)
-            _finish_lazy(call, call.items, exc)
-            raise
-        _STATE.reset(token)
-        _keep(call, item)
-        try:
-            value = yield item
-            step = agen.asend
-        except GeneratorExit:
-            token = _STATE.set(call)
-            try:
-                await agen.aclose()
-            finally:
-                _STATE.reset(token)
-                _finish_lazy(call, call.items, None, _stream_note(call, "was closed early"))
-            raise
-        except BaseException as exc:  # noqa: BLE001 - re-raised after recording
-            step, value = agen.athrow, exc
-
-
-async def _coroutine(call: _Call, coro: Any) -> Any:
-    """Await ``coro`` with ``call`` as the current call; end the call with its result."""
-    token = _STATE.set(call)
-    try:
-        ret = await coro
-    except BaseException as exc:
-        _STATE.reset(token)
-        _finish_lazy(call, None, exc)
-        raise
-    _STATE.reset(token)
-    # An awaited object that carries a stream (LlamaIndex's `aquery(...)` with
-    # streaming) keeps the call open like a returned one.
-    tp = type(ret)
-    kind = _KINDS.get(tp)
-    if kind is None:
-        try:
-            kind = _KINDS[tp] = _kind_of(tp)
-        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-            _log_once("wrapping a lazy result", exc)
-            kind = 0
-    if kind == _HOOK:
-        try:
-            return _wrap_stream(call, _STREAM_WRAPPERS[tp], ret)
-        except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
-            _log_once("wrapping a lazy result", exc)
-    _finish_lazy(call, ret, None)
-    return ret
 
 
 # ------------------------------------------------------------------ finishing roots

@@ -39,16 +39,9 @@ from typing import Any
 import munch
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, model_validator
 
-from ..lens._lens import (
-    APP_KEY,
-    RECORD_KEY,
-    GetAttribute,
-    GetIndex,
-    GetItem,
-    GetItemOrAttribute,
-    Lens,
-    StepItemOrAttribute,
-)
+from .._classpath import ClassCache
+from ..lens._lens import APP_KEY, RECORD_KEY, Lens
+from ..lens._steps import GetAttribute, GetIndex, GetItem, GetItemOrAttribute, StepItemOrAttribute
 from ..serial._pyschema import Method
 from ._enums import FeedbackResultStatus
 from ._feedback import FeedbackDefinition, FeedbackResult
@@ -126,8 +119,15 @@ def _new_record_id() -> str:
     return "record_" + uuid.uuid4().hex
 
 
-# Record class -> (field name, default factory or None, default), for Record._from_parts.
-_part_defaults: dict[type, list[tuple[str, Any, Any]]] = {}
+def _field_defaults(cls: type) -> list[tuple[str, Any, Any]]:
+    """``(name, default factory or None, default)`` per field of a model class, read once:
+    pydantic's own ``get_default`` inspects the factory's signature on every call."""
+    fields: dict[str, Any] = getattr(cls, "model_fields", {})
+    return [(name, info.default_factory, info.default) for name, info in fields.items()]
+
+
+# Record class -> its field defaults, for Record._from_parts.
+_part_defaults = ClassCache(_field_defaults)
 
 
 def _end_time_key(call: RecordAppCall) -> float:
@@ -197,15 +197,7 @@ class Record(BaseModel):
         ``Record(**fields)`` (missing fields get their defaults, ``record_id`` a new
         id), at a fraction of the cost. Anything else must use ``Record(...)``.
         """
-        defaults = _part_defaults.get(cls)
-        if defaults is None:
-            # (name, default factory or None, default) per field, read once: pydantic's
-            # own get_default inspects the factory's signature on every call.
-            defaults = [
-                (name, info.default_factory, info.default)
-                for name, info in cls.model_fields.items()
-            ]
-            _part_defaults[cls] = defaults
+        defaults = _part_defaults[cls]
         values = {
             name: fields[name] if name in fields else factory() if factory else default
             for name, factory, default in defaults

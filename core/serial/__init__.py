@@ -9,55 +9,8 @@ modules on an allow-list (`module_allowed`).
 
 from __future__ import annotations
 
-from ._encoders import register_encoder, unregister_encoder
-from ._jsonify import (
-    BYTES,
-    CIRCULAR,
-    CLASS_INFO,
-    EXCEPTION,
-    NON_SERIALIZED,
-    PROPERTY_ERROR,
-    REDACTED,
-    TRUNCATED,
-    jsonify,
-)
-from ._pyschema import (
-    Bindings,
-    Class,
-    Function,
-    FunctionOrMethod,
-    Method,
-    Module,
-    Obj,
-    WithClassInfo,
-)
-from ._safe_load import SerialBytes, load_pickled, module_allowed
-from ._secrets import is_secret_key, register_secret, unregister_secret
+from . import _jsonify, _pyschema
+from ._jsonify import *  # jsonify, its markers, encoders and secret rules
+from ._pyschema import *  # the models of Python entities, and loading them back
 
-__all__ = [
-    "BYTES",
-    "CIRCULAR",
-    "CLASS_INFO",
-    "EXCEPTION",
-    "NON_SERIALIZED",
-    "PROPERTY_ERROR",
-    "REDACTED",
-    "TRUNCATED",
-    "Bindings",
-    "Class",
-    "Function",
-    "FunctionOrMethod",
-    "Method",
-    "Module",
-    "Obj",
-    "SerialBytes",
-    "WithClassInfo",
-    "is_secret_key",
-    "jsonify",
-    "load_pickled",
-    "module_allowed",
-    "register_encoder",
-    "register_secret",
-    "unregister_encoder",
-    "unregister_secret",
-]
+__all__ = sorted({*_jsonify.__all__, *_pyschema.__all__})

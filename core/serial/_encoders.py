@@ -9,6 +9,7 @@ against each class of an object's ``__mro__``, most specific first.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -16,11 +17,12 @@ from .._classpath import class_path
 
 __all__ = ["encoder_for", "register_encoder", "unregister_encoder"]
 
-_by_class: dict[type, Callable[[Any], Any]] = {}
+# Weak by class: registering an encoder does not keep a class alive.
+_by_class: weakref.WeakKeyDictionary[type, Callable[[Any], Any]] = weakref.WeakKeyDictionary()
 _by_path: dict[str, Callable[[Any], Any]] = {}
 
 # Types whose encoder failed (logged once each); reset when the registry changes.
-failed_types: set[type] = set()
+failed_types: weakref.WeakSet[type] = weakref.WeakSet()
 
 # Bumped on every change, so that caches keyed by type know to start over.
 version = 0

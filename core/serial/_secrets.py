@@ -23,6 +23,7 @@ Values passed to `register_secret` are redacted wherever they appear as a string
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["is_secret_key", "register_secret", "unregister_secret"]
@@ -52,16 +53,15 @@ _NOT_SECRET_TOKENS = frozenset({
 # fmt: on
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
-_CACHE_LIMIT = 10_000
-
-# Decisions by key; read on every dict key jsonify meets, so kept in a plain dict.
-_key_cache: dict[str, bool] = {}
 
 # Registered secret values. Read without a lock: set membership is atomic.
 secret_values: set[str] = set()
 
 
-def _decide(key: str) -> bool:
+# Read on every dict key jsonify meets: decided once per key, for the 10,000 latest keys.
+@functools.lru_cache(maxsize=10_000)
+def is_secret_key(key: str) -> bool:
+    """Whether the value under a key or attribute named `key` is redacted (rules above)."""
     name = _SEPARATORS.sub("_", _CAMEL.sub("_", key)).lower()
     return (
         "password" in name
@@ -70,17 +70,6 @@ def _decide(key: str) -> bool:
         or name.endswith(_SECRET_SUFFIXES)
         or (name.endswith("_token") and name[:-6].rpartition("_")[2] not in _NOT_SECRET_TOKENS)
     )
-
-
-def is_secret_key(key: str) -> bool:
-    """Whether the value under a key or attribute named `key` is redacted (rules above)."""
-    secret = _key_cache.get(key)
-    if secret is None:
-        secret = _decide(key)
-        if len(_key_cache) >= _CACHE_LIMIT:
-            _key_cache.clear()
-        _key_cache[key] = secret
-    return secret
 
 
 def register_secret(value: str) -> None:

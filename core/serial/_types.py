@@ -35,6 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .._classpath import ClassCache
 from . import _encoders
 from ._classes import Class
 
@@ -47,13 +48,8 @@ EXCEPTION = "__tru_exception"
 BYTES = "__tru_bytes_base64"
 
 _JSON = Any
-_CACHE_LIMIT = 4096
 
 # ---------------------------------------------------------------- type kinds
-
-# How values of a type are serialised, decided once per type: (kind, detail).
-_kinds: dict[type, tuple[str, Any]] = {}
-_kinds_version = -1
 
 _LAZY_TYPES: tuple[tuple[type, str], ...] = (
     (types.GeneratorType, "a generator object"),
@@ -143,18 +139,18 @@ def _classify(t: type, use_encoders: bool = True) -> tuple[str, Any]:
     return ("object", None)
 
 
+# How values of a type are serialised, decided once per type: (kind, detail); decided
+# again when the encoder registry changes.
+_kinds: ClassCache[tuple[str, Any]] = ClassCache(_classify)
+_kinds_version = -1
+
+
 def _kind_of(t: type) -> tuple[str, Any]:
     global _kinds_version
     if _kinds_version != _encoders.version:
         _kinds.clear()
         _kinds_version = _encoders.version
-    kind = _kinds.get(t)
-    if kind is None:
-        kind = _classify(t)
-        if len(_kinds) >= _CACHE_LIMIT:
-            _kinds.clear()
-        _kinds[t] = kind
-    return kind
+    return _kinds[t]
 
 
 # ------------------------------------------------------------------ small forms

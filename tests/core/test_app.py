@@ -83,6 +83,42 @@ def test_with_record_on_the_app_object_calls_its_main_method() -> None:
     assert ret == ret2 == record.main_output
 
 
+class _RespondingRecorder(App):
+    """A recorder that names its app's main method the public way."""
+
+    def default_main_method(self) -> Any:
+        return self.app.respond
+
+
+class _OldStyleRecorder(App):
+    """A recorder written for the private name, before `default_main_method`."""
+
+    def _default_main_method(self) -> Any:
+        return self.app.respond
+
+
+@pytest.mark.parametrize("recorder_class", [_RespondingRecorder, _OldStyleRecorder])
+def test_a_recorder_subclass_names_the_main_method(recorder_class: type[App]) -> None:
+    """with_record(recorder.app, ...) calls the subclass's default_main_method (the
+    overridden private `_default_main_method` of older recorders is still honoured)."""
+    with engine_plugin(RAG_SPECS):
+        app = RAG()
+        recorder = recorder_class(app, selector_nocheck=True)
+        assert recorder.default_main_method() == app.respond
+        ret, record = recorder.with_record(app, "q")
+    assert ret == record.main_output
+    assert "app.respond" == call_paths(record)[-1]
+
+
+def test_the_default_main_method_is_the_apps_call() -> None:
+    """Without a main method named anywhere, the app's own ``__call__`` is called;
+    an app that is not callable gets a TypeError saying what to pass."""
+    with engine_plugin(RAG_SPECS):
+        recorder = make_recorder(RAG())
+        with pytest.raises(TypeError, match="main_method="):
+            recorder.default_main_method()
+
+
 def test_with_record_without_any_instrumented_call_says_so(rag: Any) -> None:
     """A function that calls nothing instrumented gives RecordingError."""
     with pytest.raises(RecordingError, match="Did not create any records"):

@@ -20,7 +20,7 @@ from spyglass.core.errors import (
     LensParseError,
     LensValueError,
 )
-from spyglass.core.lens._lens import (
+from spyglass.core.lens import (
     Collect,
     GetAttribute,
     GetIndex,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from spyglass.core.lens._lens import (
+from spyglass.core.lens import (
     Collect,
     GetAttribute,
     GetIndex,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from spyglass.core.lens._lens import GetIndex, Lens
+from spyglass.core.lens import GetIndex, Lens
 from spyglass.core.lens._select import Select
 
 L = Lens()

@@ -10,5 +10,6 @@ from spyglass.core import App
 class ToyRecorder(App):
     """Records a :class:`~spyglass_toyframework.framework.ToyPipeline`; main method ``run``."""
 
-    def _default_main_method(self) -> Any:
+    def default_main_method(self) -> Any:
+        """``pipeline.run``: what ``with_record(pipeline, ...)`` calls."""
         return self.app.run

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from spyglass.core import AdapterInfo, InstrumentSpec, hookimpl
+from spyglass.core.plugins import AdapterInfo, CallKind, InstrumentSpec, hookimpl
 
 _FRAMEWORK = "spyglass_toyframework.framework"
 
@@ -26,9 +26,9 @@ def spyglass_adapter_info() -> AdapterInfo:
 @hookimpl
 def spyglass_instrument_specs() -> list[InstrumentSpec]:
     return [
-        InstrumentSpec(f"{_FRAMEWORK}:ToyPipeline", ("run",), kind="chain"),
-        InstrumentSpec(f"{_FRAMEWORK}:ToyRetriever", ("retrieve",), kind="retriever"),
-        InstrumentSpec(f"{_FRAMEWORK}:ToyLLM", ("generate",), kind="llm"),
+        InstrumentSpec(f"{_FRAMEWORK}:ToyPipeline", ("run",), kind=CallKind.CHAIN),
+        InstrumentSpec(f"{_FRAMEWORK}:ToyRetriever", ("retrieve",), kind=CallKind.RETRIEVER),
+        InstrumentSpec(f"{_FRAMEWORK}:ToyLLM", ("generate",), kind=CallKind.LLM),
     ]
 
 
