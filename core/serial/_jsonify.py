@@ -91,23 +91,24 @@ import base64
 import dataclasses
 import itertools
 import logging
-import math
 from collections.abc import Callable
 from enum import Enum
+from math import isfinite
 from typing import Any
-
-from pydantic import BaseModel
 
 from . import _encoders
 from ._classes import CLASS_INFO
 from ._encoders import register_encoder, unregister_encoder
+from ._objects import ObjectForms
 from ._secrets import (
+    _key_cache,
     is_secret_key,
     register_secret,
     secret_values,
     unregister_secret,
 )
 from ._types import (
+    _CACHE_LIMIT,
     _JSON,
     _LAZY_FUNCTIONS,
     _PLAIN,
@@ -118,7 +119,6 @@ from ._types import (
     PROPERTY_ERROR,
     REDACTED,
     TRUNCATED,
-    _attribute_names,
     _class_info,
     _classify,
     _exception_form,
@@ -140,6 +140,7 @@ __all__ = [
     "REDACTED",
     "TRUNCATED",
     "is_secret_key",
+    "jsonifier",
     "jsonify",
     "register_encoder",
     "register_secret",
@@ -156,9 +157,45 @@ DEFAULT_MAX_NODES = 1_000_000
 
 # ---------------------------------------------------------------------- encoder
 
+# How the encoder serialises an instance of a type that is not a scalar, a dict, a list
+# or a tuple: (the `_Encoder` method for its kind, the kind's detail, whether the form
+# is a leaf). Made from the type's kind (`_kind_of`) once per type, so a value costs one
+# dict read to dispatch.
+_Handler = Callable[["_Encoder", Any, type, Any, int], _JSON]
+_handlers: dict[type, tuple[_Handler, Any, bool]] = {}
+_handlers_version = -1
 
-class _Encoder:
-    """The state of one `jsonify` call: settings, the ancestor ids and the node budget."""
+# Kinds whose form is made from the value alone (no children, no user encoder, never a
+# marker), the same wherever and however often the value is met: the encoder spends
+# their node but keeps them out of the ancestors and the memo.
+_LEAF_KINDS = frozenset(
+    {"iso", "str", "int", "float", "text", "lazy", "secret", "seconds", "decimal"}
+)
+
+
+def _handlers_current() -> None:
+    """Start the handler table over if the encoder registry changed since it was made."""
+    global _handlers_version
+    if _handlers_version != _encoders.version:
+        _handlers.clear()
+        _handlers_version = _encoders.version
+
+
+def _handler_of(t: type) -> tuple[_Handler, Any, bool]:
+    kind, detail = _kind_of(t)
+    entry = (_BY_KIND.get(kind, _Encoder.by_object), detail, kind in _LEAF_KINDS)
+    if len(_handlers) >= _CACHE_LIMIT:
+        _handlers.clear()
+    _handlers[t] = entry
+    return entry
+
+
+class _Encoder(ObjectForms):
+    """The state of `jsonify` calls: settings, the ancestor ids and the node budget.
+
+    One per `jsonify` call, or one per `jsonifier` (whose calls each start with the
+    full node budget and no ancestors, as separate `jsonify` calls would).
+    """
 
     __slots__ = (
         "ancestors",
@@ -197,6 +234,8 @@ class _Encoder:
         self.marks = 0  # circular / truncation markers written so far
 
     # -- every value goes through `encode` ----------------------------------------
+    # The loops of `mapping` and `sequence` repeat its scalar cases inline: most values
+    # are scalars, and a call per value is most of the cost of serialising them.
 
     def encode(self, o: Any, depth: int) -> _JSON:
         t = type(o)
@@ -207,7 +246,7 @@ class _Encoder:
         if t is int or t is bool or o is None:
             return o
         if t is float:
-            return o if math.isfinite(o) else _float(o)
+            return o if isfinite(o) else _float(o)
         result = self.container(o, t, depth)
         return self.plain(o, t) if result is _PLAIN else result
 
@@ -230,106 +269,101 @@ class _Encoder:
 
     def container(self, o: Any, t: type, depth: int) -> _JSON:
         """Serialise a non-scalar; `_PLAIN` if it has no form but the non-serialised one."""
+        entry = None
+        if t is not dict and t is not list and t is not tuple:
+            entry = _handlers.get(t) or _handler_of(t)
+            if entry[2]:
+                return self.leaf(o, t, entry, depth)
         oid = id(o)
-        if oid in self.ancestors:
+        ancestors = self.ancestors
+        if oid in ancestors:
             self.marks += 1
             return None if self.skip_specials else {CIRCULAR: oid}
+        if depth > self.max_depth:
+            self.marks += 1
+            return {TRUNCATED: {"max_depth": self.max_depth}}
+        nodes = self.nodes_left
+        if nodes <= 0:
+            self.marks += 1
+            return {TRUNCATED: {"max_nodes": "exceeded"}}
+        memo = self.memo
+        if memo is not None:
+            # A form made at this depth or deeper, without markers, is the same here; it
+            # still spends its containers from the budget, as if made again.
+            known = memo.get(oid)
+            if known is not None and depth <= known[1] and known[2] <= nodes:
+                self.nodes_left = nodes - known[2]
+                return known[3]
+            marks = self.marks
+        self.nodes_left = nodes - 1
+        ancestors.add(oid)
+        try:
+            if entry is not None:
+                result = entry[0](self, o, t, entry[1], depth)
+            elif t is dict:
+                result = self.mapping(o.items(), len(o), depth, True)
+            else:
+                result = self.sequence(o, len(o), depth, True)
+        except Exception as exc:  # noqa: BLE001 - serialisation is total
+            logger.debug("jsonify: a %s failed (%r); written as non-serialised", t, exc)
+            result = _PLAIN
+        finally:
+            ancestors.discard(oid)
+        if memo is not None and self.marks == marks:
+            memo[oid] = (o, depth, nodes - self.nodes_left, result)
+        return result
+
+    def leaf(self, o: Any, t: type, entry: tuple[_Handler, Any, bool], depth: int) -> _JSON:
+        """`container` for a value of a leaf kind: never an ancestor, the same from memo."""
         if depth > self.max_depth:
             self.marks += 1
             return {TRUNCATED: {"max_depth": self.max_depth}}
         if self.nodes_left <= 0:
             self.marks += 1
             return {TRUNCATED: {"max_nodes": "exceeded"}}
-        memo = self.memo
-        if memo is None:
-            return self.fresh(o, t, oid, depth)
-        # A form made at this depth or deeper, without markers, is the same here; it
-        # still spends its containers from the budget, as if made again.
-        known = memo.get(oid)
-        if known is not None and depth <= known[1] and known[2] <= self.nodes_left:
-            self.nodes_left -= known[2]
-            return known[3]
-        marks, nodes = self.marks, self.nodes_left
-        result = self.fresh(o, t, oid, depth)
-        if self.marks == marks:
-            memo[oid] = (o, depth, nodes - self.nodes_left, result)
-        return result
-
-    def fresh(self, o: Any, t: type, oid: int, depth: int) -> _JSON:
         self.nodes_left -= 1
-        self.ancestors.add(oid)
         try:
-            if t is dict:
-                return self.mapping(o.items(), len(o), depth)
-            if t is list or t is tuple:
-                return self.sequence(o, len(o), depth)
-            kind, detail = _kind_of(t)
-            return self.by_kind(o, t, kind, detail, depth)
+            return entry[0](self, o, t, entry[1], depth)
         except Exception as exc:  # noqa: BLE001 - serialisation is total
             logger.debug("jsonify: a %s failed (%r); written as non-serialised", t, exc)
             return _PLAIN
-        finally:
-            self.ancestors.discard(oid)
 
-    # -- by kind --------------------------------------------------------------------
+    # -- by kind (see `_BY_KIND`): (o, its type, the kind's detail, depth) --------------
 
     def by_kind(self, o: Any, t: type, kind: str, detail: Any, depth: int) -> _JSON:
-        if kind == "pydantic":
-            return self.finish(o, t, self.pydantic(o, t, depth))
-        if kind == "iso":
-            return o.isoformat()
-        if kind == "enum":
-            member: Enum = o
-            return (
-                self.encode(member.value, depth) if isinstance(o, str) else _safe_text(member.name)
-            )
-        if kind == "str":
-            return self.string(str.__str__(o))
-        if kind == "int":
-            return int.__int__(o)
-        if kind == "float":
-            return _float(float.__float__(o))
-        if kind in ("dict", "mapping"):
-            items = dict.items(o) if kind == "dict" else o.items()
-            return self.mapping(items, _len(o), depth)
-        if kind == "sequence":
-            return self.sequence(o, _len(o), depth)
-        if kind == "set":
-            out = self.sequence(o, _len(o), depth)
-            if all(type(item) is str for item in out):
-                out.sort()
-            return out
-        if kind == "text":
-            return str(o)
-        if kind == "lazy":
-            return detail
-        if kind == "exception":
-            return _exception_form(o)
-        if kind == "encoder":
-            return self.encoded(o, t, detail, depth)
-        if kind == "secret":
-            return REDACTED if self.redact else "**********"
-        if kind == "bytes":
-            return self.binary(o)
-        if kind == "seconds":
-            return o.total_seconds()
-        if kind == "decimal":
-            return _float(float(o))
-        if kind == "ndarray":
-            return self.array(o, depth)
-        if kind == "npscalar":
-            item = o.item()
-            return _safe_text(o) if type(item) is t else self.encode(item, depth)
-        if kind == "dataclass":
-            names = [f.name for f in dataclasses.fields(o)]
-            return self.finish(o, t, self.fields(o, names, depth))
-        if kind == "function":
-            for check, what in _LAZY_FUNCTIONS:
-                if check(o):
-                    return _lazy_text(what)
+        return _BY_KIND.get(kind, _Encoder.by_object)(self, o, t, detail, depth)
+
+    def by_object(self, o: Any, t: type, detail: Any, depth: int) -> _JSON:
         if self.component(o):
             return self.finish(o, t, self.attributes(o, t, depth))
         return _PLAIN
+
+    def by_pydantic(self, o: Any, t: type, detail: Any, depth: int) -> _JSON:
+        return self.finish(o, t, self.pydantic(o, t, depth))
+
+    def by_enum(self, o: Any, t: type, detail: Any, depth: int) -> _JSON:
+        member: Enum = o
+        return self.encode(member.value, depth) if isinstance(o, str) else _safe_text(member.name)
+
+    def by_set(self, o: Any, t: type, detail: Any, depth: int) -> _JSON:
+        out = self.sequence(o, _len(o), depth)
+        if all(type(item) is str for item in out):
+            out.sort()
+        return out
+
+    def by_npscalar(self, o: Any, t: type, detail: Any, depth: int) -> _JSON:
+        item = o.item()
+        return _safe_text(o) if type(item) is t else self.encode(item, depth)
+
+    def by_dataclass(self, o: Any, t: type, detail: Any, depth: int) -> _JSON:
+        names = [f.name for f in dataclasses.fields(o)]
+        return self.finish(o, t, self.fields(o, names, depth))
+
+    def by_function(self, o: Any, t: type, detail: Any, depth: int) -> _JSON:
+        for check, what in _LAZY_FUNCTIONS:
+            if check(o):
+                return _lazy_text(what)
+        return self.by_object(o, t, detail, depth)
 
     def encoded(self, o: Any, t: type, encoder: Callable[[Any], Any], depth: int) -> _JSON:
         try:
@@ -337,7 +371,11 @@ class _Encoder:
         except Exception as exc:  # noqa: BLE001 - fall back to the default form
             self.encoder_failed(t, repr(exc))
         else:
-            if result is not o and type(result) is not t:
+            rt = type(result)
+            if rt is dict:  # the usual answer: `encode`, without its scalar checks
+                form = self.container(result, rt, depth)
+                return self.plain(result, rt) if form is _PLAIN else form
+            if result is not o and rt is not t:
                 return self.encode(result, depth)
             self.encoder_failed(t, "it returned an object of the same type")
         kind, detail = _classify(t, use_encoders=False)
@@ -364,29 +402,74 @@ class _Encoder:
             return _safe_text(k.name)
         return _safe_text(k)
 
-    def mapping(self, items: Any, total: int | None, depth: int) -> _JSON:
+    def mapping(self, items: Any, total: int | None, depth: int, exact: bool = False) -> _JSON:
+        """``(key, value)`` pairs as a dict; ``exact``: ``total`` is their true count."""
         out: dict[str, Any] = {}
         redact = self.redact
+        secrets = secret_values if redact else None
+        max_str = self.max_str
         limit = self.max_items
         child = depth + 1
-        for count, (k, v) in enumerate(items):
-            if count >= limit:
-                out[TRUNCATED] = {"len": total, "kept": limit}
-                break
+        rest = iter(items)
+        whole = exact and total is not None and total <= limit
+        for k, v in itertools.islice(rest, limit):
             key = k if type(k) is str else self.key(k)
             if key in out:
                 key = f"{key} ({type(k).__name__})"
-            if redact and v is not None and is_secret_key(key):
-                out[key] = REDACTED
+            if v is None:
+                out[key] = None
+                continue
+            if redact:
+                secret = _key_cache.get(key)
+                if secret is None:
+                    secret = is_secret_key(key)
+                if secret:
+                    out[key] = REDACTED
+                    continue
+            t = type(v)
+            if t is str:
+                out[key] = (
+                    v if len(v) <= max_str and not (secrets and v in secrets) else self.string(v)
+                )
+            elif t is int or t is bool:
+                out[key] = v
+            elif t is float:
+                out[key] = v if isfinite(v) else _float(v)
             else:
-                out[key] = self.encode(v, child)
+                result = self.container(v, t, child)
+                out[key] = self.plain(v, t) if result is _PLAIN else result
+        if not whole:
+            more = next(rest, _PLAIN)
+            if more is not _PLAIN:
+                _key, _value = more  # unpacked as the pairs before it (a non-pair fails)
+                out[TRUNCATED] = {"len": total, "kept": limit}
         return out
 
-    def sequence(self, items: Any, total: int | None, depth: int) -> list[Any]:
+    def sequence(self, items: Any, total: int | None, depth: int, exact: bool = False) -> list[Any]:
+        """Elements as a list; ``exact``: ``total`` is their true count."""
         limit = self.max_items
+        secrets = secret_values if self.redact else None
+        max_str = self.max_str
         child = depth + 1
         iterator = iter(items)
-        out = [self.encode(v, child) for v in itertools.islice(iterator, limit)]
+        whole = exact and total is not None and total <= limit
+        out: list[Any] = []
+        append = out.append
+        for v in itertools.islice(iterator, limit):
+            t = type(v)
+            if t is str:
+                append(
+                    v if len(v) <= max_str and not (secrets and v in secrets) else self.string(v)
+                )
+            elif t is int or t is bool or v is None:
+                append(v)
+            elif t is float:
+                append(v if isfinite(v) else _float(v))
+            else:
+                result = self.container(v, t, child)
+                append(self.plain(v, t) if result is _PLAIN else result)
+        if whole:
+            return out
         if total is None:  # unknown length: look one further to learn whether there is more
             if len(out) < limit or next(iterator, _PLAIN) is _PLAIN:
                 return out
@@ -418,87 +501,33 @@ class _Encoder:
         items = head.tolist() if o.ndim == 1 else list(head)
         return self.sequence(items, len(o), depth)
 
-    # -- objects with named fields --------------------------------------------------
 
-    def fields(self, o: Any, names: Any, depth: int) -> dict[str, Any]:
-        """Named fields of a model or dataclass, each read safely and redacted by name."""
-        return {name: self.attribute(o, name, depth) for name in names}
-
-    def attribute(self, o: Any, name: str, depth: int) -> _JSON:
-        """Read attribute `name` of `o`; a raising read is recorded, not raised."""
-        try:
-            value = getattr(o, name)
-        except Exception as exc:  # noqa: BLE001 - a raising property is data, not a failure
-            return None if self.skip_specials else {PROPERTY_ERROR: _exception_form(exc)}
-        if self.redact and value is not None and is_secret_key(name):
-            return REDACTED
-        return self.encode(value, depth + 1)
-
-    def pydantic(self, o: BaseModel, t: type[BaseModel], depth: int) -> dict[str, Any]:
-        names = [
-            name
-            for name, field in t.model_fields.items()
-            if not field.exclude and not (self.skip_specials and name == CLASS_INFO)
-        ]
-        out = self.fields(o, names, depth)
-        extra = o.__pydantic_extra__
-        if extra:
-            out.update(self.mapping(list(extra.items()), len(extra), depth))
-        for name in t.model_computed_fields:
-            out[name] = self.attribute(o, name, depth)
-        return out
-
-    def component(self, o: Any) -> bool:
-        if self.is_component is None:
-            return False
-        try:
-            return bool(self.is_component(o))
-        except Exception:  # noqa: BLE001 - a failing predicate means "not a component"
-            return False
-
-    def attributes(self, o: Any, t: type, depth: int) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        try:
-            instance_dict = object.__getattribute__(o, "__dict__")
-        except Exception:  # noqa: BLE001 - no instance dict
-            instance_dict = {}
-        for name, is_property in _attribute_names(o, t):
-            if is_property:
-                out[name] = self.attribute(o, name, depth)
-                continue
-            if isinstance(instance_dict, dict) and name in instance_dict:
-                value = instance_dict[name]
-            else:
-                try:
-                    value = object.__getattribute__(o, name)
-                except Exception:  # noqa: BLE001, S112 - an empty slot
-                    continue
-            if self.redact and value is not None and is_secret_key(name):
-                out[name] = REDACTED
-                continue
-            vt = type(value)
-            if vt is str or vt is int or vt is bool or vt is float or value is None:
-                out[name] = self.encode(value, depth + 1)
-                continue
-            encoded = self.container(value, vt, depth + 1)
-            if encoded is not _PLAIN:  # a lock, a client, ...: left out, as TruLens does
-                out[name] = encoded
-        return out
-
-    def finish(self, o: Any, t: type, content: dict[str, Any]) -> _JSON:
-        """Add class info to components and apply a ``jsonify_extra(content)`` hook."""
-        if not self.skip_specials and CLASS_INFO not in content and self.component(o):
-            content[CLASS_INFO] = _class_info(t, with_bases=True)
-        extra = getattr(t, "jsonify_extra", None)
-        if callable(extra):
-            try:
-                changed = extra(o, content)
-            except Exception as exc:  # noqa: BLE001 - keep the content as it was
-                logger.debug("jsonify_extra of %s failed: %r", t, exc)
-            else:
-                if isinstance(changed, dict):
-                    content = changed
-        return content
+# kind (`_kind_of`) -> how the encoder serialises a value of that kind; a kind not
+# listed ("object") is serialised as a component if it is one, else has no form.
+_BY_KIND: dict[str, _Handler] = {
+    "pydantic": _Encoder.by_pydantic,
+    "iso": lambda e, o, t, d, depth: o.isoformat(),
+    "enum": _Encoder.by_enum,
+    "str": lambda e, o, t, d, depth: e.string(str.__str__(o)),
+    "int": lambda e, o, t, d, depth: int.__int__(o),
+    "float": lambda e, o, t, d, depth: _float(float.__float__(o)),
+    "dict": lambda e, o, t, d, depth: e.mapping(dict.items(o), _len(o), depth),
+    "mapping": lambda e, o, t, d, depth: e.mapping(o.items(), _len(o), depth),
+    "sequence": lambda e, o, t, d, depth: e.sequence(o, _len(o), depth),
+    "set": _Encoder.by_set,
+    "text": lambda e, o, t, d, depth: str(o),
+    "lazy": lambda e, o, t, detail, depth: detail,
+    "exception": lambda e, o, t, d, depth: _exception_form(o),
+    "encoder": _Encoder.encoded,
+    "secret": lambda e, o, t, d, depth: REDACTED if e.redact else "**********",
+    "bytes": lambda e, o, t, d, depth: e.binary(o),
+    "seconds": lambda e, o, t, d, depth: o.total_seconds(),
+    "decimal": lambda e, o, t, d, depth: _float(float(o)),
+    "ndarray": lambda e, o, t, d, depth: e.array(o, depth),
+    "npscalar": _Encoder.by_npscalar,
+    "dataclass": _Encoder.by_dataclass,
+    "function": _Encoder.by_function,
+}
 
 
 # ---------------------------------------------------------------------- jsonify
@@ -545,13 +574,62 @@ def jsonify(
         return obj
     if t is str and len(obj) <= max_str and not (redact and secret_values and obj in secret_values):
         return obj
+    _handlers_current()
     try:
         encoder = _Encoder(
             redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component, memo
         )
         return encoder.encode(obj, 0)
     except Exception as exc:  # noqa: BLE001 - e.g. RecursionError when called very deep
-        logger.debug("jsonify failed on a %s: %r", t, exc)
-        if skip_specials:
-            return None
-        return {NON_SERIALIZED: {"cls": None, "id": id(obj), "init_bindings": None}}
+        return _failed(obj, t, exc, skip_specials)
+
+
+def _failed(obj: Any, t: type, exc: Exception, skip_specials: bool) -> _JSON:
+    logger.debug("jsonify failed on a %s: %r", t, exc)
+    if skip_specials:
+        return None
+    return {NON_SERIALIZED: {"cls": None, "id": id(obj), "init_bindings": None}}
+
+
+def jsonifier(
+    *,
+    redact: bool = True,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    max_items: int = DEFAULT_MAX_ITEMS,
+    max_str: int = DEFAULT_MAX_STR,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    skip_specials: bool = False,
+    is_component: Callable[[Any], bool] | None = None,
+    memo: dict[int, Any] | None = None,
+) -> Callable[[Any], _JSON]:
+    """`jsonify` with these settings, as a function of the value, for many values in a row.
+
+    ``f = jsonifier(memo=memo)`` then ``f(x)`` is ``jsonify(x, memo=memo)`` (each call
+    with its own ``max_nodes`` budget), without setting up a serialiser per value: for
+    the record build, which serialises every call's arguments and return value with
+    one memo. Not for use by two threads at once.
+    """
+    encoder = _Encoder(
+        redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component, memo
+    )
+    max_str = encoder.max_str
+
+    def run(obj: Any) -> _JSON:
+        t = type(obj)
+        if t is int or t is bool or obj is None:
+            return obj
+        if (
+            t is str
+            and len(obj) <= max_str
+            and not (redact and secret_values and obj in secret_values)
+        ):
+            return obj
+        _handlers_current()
+        encoder.nodes_left = max_nodes
+        encoder.ancestors.clear()
+        try:
+            return encoder.encode(obj, 0)
+        except Exception as exc:  # noqa: BLE001 - e.g. RecursionError when called very deep
+            return _failed(obj, t, exc, skip_specials)
+
+    return run
