@@ -47,7 +47,7 @@ from ..plugins import _main_io
 from ..plugins._manager import call_first
 from ..schema._measures import Cost, Perf
 from ..schema._record import Record, RecordAppCall, RecordAppCallMethod
-from ..serial._jsonify import TRUNCATED, jsonify
+from ..serial._jsonify import TRUNCATED, jsonifier, jsonify
 from ..serial._pyschema import Class, Method, Obj
 
 if TYPE_CHECKING:
@@ -158,15 +158,16 @@ def build_records(
     ids = dict(zip(map(id, root.calls), _call_ids(len(root.calls))))
     # Forms are shared between calls and records from here on: nothing may change them.
     memo: dict[int, Any] = {}
+    encode = jsonifier(memo=memo)  # one serialiser, one memo, for every value of the build
     for pairs in by_app.values():
         app = pairs[0][0].app
-        parts = _record_parts(app, root, ids, memo)
+        parts = _record_parts(app, root, ids, encode)
         for recording, meta in pairs:
             # Parts are built objects, calls sorted by end time: no validation needed.
             record = Record._from_parts(
                 app_id=app.app_id,
                 tags=app.tags,
-                meta=None if meta is None else jsonify(meta, memo=memo),
+                meta=None if meta is None else encode(meta),
                 **parts,
             )
             out.append((recording, record))
@@ -214,9 +215,9 @@ def _build_suspended(root: _Call, metas: tuple[Any, ...]) -> dict[int, Record]:
 
 
 def _record_parts(
-    app: App, root: _Call, ids: dict[int, str], memo: dict[int, Any]
+    app: App, root: _Call, ids: dict[int, str], encode: Callable[[Any], Any]
 ) -> dict[str, Any]:
-    calls, cost = _calls(app, root, ids, memo)
+    calls, cost = _calls(app, root, ids, encode)
     wall0 = root.wall0
     site = root.site
     bindings = site.bind(root.instance, root.args, root.kwargs)
@@ -229,45 +230,45 @@ def _record_parts(
         main_error = None
     else:
         main_output = None
-        main_error = jsonify(error, memo=memo)
+        main_error = encode(error)
     end = _datetime(wall0 + (root.end if root.end is not None else time.perf_counter_ns()))
     return {
         "cost": cost,
-        "perf": Perf(start_time=_datetime(wall0 + root.start), end_time=end),
+        "perf": _new_perf({"start_time": _datetime(wall0 + root.start), "end_time": end}),
         "ts": end,
-        "main_input": jsonify(main_input, memo=memo),
-        "main_output": jsonify(main_output, memo=memo),
+        "main_input": encode(main_input),
+        "main_output": encode(main_output),
         "main_error": main_error,
         "calls": calls,
     }
 
 
 def _calls(
-    app: App, root: _Call, ids: dict[int, str], memo: dict[int, Any]
+    app: App, root: _Call, ids: dict[int, str], encode: Callable[[Any], Any]
 ) -> tuple[list[RecordAppCall], Cost]:
     """The root's finished calls as ``RecordAppCall``\\ s, in end order, and their cost."""
 
     wall0 = root.wall0
     new_call = _new_call
     new_perf = _new_perf
+    stamp = datetime.fromtimestamp  # as `_datetime`, inlined: two per call
+    pid = _PID
     tids: dict[int, int] = {}  # one int object per thread id, not one per call
     calls: list[RecordAppCall] = []
     ends: list[int] = []
     cost: Cost | None = None
     for node, stack, end in _placed(app, root):
-        instance = node.instance
         site = node.site
         error = node.error
         if node.items is not None:
             ret = node.items
-            rets = jsonify(ret, memo=memo)
+            rets = encode(ret)
             if node.dropped and isinstance(rets, list):
                 # A new list: the memo's form may be shared with other calls.
                 rets = [*rets, {TRUNCATED: f"{node.dropped} more items were streamed, not kept"}]
         else:
             ret = node.ret
-            rets = None if error is not None else jsonify(ret, memo=memo)
-        args = site.arguments(instance, node.args, node.kwargs)
+            rets = None if error is not None else encode(ret)
         tid = node.tid
         ends.append(end)
         calls.append(
@@ -277,23 +278,23 @@ def _calls(
                     "stack": stack,
                     # As one dict, so that secrets are redacted by parameter name too
                     # (`api_key=...`), not only inside the values.
-                    "args": jsonify(args, memo=memo),
+                    "args": encode(site.arguments(node.instance, node.args, node.kwargs)),
                     "rets": rets,
                     "error": str(error) if error is not None else node.note,
                     "perf": new_perf(
                         {
-                            "start_time": _datetime(wall0 + node.start),
-                            "end_time": _datetime(wall0 + end),
+                            "start_time": stamp((wall0 + node.start) / 1e9),
+                            "end_time": stamp((wall0 + end) / 1e9),
                         }
                     ),
-                    "pid": _PID,
+                    "pid": pid,
                     "tid": tids.setdefault(tid, tid),
                 }
             )
         )
         if site.reports_cost:
             reported = call_first(
-                "spyglass_call_cost", obj=instance, method_name=site.name, ret=ret
+                "spyglass_call_cost", obj=node.instance, method_name=site.name, ret=ret
             )
             if reported is not None:
                 cost = reported if cost is None else cost + reported

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import pickle
+from typing import Any
 
+import pytest
+
+from spyglass.core.instrument._call_site import CallSite
 from spyglass.core.lens import _lens
 from spyglass.core.lens._lens import GetIndex, GetItemOrAttribute, Lens
+from spyglass.core.serial._jsonify import TRUNCATED, jsonifier, jsonify
 
 
 def test_lens_text_is_cached_per_path_and_stays_right() -> None:
@@ -39,3 +45,68 @@ def test_lens_text_cache_is_bounded() -> None:
         str(Lens()[f"k{i}"])
     assert len(_lens._texts) <= _lens._TEXTS_LIMIT
     assert str(Lens()["k0"]) == "k0"
+
+
+def test_jsonifier_is_jsonify_with_a_shared_memo() -> None:
+    shared = {"k": [1, 2.5, "x"], "api_key": "secret"}
+    values = [shared, [shared, shared], ("a", 1), "plain", None, float("nan")]
+    memo_a: dict[int, Any] = {}
+    memo_b: dict[int, Any] = {}
+    encode = jsonifier(memo=memo_b)
+    assert [jsonify(v, memo=memo_a) for v in values] == [encode(v) for v in values]
+
+
+def test_jsonifier_gives_each_value_its_own_node_budget() -> None:
+    encode = jsonifier(max_nodes=2)
+    value = [[1], [2], [3]]
+    assert encode(value) == jsonify(value, max_nodes=2)
+    assert encode(value) == jsonify(value, max_nodes=2)  # not the budget the first call left
+
+
+def test_leaf_kinds_keep_their_node_and_depth_bounds() -> None:
+    class Text(str):
+        pass
+
+    value = [Text("a"), Text("b"), Text("c")]
+    over = {TRUNCATED: {"max_nodes": "exceeded"}}
+    assert [over, [over] * 3, ["a", over, over], ["a", "b", over], ["a", "b", "c"]] == [
+        jsonify(value, max_nodes=nodes) for nodes in range(5)
+    ]
+    assert jsonify({"a": Text("x")}, max_depth=0) == {"a": {TRUNCATED: {"max_depth": 0}}}
+
+
+class _Methods:
+    def lc_invoke(self, input, config=None, **kwargs):  # type: ignore[no-untyped-def]
+        return input
+
+    def keyword_only(self, query, *, run_manager, k=4):  # type: ignore[no-untyped-def]
+        return query
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"),
+    [
+        ("lc_invoke", ("q",), {}),
+        ("lc_invoke", ("q", {"tags": []}), {}),
+        ("lc_invoke", ("q",), {"config": {}, "stop": ["x"], "other": 1}),
+        ("lc_invoke", (), {"stop": 1, "input": "q"}),
+        ("lc_invoke", (), {}),
+        ("keyword_only", ("q",), {"k": 2, "run_manager": None}),
+        ("keyword_only", ("q",), {}),
+    ],
+)
+def test_call_site_bind_is_signature_bind(
+    name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Bound without Signature.bind when the plan can: the same BoundArguments."""
+    func = _Methods.__dict__[name]
+    instance = _Methods()
+    site = CallSite(_Methods, name, func)
+    bound = site.bind(instance, args, kwargs)
+    try:
+        expected = inspect.signature(func).bind(instance, *args, **kwargs)
+    except TypeError:
+        assert bound.arguments == {"args": args, "kwargs": kwargs}
+        return
+    assert list(expected.arguments.items()) == list(bound.arguments.items())
+    assert (expected.args, expected.kwargs) == (bound.args, bound.kwargs)
