@@ -1,7 +1,7 @@
 """How `jsonify` serialises objects with named fields: models, dataclasses, components.
 
 `ObjectForms` is the part of `jsonify`'s serialiser
-(:class:`spyglass.core.serial._jsonify._Encoder`) that reads an object's fields or
+(:class:`spyglass.core.serial._encoder._Encoder`) that reads an object's fields or
 attributes one by one (each read guarded, each redacted by name), adds class info to
 app components and applies a class's ``jsonify_extra`` hook. The forms are those of
 the table in :mod:`spyglass.core.serial._jsonify`.
