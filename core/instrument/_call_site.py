@@ -132,7 +132,11 @@ class CallSite:
         """
         if self._signature is None:
             self.signature()
-        out = self._planned(args, kwargs)
+        names = self._names
+        if names is not None and not kwargs and self._min_args <= len(args) <= len(names):
+            out: dict[str, Any] | None = dict(zip(names, args))  # the plan's common case
+        else:
+            out = self._planned(args, kwargs)
         if out is None:
             bound = self.bind(instance, args, kwargs).arguments
             first = self._first

@@ -113,7 +113,49 @@ def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[
     return make
 
 
+def _default_constructor(cls: type[Any]) -> Callable[[], Any]:
+    """``cls()`` for a model whose fields all have immutable defaults, without validation.
+
+    Each instance gets its own dict and an empty fields-set, as ``cls()`` gives. Checked
+    once against ``cls()``; for any other model the constructor returned is ``cls``.
+    """
+    plain = (int, float, str, bool, type(None))
+    fields = cls.model_fields
+    if (
+        cls.__private_attributes__
+        or cls.__pydantic_post_init__
+        or any(
+            f.default_factory is not None or type(f.default) not in plain for f in fields.values()
+        )
+    ):
+        return cls
+    defaults = {name: f.default for name, f in fields.items()}
+    setattr_ = object.__setattr__
+    new: Any = cls.__new__
+
+    def make() -> Any:
+        obj = new(cls)
+        setattr_(obj, "__dict__", dict(defaults))
+        setattr_(obj, "__pydantic_fields_set__", set())
+        setattr_(obj, "__pydantic_extra__", None)
+        setattr_(obj, "__pydantic_private__", None)
+        return obj
+
+    try:
+        fast_obj, slow_obj = make(), cls()
+        same = (
+            fast_obj.__dict__ == slow_obj.__dict__
+            and fast_obj.model_fields_set == slow_obj.model_fields_set
+            and fast_obj.__pydantic_extra__ == slow_obj.__pydantic_extra__
+            and fast_obj.__pydantic_private__ == slow_obj.__pydantic_private__
+        )
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
+        same = False
+    return make if same else cls
+
+
 _T0 = datetime(2000, 1, 1)
+_no_cost = _default_constructor(Cost)  # Cost(): what a record costs when no call reports
 _new_perf = _fast_constructor(Perf, {"start_time": _T0, "end_time": _T0})
 _new_call = _fast_constructor(
     RecordAppCall,
@@ -301,7 +343,7 @@ def _calls(
     # End order at nanosecond precision: datetimes keep microseconds, so calls that end
     # within one microsecond would otherwise keep start order (the root first).
     order = sorted(range(len(calls)), key=ends.__getitem__)
-    return [calls[i] for i in order], cost if cost is not None else Cost()
+    return [calls[i] for i in order], cost if cost is not None else _no_cost()
 
 
 def _placed(app: App, root: _Call) -> list[tuple[_Call, list[RecordAppCallMethod], int]]:
