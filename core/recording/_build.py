@@ -47,7 +47,7 @@ from ..plugins import _main_io
 from ..plugins._manager import call_first
 from ..schema._measures import Cost, Perf
 from ..schema._record import Record, RecordAppCall, RecordAppCallMethod
-from ..serial._jsonify import TRUNCATED, jsonifier, jsonify
+from ..serial._jsonify import TRUNCATED, Jsonifier, jsonify
 from ..serial._pyschema import Class, Method, Obj
 
 if TYPE_CHECKING:
@@ -200,16 +200,16 @@ def build_records(
     ids = dict(zip(map(id, root.calls), _call_ids(len(root.calls))))
     # Forms are shared between calls and records from here on: nothing may change them.
     memo: dict[int, Any] = {}
-    encode = jsonifier(memo=memo)  # one serialiser, one memo, for every value of the build
+    serialiser = Jsonifier(memo=memo)  # one serialiser, one memo, for every value
     for pairs in by_app.values():
         app = pairs[0][0].app
-        parts = _record_parts(app, root, ids, encode)
+        parts = _record_parts(app, root, ids, serialiser)
         for recording, meta in pairs:
             # Parts are built objects, calls sorted by end time: no validation needed.
             record = Record._from_parts(
                 app_id=app.app_id,
                 tags=app.tags,
-                meta=None if meta is None else encode(meta),
+                meta=None if meta is None else serialiser.value(meta),
                 **parts,
             )
             out.append((recording, record))
@@ -257,9 +257,10 @@ def _build_suspended(root: _Call, metas: tuple[Any, ...]) -> dict[int, Record]:
 
 
 def _record_parts(
-    app: App, root: _Call, ids: dict[int, str], encode: Callable[[Any], Any]
+    app: App, root: _Call, ids: dict[int, str], serialiser: Jsonifier
 ) -> dict[str, Any]:
-    calls, cost = _calls(app, root, ids, encode)
+    calls, cost = _calls(app, root, ids, serialiser)
+    encode = serialiser.value
     wall0 = root.wall0
     site = root.site
     bindings = site.bind(root.instance, root.args, root.kwargs)
@@ -286,9 +287,11 @@ def _record_parts(
 
 
 def _calls(
-    app: App, root: _Call, ids: dict[int, str], encode: Callable[[Any], Any]
+    app: App, root: _Call, ids: dict[int, str], serialiser: Jsonifier
 ) -> tuple[list[RecordAppCall], Cost]:
     """The root's finished calls as ``RecordAppCall``\\ s, in end order, and their cost."""
+    encode = serialiser.value
+    encode_args = serialiser.new_dict  # `arguments` makes a new dict per call
 
     wall0 = root.wall0
     new_call = _new_call
@@ -320,7 +323,7 @@ def _calls(
                     "stack": stack,
                     # As one dict, so that secrets are redacted by parameter name too
                     # (`api_key=...`), not only inside the values.
-                    "args": encode(site.arguments(node.instance, node.args, node.kwargs)),
+                    "args": encode_args(site.arguments(node.instance, node.args, node.kwargs)),
                     "rets": rets,
                     "error": str(error) if error is not None else node.note,
                     "perf": new_perf(

@@ -99,6 +99,7 @@ class _Encoder(ObjectForms):
         "memo",
         "nodes_left",
         "redact",
+        "secrets",
         "skip_specials",
     )
 
@@ -117,6 +118,8 @@ class _Encoder(ObjectForms):
         self.max_depth = max_depth
         self.max_items = max(0, max_items)
         self.max_str = max(0, max_str)
+        # the registered secret values when redacting (the set itself: it may grow)
+        self.secrets = secret_values if redact else None
         self.max_nodes = max_nodes
         self.nodes_left = max_nodes
         self.skip_specials = skip_specials
@@ -139,6 +142,28 @@ class _Encoder(ObjectForms):
             if self.skip_specials:
                 return None
             return {NON_SERIALIZED: {"cls": None, "id": id(obj), "init_bindings": None}}
+
+    def top_new_dict(self, d: dict[str, Any]) -> _JSON:
+        """`top` for a plain dict made for this value alone, which nothing else holds.
+
+        Its form is the one `top` gives; it is not kept in the memo (no other value can
+        meet the dict), which saves the memo's work for it.
+        """
+        if type(d) is not dict or self.max_depth < 0 or self.max_nodes <= 0:
+            return self.top(d)
+        if _handlers_version != _encoders.version:
+            _handlers_current()
+        self.nodes_left = self.max_nodes - 1
+        oid = id(d)
+        self.ancestors.add(oid)
+        try:
+            result = self.dict_form(d, 0)
+        except Exception as exc:  # noqa: BLE001 - serialisation is total
+            logger.debug("jsonify: a %s failed (%r); written as non-serialised", dict, exc)
+            result = _PLAIN
+        finally:
+            self.ancestors.discard(oid)
+        return self.plain(d, dict) if result is _PLAIN else result
 
     # -- every value goes through `encode` ----------------------------------------
     # The loops of `mapping` and `sequence` repeat its scalar cases inline: most values
@@ -176,8 +201,9 @@ class _Encoder(ObjectForms):
 
     def container(self, o: Any, t: type, depth: int) -> _JSON:
         """Serialise a non-scalar; `_PLAIN` if it has no form but the non-serialised one."""
-        entry = None
-        if t is not dict and t is not list and t is not tuple:
+        if t is dict or t is list or t is tuple:
+            entry = None
+        else:
             entry = _handlers.get(t) or _handler_of(t)
             if entry[2]:
                 return self.leaf(o, t, entry, depth)
@@ -205,12 +231,12 @@ class _Encoder(ObjectForms):
         self.nodes_left = nodes - 1
         ancestors.add(oid)
         try:
-            if entry is not None:
-                result = entry[0](self, o, t, entry[1], depth)
-            elif t is dict:
-                result = self.mapping(o.items(), len(o), depth, True)
-            else:
+            if t is dict:
+                result = self.dict_form(o, depth)
+            elif entry is None:
                 result = self.sequence(o, len(o), depth, True)
+            else:
+                result = entry[0](self, o, t, entry[1], depth)
         except Exception as exc:  # noqa: BLE001 - serialisation is total
             logger.debug("jsonify: a %s failed (%r); written as non-serialised", t, exc)
             result = _PLAIN
@@ -309,11 +335,60 @@ class _Encoder(ObjectForms):
             return _safe_text(k.name)
         return _safe_text(k)
 
+    def dict_form(self, o: dict[Any, Any], depth: int) -> _JSON:
+        """A plain dict as a dict: `mapping` of its items, with what a dict guarantees.
+
+        Its items are read once, without a count when there are at most ``max_items``
+        (a dict cannot grow while read: that raises), and its ``str`` keys are distinct,
+        so a key needs checking for a clash only once some key was turned into a string.
+        """
+        if len(o) > self.max_items:
+            return self.mapping(o.items(), len(o), depth, True)
+        out: dict[str, Any] = {}
+        redact = self.redact
+        secrets = self.secrets
+        max_str = self.max_str
+        child = depth + 1
+        renamed = False  # whether some key was turned into a string
+        for k, v in o.items():
+            if type(k) is str:
+                key = k
+                if renamed and key in out:
+                    key = f"{key} ({type(k).__name__})"
+            else:
+                key = self.key(k)
+                if key in out:
+                    key = f"{key} ({type(k).__name__})"
+                renamed = True
+            if v is None:
+                out[key] = None
+                continue
+            if redact:
+                secret = _key_cache.get(key)
+                if secret is None:
+                    secret = is_secret_key(key)
+                if secret:
+                    out[key] = REDACTED
+                    continue
+            t = type(v)
+            if t is str:
+                out[key] = (
+                    v if len(v) <= max_str and not (secrets and v in secrets) else self.string(v)
+                )
+            elif t is int or t is bool:
+                out[key] = v
+            elif t is float:
+                out[key] = v if isfinite(v) else _float(v)
+            else:
+                result = self.container(v, t, child)
+                out[key] = self.plain(v, t) if result is _PLAIN else result
+        return out
+
     def mapping(self, items: Any, total: int | None, depth: int, exact: bool = False) -> _JSON:
         """``(key, value)`` pairs as a dict; ``exact``: ``total`` is their true count."""
         out: dict[str, Any] = {}
         redact = self.redact
-        secrets = secret_values if redact else None
+        secrets = self.secrets
         max_str = self.max_str
         limit = self.max_items
         child = depth + 1
@@ -357,13 +432,15 @@ class _Encoder(ObjectForms):
     def sequence(self, items: Any, total: int | None, depth: int, exact: bool = False) -> list[Any]:
         """Elements as a list; ``exact``: ``total`` is their true count."""
         limit = self.max_items
-        secrets = secret_values if self.redact else None
+        secrets = self.secrets
         max_str = self.max_str
         child = depth + 1
         iterator = iter(items)
         whole = exact and total is not None and total <= limit
         out: list[Any] = []
         append = out.append
+        handlers = _handlers
+        leaves = child <= self.max_depth  # else a leaf's form is the depth marker
         for v in itertools.islice(iterator, limit):
             t = type(v)
             if t is str:
@@ -375,7 +452,17 @@ class _Encoder(ObjectForms):
             elif t is float:
                 append(v if isfinite(v) else _float(v))
             else:
-                result = self.container(v, t, child)
+                # `container`, inlined for a known leaf kind (numpy floats of an embedding)
+                entry = handlers.get(t)
+                if entry is not None and entry[2] and leaves and self.nodes_left > 0:
+                    self.nodes_left -= 1
+                    try:
+                        result = entry[0](self, v, t, entry[1], child)
+                    except Exception as exc:  # noqa: BLE001 - serialisation is total
+                        logger.debug("jsonify: a %s failed (%r); written as non-serialised", t, exc)
+                        result = _PLAIN
+                else:
+                    result = self.container(v, t, child)
                 append(self.plain(v, t) if result is _PLAIN else result)
         if whole:
             return out
@@ -411,6 +498,11 @@ class _Encoder(ObjectForms):
         return self.sequence(items, len(o), depth)
 
 
+def _float_kind(e: _Encoder, o: Any, t: type, detail: Any, depth: int) -> _JSON:
+    value = float.__float__(o)
+    return value if isfinite(value) else _float(value)
+
+
 # kind (`_kind_of`) -> how the encoder serialises a value of that kind; a kind not
 # listed ("object") is serialised as a component if it is one, else has no form.
 _BY_KIND: dict[str, _Handler] = {
@@ -419,7 +511,7 @@ _BY_KIND: dict[str, _Handler] = {
     "enum": _Encoder.by_enum,
     "str": lambda e, o, t, d, depth: e.string(str.__str__(o)),
     "int": lambda e, o, t, d, depth: int.__int__(o),
-    "float": lambda e, o, t, d, depth: _float(float.__float__(o)),
+    "float": _float_kind,
     "dict": lambda e, o, t, d, depth: e.mapping(dict.items(o), _len(o), depth),
     "mapping": lambda e, o, t, d, depth: e.mapping(o.items(), _len(o), depth),
     "sequence": lambda e, o, t, d, depth: e.sequence(o, _len(o), depth),

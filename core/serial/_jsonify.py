@@ -120,8 +120,8 @@ __all__ = [
     "PROPERTY_ERROR",
     "REDACTED",
     "TRUNCATED",
+    "Jsonifier",
     "is_secret_key",
-    "jsonifier",
     "jsonify",
     "register_encoder",
     "register_secret",
@@ -194,39 +194,49 @@ def jsonify(
     return encoder.top(obj)
 
 
-def jsonifier(
-    *,
-    redact: bool = True,
-    max_depth: int = DEFAULT_MAX_DEPTH,
-    max_items: int = DEFAULT_MAX_ITEMS,
-    max_str: int = DEFAULT_MAX_STR,
-    max_nodes: int = DEFAULT_MAX_NODES,
-    skip_specials: bool = False,
-    is_component: Callable[[Any], bool] | None = None,
-    memo: dict[int, Any] | None = None,
-) -> Callable[[Any], _JSON]:
-    """`jsonify` with these settings, as a function of the value, for many values in a row.
+class Jsonifier:
+    """`jsonify` with fixed settings, for many values in a row (one record build).
 
-    ``f = jsonifier(memo=memo)`` then ``f(x)`` is ``jsonify(x, memo=memo)`` (each call
-    with its own ``max_nodes`` budget), without setting up a serialiser per value: for
-    the record build, which serialises every call's arguments and return value with
-    one memo. Not for use by two threads at once.
+    ``j = Jsonifier(memo=memo)``, then ``j.value(x)`` is ``jsonify(x, memo=memo)`` (each
+    value with its own ``max_nodes`` budget) without setting up a serialiser per value,
+    and ``j.new_dict(d)`` is ``j.value(d)`` for a plain dict made for this value alone
+    (a call's arguments by name), whose form the memo need not keep. The arguments are
+    those of `jsonify`. Not for use by two threads at once.
     """
-    top = _Encoder(
-        redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component, memo
-    ).top
-    max_str = max(0, max_str)
 
-    def run(obj: Any) -> _JSON:
+    __slots__ = ("_encoder", "_max_str", "_redact")
+
+    def __init__(
+        self,
+        *,
+        redact: bool = True,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        max_str: int = DEFAULT_MAX_STR,
+        max_nodes: int = DEFAULT_MAX_NODES,
+        skip_specials: bool = False,
+        is_component: Callable[[Any], bool] | None = None,
+        memo: dict[int, Any] | None = None,
+    ) -> None:
+        self._encoder = _Encoder(
+            redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component, memo
+        )
+        self._max_str = self._encoder.max_str
+        self._redact = redact
+
+    def value(self, obj: Any) -> _JSON:
+        """``jsonify(obj, ...)`` with this serialiser's settings and memo."""
         t = type(obj)
         if t is int or t is bool or obj is None:
             return obj
         if (
             t is str
-            and len(obj) <= max_str
-            and not (redact and secret_values and obj in secret_values)
+            and len(obj) <= self._max_str
+            and not (self._redact and secret_values and obj in secret_values)
         ):
             return obj
-        return top(obj)
+        return self._encoder.top(obj)
 
-    return run
+    def new_dict(self, d: dict[str, Any]) -> _JSON:
+        """``value(d)`` for a dict made for this value alone (not kept in the memo)."""
+        return self._encoder.top_new_dict(d)

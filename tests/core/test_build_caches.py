@@ -12,7 +12,7 @@ import pytest
 from spyglass.core.instrument._call_site import CallSite
 from spyglass.core.lens import _lens
 from spyglass.core.lens._lens import GetIndex, GetItemOrAttribute, Lens
-from spyglass.core.serial._jsonify import TRUNCATED, jsonifier, jsonify
+from spyglass.core.serial._jsonify import TRUNCATED, Jsonifier, jsonify
 
 
 def test_lens_text_is_cached_per_path_and_stays_right() -> None:
@@ -52,15 +52,26 @@ def test_jsonifier_is_jsonify_with_a_shared_memo() -> None:
     values = [shared, [shared, shared], ("a", 1), "plain", None, float("nan")]
     memo_a: dict[int, Any] = {}
     memo_b: dict[int, Any] = {}
-    encode = jsonifier(memo=memo_b)
+    encode = Jsonifier(memo=memo_b).value
     assert [jsonify(v, memo=memo_a) for v in values] == [encode(v) for v in values]
 
 
 def test_jsonifier_gives_each_value_its_own_node_budget() -> None:
-    encode = jsonifier(max_nodes=2)
+    encode = Jsonifier(max_nodes=2).value
     value = [[1], [2], [3]]
     assert encode(value) == jsonify(value, max_nodes=2)
     assert encode(value) == jsonify(value, max_nodes=2)  # not the budget the first call left
+
+
+@pytest.mark.parametrize("max_nodes", [0, 1, 2, 3, 100])
+@pytest.mark.parametrize("max_depth", [-1, 0, 1, 64])
+def test_jsonifier_new_dict_is_value(max_nodes: int, max_depth: int) -> None:
+    """A new dict of arguments gets the form `value` gives it, memo or not."""
+    shared = ["doc", {"password": "p"}]
+    settings: dict[str, Any] = {"max_nodes": max_nodes, "max_depth": max_depth}
+    first, second = Jsonifier(memo={}, **settings), Jsonifier(memo={}, **settings)
+    for args in ({"a": shared, "b": shared, "api_key": "k"}, {"x": 1}, {}, {"c": shared}):
+        assert first.value(dict(args)) == second.new_dict(dict(args))
 
 
 def test_leaf_kinds_keep_their_node_and_depth_bounds() -> None:
