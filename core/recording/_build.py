@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .._log_once import LogOnce
-from ..instrument._context import recording_suspended
+from ..instrument._context import _STATE
 from ..instrument._wrap import is_excluded
 from ..lens._lens import Lens
 from ..plugins import _main_io
@@ -246,13 +246,16 @@ class PendingRecords:
 
 
 def _build_suspended(root: _Call, metas: tuple[Any, ...]) -> dict[int, Record]:
+    # Recording suspended (as `recording_suspended`, without a generator per build):
+    # hooks and serialisation may call instrumented code.
+    token = _STATE.set(None)
     try:
-        with recording_suspended():  # hooks and serialisation may call instrumented code
-            return {id(recording): record for recording, record in build_records(root, metas)}
+        return {id(recording): record for recording, record in build_records(root, metas)}
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)
         return {}
     finally:
+        _STATE.reset(token)
         root.calls = []  # the records hold what they need; let the raw calls go
 
 
