@@ -137,15 +137,18 @@ def _new_record_id() -> str:
 _part_defaults: dict[type, list[tuple[str, Any, Any]]] = {}
 # Record class -> its private attributes' defaults, when all are immutable (a copy per record).
 _private_defaults: dict[type, dict[str, Any] | None] = {}
-_IMMUTABLE = (type(None), str, int, float, bool, tuple, frozenset)
+# Defaults pydantic hands out as they are (it copies any other default per instance).
+_IMMUTABLE = (type(None), str, int, float, bool)
 
 
 def _immutable_privates(cls: type[BaseModel]) -> dict[str, Any] | None:
     """The private attributes' defaults, if none has a factory and all are immutable."""
     defaults = {}
     for name, attr in cls.__private_attributes__.items():
+        if attr.default_factory is not None:
+            return None
         default = attr.get_default()
-        if attr.default_factory is not None or type(default) not in _IMMUTABLE:
+        if type(default) not in _IMMUTABLE:
             return None
         defaults[name] = default
     return defaults

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import inspect
 import pickle
+import uuid
 from typing import Any
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from spyglass.core.instrument._call_site import CallSite
 from spyglass.core.lens import _lens
 from spyglass.core.lens._lens import GetIndex, GetItemOrAttribute, Lens
+from spyglass.core.recording._build import _no_cost
+from spyglass.core.schema._measures import Cost
+from spyglass.core.schema._record import Record, _new_record_id
 from spyglass.core.serial._jsonify import TRUNCATED, Jsonifier, jsonify
 
 
@@ -121,3 +125,34 @@ def test_call_site_bind_is_signature_bind(
         return
     assert list(expected.arguments.items()) == list(bound.arguments.items())
     assert (expected.args, expected.kwargs) == (bound.args, bound.kwargs)
+
+
+def test_record_ids_are_uuid4_hex() -> None:
+    for _ in range(200):
+        record_id = _new_record_id()
+        value = uuid.UUID(record_id.removeprefix("record_"))
+        assert (record_id[:7], value.version, value.variant, value.hex) == (
+            "record_",
+            4,
+            uuid.RFC_4122,
+            record_id[7:],
+        )
+
+
+def test_records_from_parts_do_not_share_private_state() -> None:
+    first = Record._from_parts(app_id="a", calls=[])
+    second = Record._from_parts(app_id="a", calls=[])
+    assert first.__pydantic_private__ == second.__pydantic_private__
+    assert first.__pydantic_private__ is not second.__pydantic_private__
+    assert first.record_id != second.record_id
+
+
+def test_no_cost_is_cost() -> None:
+    made, expected = _no_cost(), Cost()
+    assert (made, made.model_fields_set, made.model_dump(exclude_unset=True)) == (
+        expected,
+        expected.model_fields_set,
+        expected.model_dump(exclude_unset=True),
+    )
+    made.n_tokens = 3  # its own fields-set and values
+    assert (_no_cost().model_fields_set, _no_cost().n_tokens) == (set(), 0)
