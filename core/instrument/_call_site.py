@@ -115,6 +115,9 @@ class CallSite:
         """
         sig = self.signature()
         if sig is not None:
+            planned = self._planned(args, kwargs)
+            if planned is not None:  # what Signature.bind gives, without its cost
+                return inspect.BoundArguments(sig, {self._first: instance, **planned})
             try:
                 return sig.bind(instance, *args, **kwargs)
             except TypeError:
@@ -131,13 +134,10 @@ class CallSite:
         if self._signature is None:
             self.signature()
         names = self._names
-        out: dict[str, Any] | None = None
-        if names is not None and len(args) <= len(names):
-            if not kwargs:
-                if len(args) >= self._min_args:
-                    out = dict(zip(names, args))
-            else:
-                out = self._with_keywords(dict(zip(names, args)), kwargs)
+        if names is not None and not kwargs and self._min_args <= len(args) <= len(names):
+            out: dict[str, Any] | None = dict(zip(names, args))  # the plan's common case
+        else:
+            out = self._planned(args, kwargs)
         if out is None:
             bound = self.bind(instance, args, kwargs).arguments
             first = self._first
@@ -148,6 +148,15 @@ class CallSite:
         if self.forms:
             _apply_forms(self.forms, out)
         return out
+
+    def _planned(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """The arguments by name (a new dict) by the plan; ``None`` when only Signature.bind can tell."""
+        names = self._names
+        if names is None or len(args) > len(names):
+            return None
+        if not kwargs:
+            return dict(zip(names, args)) if len(args) >= self._min_args else None
+        return self._with_keywords(dict(zip(names, args)), kwargs)
 
     def _with_keywords(self, out: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any] | None:
         """Add keyword arguments by the plan; ``None`` when only Signature.bind can tell."""

@@ -205,6 +205,27 @@ class _BoundLensMethod:
 
 # ---------------------------------------------------------------------------- Lens
 
+# The string form of recent paths, by id of the path tuple: (the tuple, its text). A
+# lens and its steps are immutable, so a path's text never changes; the entry holds
+# the tuple, so its id cannot be reused while the entry lives. Bounded (cleared when
+# full); the tuples hold steps only (names and indexes), never the app's objects.
+# Record stacks share their frames' lenses across records, so printing and dumping
+# them (``RecordAppCallMethod.path``) builds each text once.
+_texts: dict[int, tuple[tuple[Step, ...], str]] = {}
+_TEXTS_LIMIT = 4096
+
+
+def _text(path: tuple[Step, ...]) -> str:
+    """The string form of a lens with steps ``path`` (see the module docstring)."""
+    if not path:
+        return ""
+    first, *rest = path
+    head = repr(first)
+    if first.__class__ is GetItemOrAttribute and head[1:].isidentifier():
+        head = head[1:]  # a leading name prints bare: `__record__.app`
+    return head + "".join(map(repr, rest))
+
+
 # The two roots of the data a feedback selects from (as TruLens 1.x): the record laid
 # out as the app, and the app's JSON.
 RECORD_KEY = "__record__"
@@ -365,13 +386,16 @@ class Lens(BaseModel):
         return "Lens()" + "".join(map(repr, self.path))
 
     def __str__(self) -> str:
-        if not self.path:
-            return ""
-        first, *rest = self.path
-        head = repr(first)
-        if first.__class__ is GetItemOrAttribute and head[1:].isidentifier():
-            head = head[1:]  # a leading name prints bare: `__record__.app`
-        return head + "".join(map(repr, rest))
+        path = self.path
+        known = _texts.get(id(path))
+        if known is not None and known[0] is path:
+            return known[1]
+        text = _text(path)
+        if type(path) is tuple:  # not a list given to model_construct: it could change
+            if len(_texts) >= _TEXTS_LIMIT:
+                _texts.clear()
+            _texts[id(path)] = (path, text)
+        return text
 
     # ------------------------------------------------------------------ reading
 

@@ -41,14 +41,14 @@ from typing import TYPE_CHECKING, Any
 
 from .._classpath import ClassCache
 from .._log_once import LogOnce
-from ..instrument._context import recording_suspended
+from ..instrument._context import _STATE
 from ..instrument._wrap import is_excluded
 from ..lens._lens import Lens
 from ..plugins import _main_io
 from ..plugins._manager import call_first
 from ..schema._measures import Cost, Perf
 from ..schema._record import Record, RecordAppCall, RecordAppCallMethod
-from ..serial._jsonify import TRUNCATED, jsonify
+from ..serial._jsonify import TRUNCATED, Jsonifier, jsonify
 from ..serial._pyschema import Class, Method, Obj
 
 if TYPE_CHECKING:
@@ -115,7 +115,49 @@ def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[
     return make
 
 
+def _default_constructor(cls: type[Any]) -> Callable[[], Any]:
+    """``cls()`` for a model whose fields all have immutable defaults, without validation.
+
+    Each instance gets its own dict and an empty fields-set, as ``cls()`` gives. Checked
+    once against ``cls()``; for any other model the constructor returned is ``cls``.
+    """
+    plain = (int, float, str, bool, type(None))
+    fields = cls.model_fields
+    if (
+        cls.__private_attributes__
+        or cls.__pydantic_post_init__
+        or any(
+            f.default_factory is not None or type(f.default) not in plain for f in fields.values()
+        )
+    ):
+        return cls
+    defaults = {name: f.default for name, f in fields.items()}
+    setattr_ = object.__setattr__
+    new: Any = cls.__new__
+
+    def make() -> Any:
+        obj = new(cls)
+        setattr_(obj, "__dict__", dict(defaults))
+        setattr_(obj, "__pydantic_fields_set__", set())
+        setattr_(obj, "__pydantic_extra__", None)
+        setattr_(obj, "__pydantic_private__", None)
+        return obj
+
+    try:
+        fast_obj, slow_obj = make(), cls()
+        same = (
+            fast_obj.__dict__ == slow_obj.__dict__
+            and fast_obj.model_fields_set == slow_obj.model_fields_set
+            and fast_obj.__pydantic_extra__ == slow_obj.__pydantic_extra__
+            and fast_obj.__pydantic_private__ == slow_obj.__pydantic_private__
+        )
+    except Exception:  # noqa: BLE001 - spyglass never raises into the app
+        same = False
+    return make if same else cls
+
+
 _T0 = datetime(2000, 1, 1)
+_no_cost = _default_constructor(Cost)  # Cost(): what a record costs when no call reports
 _new_perf = _fast_constructor(Perf, {"start_time": _T0, "end_time": _T0})
 _new_call = _fast_constructor(
     RecordAppCall,
@@ -160,15 +202,16 @@ def build_records(
     ids = dict(zip(map(id, root.calls), _call_ids(len(root.calls))))
     # Forms are shared between calls and records from here on: nothing may change them.
     memo: dict[int, Any] = {}
+    serialiser = Jsonifier(memo=memo)  # one serialiser, one memo, for every value
     for pairs in by_app.values():
         app = pairs[0][0].app
-        parts = _record_parts(app, root, ids, memo)
+        parts = _record_parts(app, root, ids, serialiser)
         for recording, meta in pairs:
             # Parts are built objects, calls sorted by end time: no validation needed.
             record = Record._from_parts(
                 app_id=app.app_id,
                 tags=app.tags,
-                meta=None if meta is None else jsonify(meta, memo=memo),
+                meta=None if meta is None else serialiser.value(meta),
                 **parts,
             )
             out.append((recording, record))
@@ -205,20 +248,24 @@ class PendingRecords:
 
 
 def _build_suspended(root: _Call, metas: tuple[Any, ...]) -> dict[int, Record]:
+    # Recording suspended (as `recording_suspended`, without a generator per build):
+    # hooks and serialisation may call instrumented code.
+    token = _STATE.set(None)
     try:
-        with recording_suspended():  # hooks and serialisation may call instrumented code
-            return {id(recording): record for recording, record in build_records(root, metas)}
+        return {id(recording): record for recording, record in build_records(root, metas)}
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)
         return {}
     finally:
+        _STATE.reset(token)
         root.calls = []  # the records hold what they need; let the raw calls go
 
 
 def _record_parts(
-    app: App, root: _Call, ids: dict[int, str], memo: dict[int, Any]
+    app: App, root: _Call, ids: dict[int, str], serialiser: Jsonifier
 ) -> dict[str, Any]:
-    calls, cost = _calls(app, root, ids, memo)
+    calls, cost = _calls(app, root, ids, serialiser)
+    encode = serialiser.value
     wall0 = root.wall0
     site = root.site
     bindings = site.bind(root.instance, root.args, root.kwargs)
@@ -231,45 +278,47 @@ def _record_parts(
         main_error = None
     else:
         main_output = None
-        main_error = jsonify(error, memo=memo)
+        main_error = encode(error)
     end = _datetime(wall0 + (root.end if root.end is not None else time.perf_counter_ns()))
     return {
         "cost": cost,
-        "perf": Perf(start_time=_datetime(wall0 + root.start), end_time=end),
+        "perf": _new_perf({"start_time": _datetime(wall0 + root.start), "end_time": end}),
         "ts": end,
-        "main_input": jsonify(main_input, memo=memo),
-        "main_output": jsonify(main_output, memo=memo),
+        "main_input": encode(main_input),
+        "main_output": encode(main_output),
         "main_error": main_error,
         "calls": calls,
     }
 
 
 def _calls(
-    app: App, root: _Call, ids: dict[int, str], memo: dict[int, Any]
+    app: App, root: _Call, ids: dict[int, str], serialiser: Jsonifier
 ) -> tuple[list[RecordAppCall], Cost]:
     """The root's finished calls as ``RecordAppCall``\\ s, in end order, and their cost."""
+    encode = serialiser.value
+    encode_args = serialiser.new_dict  # `arguments` makes a new dict per call
 
     wall0 = root.wall0
     new_call = _new_call
     new_perf = _new_perf
+    stamp = datetime.fromtimestamp  # as `_datetime`, inlined: two per call
+    pid = _PID
     tids: dict[int, int] = {}  # one int object per thread id, not one per call
     calls: list[RecordAppCall] = []
     ends: list[int] = []
     cost: Cost | None = None
     for node, stack, end in _placed(app, root):
-        instance = node.instance
         site = node.site
         error = node.error
         if node.items is not None:
             ret = node.items
-            rets = jsonify(ret, memo=memo)
+            rets = encode(ret)
             if node.dropped and isinstance(rets, list):
                 # A new list: the memo's form may be shared with other calls.
                 rets = [*rets, {TRUNCATED: f"{node.dropped} more items were streamed, not kept"}]
         else:
             ret = node.ret
-            rets = None if error is not None else jsonify(ret, memo=memo)
-        args = site.arguments(instance, node.args, node.kwargs)
+            rets = None if error is not None else encode(ret)
         tid = node.tid
         ends.append(end)
         calls.append(
@@ -279,30 +328,30 @@ def _calls(
                     "stack": stack,
                     # As one dict, so that secrets are redacted by parameter name too
                     # (`api_key=...`), not only inside the values.
-                    "args": jsonify(args, memo=memo),
+                    "args": encode_args(site.arguments(node.instance, node.args, node.kwargs)),
                     "rets": rets,
                     "error": str(error) if error is not None else node.note,
                     "perf": new_perf(
                         {
-                            "start_time": _datetime(wall0 + node.start),
-                            "end_time": _datetime(wall0 + end),
+                            "start_time": stamp((wall0 + node.start) / 1e9),
+                            "end_time": stamp((wall0 + end) / 1e9),
                         }
                     ),
-                    "pid": _PID,
+                    "pid": pid,
                     "tid": tids.setdefault(tid, tid),
                 }
             )
         )
         if site.reports_cost:
             reported = call_first(
-                "spyglass_call_cost", obj=instance, method_name=site.name, ret=ret
+                "spyglass_call_cost", obj=node.instance, method_name=site.name, ret=ret
             )
             if reported is not None:
                 cost = reported if cost is None else cost + reported
     # End order at nanosecond precision: datetimes keep microseconds, so calls that end
     # within one microsecond would otherwise keep start order (the root first).
     order = sorted(range(len(calls)), key=ends.__getitem__)
-    return [calls[i] for i in order], cost if cost is not None else Cost()
+    return [calls[i] for i in order], cost if cost is not None else _no_cost()
 
 
 def _placed(app: App, root: _Call) -> list[tuple[_Call, list[RecordAppCallMethod], int]]:

@@ -115,8 +115,15 @@ class RecordAppCall(BaseModel):
         return "RecordAppCall: " + " -> ".join(map(str, self.stack))
 
 
+# hex digit -> the variant nibble ``uuid.uuid4`` puts in its place (``10xx``).
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+
+
 def _new_record_id() -> str:
-    return "record_" + uuid.uuid4().hex
+    # ``"record_" + uuid.uuid4().hex``, without building a UUID object: the same random
+    # bits with the version (4) and variant nibbles set as uuid4 sets them.
+    h = os.urandom(16).hex()
+    return f"record_{h[:12]}4{h[13:16]}{_VARIANT[h[16]]}{h[17:]}"
 
 
 def _field_defaults(cls: type) -> list[tuple[str, Any, Any]]:
@@ -128,6 +135,26 @@ def _field_defaults(cls: type) -> list[tuple[str, Any, Any]]:
 
 # Record class -> its field defaults, for Record._from_parts.
 _part_defaults = ClassCache(_field_defaults)
+
+# Defaults pydantic hands out as they are (it copies any other default per instance).
+_IMMUTABLE = (type(None), str, int, float, bool)
+
+
+def _immutable_privates(cls: type[BaseModel]) -> dict[str, Any] | None:
+    """The private attributes' defaults, if none has a factory and all are immutable."""
+    defaults = {}
+    for name, attr in cls.__private_attributes__.items():
+        if attr.default_factory is not None:
+            return None
+        default = attr.get_default()
+        if type(default) not in _IMMUTABLE:
+            return None
+        defaults[name] = default
+    return defaults
+
+
+# Record class -> its private attributes' defaults, when all are immutable (a copy per record).
+_private_defaults = ClassCache(_immutable_privates)
 
 
 def _end_time_key(call: RecordAppCall) -> float:
@@ -207,10 +234,13 @@ class Record(BaseModel):
         setattr_(record, "__dict__", values)
         setattr_(record, "__pydantic_fields_set__", set(fields))
         setattr_(record, "__pydantic_extra__", None)
+        privates = _private_defaults[cls]
         setattr_(
             record,
             "__pydantic_private__",
-            {name: attr.get_default() for name, attr in cls.__private_attributes__.items()},
+            {name: attr.get_default() for name, attr in cls.__private_attributes__.items()}
+            if privates is None
+            else dict(privates),
         )
         return record
 
