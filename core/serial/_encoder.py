@@ -337,51 +337,8 @@ class _Encoder(ObjectForms):
         return _safe_text(k)
 
     def dict_form(self, o: dict[Any, Any], depth: int) -> _JSON:
-        """A plain dict as a dict: `mapping` of its items, with what a dict guarantees.
-
-        Its items are read once, without a count when there are at most ``max_items``
-        (a dict cannot grow while read: that raises), and its ``str`` keys are distinct,
-        so a key needs checking for a clash only once some key was turned into a string.
-        """
-        if len(o) > self.max_items:
-            return self.mapping(o.items(), len(o), depth, True)
-        out: dict[str, Any] = {}
-        redact = self.redact
-        secrets = self.secrets
-        max_str = self.max_str
-        child = depth + 1
-        renamed = False  # whether some key was turned into a string
-        for k, v in o.items():
-            if type(k) is str:
-                key = k
-                if renamed and key in out:
-                    key = f"{key} ({type(k).__name__})"
-            else:
-                key = self.key(k)
-                if key in out:
-                    key = f"{key} ({type(k).__name__})"
-                renamed = True
-            if v is None:
-                out[key] = None
-                continue
-            if redact:
-                secret = is_secret_key(key)
-                if secret:
-                    out[key] = REDACTED
-                    continue
-            t = type(v)
-            if t is str:
-                out[key] = (
-                    v if len(v) <= max_str and not (secrets and v in secrets) else self.string(v)
-                )
-            elif t is int or t is bool:
-                out[key] = v
-            elif t is float:
-                out[key] = v if isfinite(v) else _float(v)
-            else:
-                result = self.container(v, t, child)
-                out[key] = self.plain(v, t) if result is _PLAIN else result
-        return out
+        """A plain dict as a dict: `mapping` of its items, whose count is exact."""
+        return self.mapping(o.items(), len(o), depth, True)
 
     def mapping(self, items: Any, total: int | None, depth: int, exact: bool = False) -> _JSON:
         """``(key, value)`` pairs as a dict; ``exact``: ``total`` is their true count."""
