@@ -179,15 +179,7 @@ class Feedback(FeedbackDefinition):
         self._update_id()
 
     @classmethod
-    def model_validate(
-        cls,
-        obj: Any,
-        *,
-        strict: bool | None = None,
-        from_attributes: bool | None = None,
-        context: Any | None = None,
-        **kwargs: Any,
-    ) -> Any:
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
         """Read a feedback back from stored JSON, loading its implementation and aggregator.
 
         ``FeedbackDefinition.load(data, allowed_modules=[...])`` ends here: the callables are
@@ -195,10 +187,9 @@ class Feedback(FeedbackDefinition):
         ``allowed_modules`` (in ``context``); otherwise the feedback is returned without
         them, and running it fails with a result that names the module to allow.
         """
-        feedback = super().model_validate(
-            obj, strict=strict, from_attributes=from_attributes, context=context, **kwargs
-        )
+        feedback = super().model_validate(obj, **kwargs)
         if isinstance(feedback, Feedback) and feedback._imp is None and feedback.implementation:
+            context = kwargs.get("context")
             allowed = context.get("allowed_modules", ()) if isinstance(context, dict) else ()
             feedback._load_callables(allowed)
         return feedback
