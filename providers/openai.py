@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import PrivateAttr
 
@@ -60,7 +60,7 @@ class OpenAI(LLMProvider):
             (``max_concurrency``, ``timeout``, ``max_retries``, ...).
     """
 
-    DEFAULT_MODEL_ENGINE = "gpt-4o-mini"
+    DEFAULT_MODEL_ENGINE: ClassVar[str] = "gpt-4o-mini"
 
     model_engine: str = DEFAULT_MODEL_ENGINE
     base_url: str | None = None

@@ -1,0 +1,33 @@
+"""Fixtures of the provider tests: the OpenAI-compatible judge server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from _judge_server import JudgeServer
+
+API_KEY = "sk-test-never-stored-0123456789"
+
+
+@pytest.fixture(scope="session")
+def judge_server_session() -> Iterator[JudgeServer]:
+    server = JudgeServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def judge_server(judge_server_session: JudgeServer) -> JudgeServer:
+    """The running server, reset to answer as asked with score 2."""
+    judge_server_session.reset()
+    return judge_server_session
+
+
+@pytest.fixture
+def openai_provider(judge_server: JudgeServer):  # noqa: ANN201 - the provider
+    """An OpenAI provider on the test server."""
+    from spyglass.providers.openai import OpenAI
+
+    return OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url, api_key=API_KEY)
