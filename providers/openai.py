@@ -115,6 +115,19 @@ class OpenAI(LLMProvider):
             self._async_loop = loop
         return self._async_client
 
+    def close(self) -> None:
+        """Close the sync client's connections (a new client is made if used again)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def aclose(self) -> None:
+        """Close the async client's connections; call it before the event loop ends
+        (an HTTP connection pool belongs to one loop and cannot be closed after it)."""
+        if self._async_client is not None:
+            await self._async_client.close()
+            self._async_client = self._async_loop = None
+
     # ------------------------------------------------------------ requests
 
     def _request(self, ask: Ask) -> dict[str, Any]:
