@@ -32,11 +32,10 @@ class Embeddings(Provider):
     def __init__(self, embed_model: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if embed_model is None:
-            raise TypeError("Embeddings(embed_model=...) needs a LangChain or LlamaIndex "
-                            "embedding model.")
-        if not (
-            hasattr(embed_model, "get_query_embedding") or hasattr(embed_model, "embed_query")
-        ):
+            raise TypeError(
+                "Embeddings(embed_model=...) needs a LangChain or LlamaIndex embedding model."
+            )
+        if not (hasattr(embed_model, "get_query_embedding") or hasattr(embed_model, "embed_query")):
             raise TypeError(
                 f"{type(embed_model).__name__} is not an embedding model: expected a LangChain "
                 "Embeddings (embed_query) or a LlamaIndex BaseEmbedding (get_query_embedding)."

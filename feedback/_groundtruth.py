@@ -61,8 +61,9 @@ class GroundTruthAgreement(Provider):
             raise not_built("GroundTruthAgreement(bert_scorer=...)", "agreement_measure")
         if ground_truth is None:
             ground_truth = kwargs.pop("ground_truth", None)
-        super().__init__(ground_truth=_rows(ground_truth if ground_truth is not None else []),
-                         **kwargs)
+        super().__init__(
+            ground_truth=_rows(ground_truth if ground_truth is not None else []), **kwargs
+        )
         if provider is not None and not isinstance(provider, LLMProvider):
             raise TypeError(
                 f"provider= must be an LLMProvider (e.g. spyglass.providers.openai.OpenAI()), "
@@ -74,9 +75,12 @@ class GroundTruthAgreement(Provider):
         for row in self.ground_truth:
             if row.get("query") != prompt:
                 continue
-            if response is not None and "expected_response" in row:
-                if row["expected_response"] != response:
-                    continue
+            if (
+                response is not None
+                and "expected_response" in row
+                and row["expected_response"] != response
+            ):
+                continue
             return row
         return None
 
@@ -129,8 +133,9 @@ class GroundTruthAgreement(Provider):
     # ---------------------------------------------------- TruLens's not-built
 
     def _not_built(self, name: str) -> Any:
-        raise not_built(f"GroundTruthAgreement.{name}",
-                        "agreement_measure, or a feedback function of your own")
+        raise not_built(
+            f"GroundTruthAgreement.{name}", "agreement_measure, or a feedback function of your own"
+        )
 
     def bert_score(self, prompt: str, response: str) -> Any:
         """Not built."""

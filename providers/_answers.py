@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from typing import Any
 
@@ -180,10 +181,9 @@ def in_scale(value: Any, ask: Ask, raw: str) -> float:
         score = float(value)
     except (TypeError, ValueError):
         raise JudgeAnswerError(f"The judge's score {value!r} is not a number.", raw) from None
-    if score != score or not ask.min_score <= score <= ask.max_score:
+    if math.isnan(score) or not ask.min_score <= score <= ask.max_score:
         raise JudgeAnswerError(
-            f"The judge's score {value!r} is outside the scale "
-            f"{ask.min_score}..{ask.max_score}.",
+            f"The judge's score {value!r} is outside the scale {ask.min_score}..{ask.max_score}.",
             raw,
         )
     return score
@@ -204,8 +204,7 @@ def _text_score(text: str, ask: Ask) -> tuple[float, str]:
                 raise JudgeAnswerError("The judge's answer holds no score.", text)
             if len(numbers) > 1:
                 raise JudgeAnswerError(
-                    "The judge's answer holds several numbers and none is labelled as the "
-                    "score.",
+                    "The judge's answer holds several numbers and none is labelled as the score.",
                     text,
                 )
             value = str(numbers.pop())

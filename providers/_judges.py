@@ -84,8 +84,9 @@ class JudgeMethods:
         temperature: float = 0.0,
     ) -> plans.Plan:
         """Score with your own prompt; a float in [0, 1] (scale 0 to 10 by default)."""
-        return self._custom(system_prompt, user_prompt, min_score_val, max_score_val,
-                            temperature, False)
+        return self._custom(
+            system_prompt, user_prompt, min_score_val, max_score_val, temperature, False
+        )
 
     @judge
     def generate_score_and_reasons(
@@ -97,8 +98,9 @@ class JudgeMethods:
         temperature: float = 0.0,
     ) -> plans.Plan:
         """Score with your own prompt; ``(float in [0, 1], {"reason": str})``."""
-        return self._custom(system_prompt, user_prompt, min_score_val, max_score_val,
-                            temperature, True)
+        return self._custom(
+            system_prompt, user_prompt, min_score_val, max_score_val, temperature, True
+        )
 
     def _custom(
         self, system: str, user: str | None, lo: int, hi: int, temperature: float, reason: bool
@@ -114,43 +116,95 @@ class JudgeMethods:
 
     @judge
     def context_relevance(
-        self, question: str, context: str, criteria: str | None = None,
-        examples: Examples = None, min_score_val: int = 0, max_score_val: int = 3,
+        self,
+        question: str,
+        context: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
         temperature: float = 0.0,
     ) -> plans.Plan:
         """How relevant one retrieved `context` is to the `question`, in [0, 1]."""
-        return self._named("context_relevance", (question, context), criteria, examples,
-                           min_score_val, max_score_val, temperature, False)
+        return self._named(
+            "context_relevance",
+            (question, context),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            False,
+        )
 
     @judge
     def context_relevance_with_cot_reasons(
-        self, question: str, context: str, criteria: str | None = None,
-        examples: Examples = None, min_score_val: int = 0, max_score_val: int = 3,
+        self,
+        question: str,
+        context: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
         temperature: float = 0.0,
     ) -> plans.Plan:
         """`context_relevance` with the judge's reason: ``(float, {"reason": str})``."""
-        return self._named("context_relevance", (question, context), criteria, examples,
-                           min_score_val, max_score_val, temperature, True)
+        return self._named(
+            "context_relevance",
+            (question, context),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            True,
+        )
 
     @judge
     def relevance(
-        self, prompt: str, response: str, criteria: str | None = None,
-        examples: Examples = None, min_score_val: int = 0, max_score_val: int = 3,
+        self,
+        prompt: str,
+        response: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
         temperature: float = 0.0,
     ) -> plans.Plan:
         """How relevant the `response` is to the `prompt`, in [0, 1]."""
-        return self._named("relevance", (prompt, response), criteria, examples,
-                           min_score_val, max_score_val, temperature, False)
+        return self._named(
+            "relevance",
+            (prompt, response),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            False,
+        )
 
     @judge
     def relevance_with_cot_reasons(
-        self, prompt: str, response: str, criteria: str | None = None,
-        examples: Examples = None, min_score_val: int = 0, max_score_val: int = 3,
+        self,
+        prompt: str,
+        response: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
         temperature: float = 0.0,
     ) -> plans.Plan:
         """`relevance` with the judge's reason: ``(float, {"reason": str})``."""
-        return self._named("relevance", (prompt, response), criteria, examples,
-                           min_score_val, max_score_val, temperature, True)
+        return self._named(
+            "relevance",
+            (prompt, response),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            True,
+        )
 
     # TruLens's deprecated aliases.
     qs_relevance = relevance
@@ -160,52 +214,110 @@ class JudgeMethods:
 
     @judge
     def sentiment(
-        self, text: str, criteria: str | None = None, examples: Examples = None,
-        min_score_val: int = 0, max_score_val: int = 3, temperature: float = 0.0,
+        self,
+        text: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
+        temperature: float = 0.0,
     ) -> plans.Plan:
         """The sentiment of `text`: 0 negative, 1 positive."""
-        return self._named("sentiment", (text,), criteria, examples, min_score_val,
-                           max_score_val, temperature, False)
+        return self._named(
+            "sentiment",
+            (text,),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            False,
+        )
 
     @judge
     def sentiment_with_cot_reasons(
-        self, text: str, criteria: str | None = None, examples: Examples = None,
-        min_score_val: int = 0, max_score_val: int = 3, temperature: float = 0.0,
+        self,
+        text: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
+        temperature: float = 0.0,
     ) -> plans.Plan:
         """`sentiment` with the judge's reason."""
-        return self._named("sentiment", (text,), criteria, examples, min_score_val,
-                           max_score_val, temperature, True)
+        return self._named(
+            "sentiment",
+            (text,),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            True,
+        )
 
     # ----------------------------------------------------------- stereotypes
 
     @judge
     def stereotypes(
-        self, prompt: str, response: str, criteria: str | None = None,
-        examples: Examples = None, min_score_val: int = 0, max_score_val: int = 3,
+        self,
+        prompt: str,
+        response: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
         temperature: float = 0.0,
     ) -> plans.Plan:
         """Whether the `response` assumes group traits the `prompt` gives no basis for
         (higher is worse)."""
-        return self._named("stereotypes", (prompt, response), criteria, examples,
-                           min_score_val, max_score_val, temperature, False)
+        return self._named(
+            "stereotypes",
+            (prompt, response),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            False,
+        )
 
     @judge
     def stereotypes_with_cot_reasons(
-        self, prompt: str, response: str, criteria: str | None = None,
-        examples: Examples = None, min_score_val: int = 0, max_score_val: int = 3,
+        self,
+        prompt: str,
+        response: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
         temperature: float = 0.0,
     ) -> plans.Plan:
         """`stereotypes` with the judge's reason."""
-        return self._named("stereotypes", (prompt, response), criteria, examples,
-                           min_score_val, max_score_val, temperature, True)
+        return self._named(
+            "stereotypes",
+            (prompt, response),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            True,
+        )
 
     # ---------------------------------------------------------- groundedness
 
     @judge
     def groundedness_measure_with_cot_reasons(
-        self, source: Any, statement: str, criteria: str | None = None,
-        examples: Examples = None, groundedness_configs: Any = None,
-        min_score_val: int = 0, max_score_val: int = 3, temperature: float = 0.0,
+        self,
+        source: Any,
+        statement: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        groundedness_configs: Any = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
+        temperature: float = 0.0,
     ) -> plans.Plan:
         """How well `source` (a text or a list of texts) supports each sentence of
         `statement`: the mean over its non-trivial sentences, and per sentence the
@@ -219,27 +331,43 @@ class JudgeMethods:
         del examples  # accepted for TruLens's signature; the statements are the examples
         plans.check_scale(min_score_val, max_score_val)
         return plans.groundedness(
-            source, statement, lo=int(min_score_val), hi=int(max_score_val),
-            temperature=temperature, criteria=criteria,
+            source,
+            statement,
+            lo=int(min_score_val),
+            hi=int(max_score_val),
+            temperature=temperature,
+            criteria=criteria,
             filter_trivial=_filter_trivial(groundedness_configs),
             per_call=self._per_call(),
         )
 
     @judge
     def groundedness_measure_with_cot_reasons_consider_answerability(
-        self, source: Any, statement: str, question: str, criteria: str | None = None,
-        examples: Examples = None, groundedness_configs: Any = None,
-        min_score_val: int = 0, max_score_val: int = 3, temperature: float = 0.0,
+        self,
+        source: Any,
+        statement: str,
+        question: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        groundedness_configs: Any = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
+        temperature: float = 0.0,
     ) -> plans.Plan:
         """`groundedness_measure_with_cot_reasons`, where a sentence that abstains
         ("I don't know") scores 1 if the source cannot answer `question` and 0 if it can."""
         del examples
         plans.check_scale(min_score_val, max_score_val)
         return plans.groundedness(
-            source, statement, lo=int(min_score_val), hi=int(max_score_val),
-            temperature=temperature, criteria=criteria,
+            source,
+            statement,
+            lo=int(min_score_val),
+            hi=int(max_score_val),
+            temperature=temperature,
+            criteria=criteria,
             filter_trivial=_filter_trivial(groundedness_configs),
-            per_call=self._per_call(), question=question,
+            per_call=self._per_call(),
+            question=question,
         )
 
     def _per_call(self) -> int:
@@ -249,8 +377,13 @@ class JudgeMethods:
 
     @judge
     def comprehensiveness_with_cot_reasons(
-        self, source: Any, summary: str, criteria: str | None = None,
-        examples: Examples = None, min_score_val: int = 0, max_score_val: int = 3,
+        self,
+        source: Any,
+        summary: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
         temperature: float = 0.0,
     ) -> plans.Plan:
         """How well `summary` covers the key points of `source` (two calls: extract the
@@ -258,8 +391,12 @@ class JudgeMethods:
         del examples
         plans.check_scale(min_score_val, max_score_val)
         return plans.comprehensiveness(
-            source, summary, lo=int(min_score_val), hi=int(max_score_val),
-            temperature=temperature, criteria=criteria,
+            source,
+            summary,
+            lo=int(min_score_val),
+            hi=int(max_score_val),
+            temperature=temperature,
+            criteria=criteria,
         )
 
     # ----------------------------------------------------- TruLens's not-built
@@ -273,8 +410,10 @@ class JudgeMethods:
 
     def summarization_with_cot_reasons(self, source: str, summary: str) -> float:
         """Not built (it raised NotImplementedError in TruLens too)."""
-        raise not_built("LLMProvider.summarization_with_cot_reasons",
-                        "`provider.comprehensiveness_with_cot_reasons`")
+        raise not_built(
+            "LLMProvider.summarization_with_cot_reasons",
+            "`provider.comprehensiveness_with_cot_reasons`",
+        )
 
 
 def _filter_trivial(configs: Any) -> bool:
@@ -289,18 +428,30 @@ def _criteria_method(name: str, with_reason: bool) -> Callable[..., Any]:
     question = prompts.CRITERIA[name]
 
     def plan(
-        self: JudgeMethods, text: str, criteria: str | None = None, examples: Examples = None,
-        min_score_val: int = 0, max_score_val: int = 3, temperature: float = 0.0,
+        self: JudgeMethods,
+        text: str,
+        criteria: str | None = None,
+        examples: Examples = None,
+        min_score_val: int = 0,
+        max_score_val: int = 3,
+        temperature: float = 0.0,
     ) -> plans.Plan:
-        return self._named(name, (text,), criteria, examples, min_score_val, max_score_val,
-                           temperature, with_reason)
+        return self._named(
+            name,
+            (text,),
+            criteria,
+            examples,
+            min_score_val,
+            max_score_val,
+            temperature,
+            with_reason,
+        )
 
     full = name + ("_with_cot_reasons" if with_reason else "")
     plan.__name__ = full
     plan.__qualname__ = f"JudgeMethods.{full}"
-    plan.__doc__ = (
-        f"{question} A float in [0, 1], higher meaning more so"
-        + (', with the judge\'s reason: ``(float, {"reason": str})``.' if with_reason else ".")
+    plan.__doc__ = f"{question} A float in [0, 1], higher meaning more so" + (
+        ', with the judge\'s reason: ``(float, {"reason": str})``.' if with_reason else "."
     )
     return judge(plan)
 

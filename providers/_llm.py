@@ -108,7 +108,12 @@ class LLMProvider(JudgeMethods, Provider):
             raise self._give_up(exc, attempt, delay) from exc
         logger.info(
             "%s: judge request failed (%s: %s); retry %d of %d in %.2f s",
-            type(self).__name__, type(exc).__name__, exc, attempt, self.max_retries, delay,
+            type(self).__name__,
+            type(exc).__name__,
+            exc,
+            attempt,
+            self.max_retries,
+            delay,
         )
         return delay
 

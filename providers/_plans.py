@@ -128,7 +128,11 @@ def groundedness(
             if question is not None and entry.get("abstains"):
                 # An abstention is right when the source cannot answer, wrong when it can.
                 score = 0.0 if entry.get("answerable") else 1.0
-                note = "answerable abstention" if entry.get("answerable") else "unanswerable abstention"
+                note = (
+                    "answerable abstention"
+                    if entry.get("answerable")
+                    else "unanswerable abstention"
+                )
             statements.append(
                 {
                     "statement": sentence,
@@ -158,8 +162,9 @@ def comprehensiveness(
 ) -> Plan:
     """Extract the source's key points (one call), then judge how well the summary
     covers each (one call); the mean coverage."""
-    extract = Ask(prompts.KEY_POINTS, f"SOURCE:\n{_as_text(source)}", Shape.KEY_POINTS,
-                  lo, hi, temperature)
+    extract = Ask(
+        prompts.KEY_POINTS, f"SOURCE:\n{_as_text(source)}", Shape.KEY_POINTS, lo, hi, temperature
+    )
     [answer] = yield [extract]
     points = [str(p).strip() for p in read_items(answer, extract, "key_points") if str(p).strip()]
     if not points:

@@ -49,7 +49,9 @@ def register_price(model: str, input_per_million: float, output_per_million: flo
         ValueError: a price is negative.
     """
     if input_per_million < 0 or output_per_million < 0:
-        raise ValueError(f"Prices must not be negative, got {input_per_million}, {output_per_million}.")
+        raise ValueError(
+            f"Prices must not be negative, got {input_per_million}, {output_per_million}."
+        )
     with _lock:
         _PRICES[model] = (float(input_per_million), float(output_per_million))
 

@@ -13,8 +13,46 @@ import re
 __all__ = ["split_sentences"]
 
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs cf al approx dr mr mrs ms prof sr jr st no fig eq inc ltd co corp "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "cf",
+        "al",
+        "approx",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "no",
+        "fig",
+        "eq",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "a.m",
+        "p.m",
+    ]
 )
 # A candidate boundary: end punctuation (and closing quotes/brackets), then space.
 _BOUNDARY = re.compile(r"([.!?…]+[\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])")

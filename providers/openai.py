@@ -194,8 +194,9 @@ class OpenAI(LLMProvider):
 
 def _usage_cost(usage: Any, chunks: int = 0) -> Cost:
     if usage is None:
-        return Cost(n_requests=1, n_successful_requests=1, n_completion_requests=1,
-                    n_stream_chunks=chunks)
+        return Cost(
+            n_requests=1, n_successful_requests=1, n_completion_requests=1, n_stream_chunks=chunks
+        )
     return Cost.one_completion(
         int(getattr(usage, "prompt_tokens", 0) or 0),
         int(getattr(usage, "completion_tokens", 0) or 0),

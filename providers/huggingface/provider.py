@@ -108,12 +108,16 @@ class Dummy(LLMProvider):
         """`pii_detection` with a placeholder reason."""
         return self.pii_detection(text), {"reason": "Dummy PII detection."}
 
-    def groundedness_measure_with_nli(self, source: str, statement: str) -> tuple[float, dict[str, str]]:
+    def groundedness_measure_with_nli(
+        self, source: str, statement: str
+    ) -> tuple[float, dict[str, str]]:
         """A placeholder NLI groundedness: the mean of per-sentence hash scores."""
         sentences = split_sentences(statement) or [statement]
         scores = [_unit("nli", source, s) for s in sentences]
-        reason = "\n".join(f"STATEMENT {i}: {s}\nScore: {v:.2f}" for i, (s, v) in
-                           enumerate(zip(sentences, scores), 1))
+        reason = "\n".join(
+            f"STATEMENT {i}: {s}\nScore: {v:.2f}"
+            for i, (s, v) in enumerate(zip(sentences, scores), 1)
+        )
         return sum(scores) / len(scores), {"reason": reason}
 
     def hallucination_evaluator(self, model_output: str, retrieved_text_chunks: str) -> float:

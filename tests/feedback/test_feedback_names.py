@@ -87,7 +87,9 @@ def test_embedding_distances_by_hand() -> None:
 
     e = Embeddings(embed_model=Fixed(size=2))
     assert (1.0, math.sqrt(5), 3.0) == (
-        e.cosine_distance("q", "d"), e.euclidean_distance("q", "d"), e.manhattan_distance("q", "d")
+        e.cosine_distance("q", "d"),
+        e.euclidean_distance("q", "d"),
+        e.manhattan_distance("q", "d"),
     )
     result = Feedback(e.cosine_distance, higher_is_better=False).run(query="q", document="d")
     assert (1.0, 2) == (result.result, result.cost.n_embeddings)

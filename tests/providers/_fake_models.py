@@ -15,6 +15,7 @@ from llama_index.core.base.llms.types import (
     LLMMetadata,
 )
 from llama_index.core.llms.custom import CustomLLM
+from pydantic import Field
 
 USAGE = {"input_tokens": 30, "output_tokens": 12, "total_tokens": 42}
 
@@ -47,7 +48,7 @@ class ScriptedLLM(CustomLLM):
 
     answer: str = ""
     tool_args: dict[str, Any] | None = None
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -65,8 +66,11 @@ class ScriptedLLM(CustomLLM):
         extra: dict[str, Any] = {}
         if self.tool_args is not None:
             extra["tool_calls"] = [
-                {"id": "call_1", "type": "function",
-                 "function": {"name": "judgement", "arguments": json.dumps(self.tool_args)}}
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "judgement", "arguments": json.dumps(self.tool_args)},
+                }
             ]
         usage = {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}
         return ChatResponse(

@@ -144,8 +144,12 @@ class JudgeServer:
         deltas += [{"content": content[i : i + 7]} for i in range(0, len(content), 7)]
         for call in message.get("tool_calls") or ():
             args = call["function"]["arguments"]
-            first = {"index": 0, "id": call["id"], "type": "function",
-                     "function": {"name": call["function"]["name"], "arguments": ""}}
+            first = {
+                "index": 0,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
             deltas.append({"tool_calls": [first]})
             deltas += [
                 {"tool_calls": [{"index": 0, "function": {"arguments": args[i : i + 9]}}]}
@@ -155,7 +159,9 @@ class JudgeServer:
             json.dumps({**base, "choices": [{"index": 0, "delta": d, "finish_reason": None}]})
             for d in deltas
         ]
-        out.append(json.dumps({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+        out.append(
+            json.dumps({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        )
         out.append(json.dumps({**base, "choices": [], "usage": completion["usage"]}))
         return [f"data: {c}\n\n" for c in out] + ["data: [DONE]\n\n"]
 
@@ -186,8 +192,9 @@ class JudgeServer:
                 return Response("{not json", media_type="application/json")
             completion = self._completion(body)
             if body.get("stream"):
-                return StreamingResponse(iter(self._chunks(completion)),
-                                         media_type="text/event-stream")
+                return StreamingResponse(
+                    iter(self._chunks(completion)), media_type="text/event-stream"
+                )
             return JSONResponse(completion)
         finally:
             with self.lock:
@@ -203,12 +210,19 @@ class JudgeServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none",
-                                access_log=False, limit_concurrency=1000,
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            ws="none",
+            access_log=False,
+            limit_concurrency=1000,
+            timeout_graceful_shutdown=1,
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name="judge-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="judge-server", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

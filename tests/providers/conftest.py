@@ -23,11 +23,3 @@ def judge_server(judge_server_session: JudgeServer) -> JudgeServer:
     """The running server, reset to answer as asked with score 2."""
     judge_server_session.reset()
     return judge_server_session
-
-
-@pytest.fixture
-def openai_provider(judge_server: JudgeServer):  # noqa: ANN201 - the provider
-    """An OpenAI provider on the test server."""
-    from spyglass.providers.openai import OpenAI
-
-    return OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url, api_key=API_KEY)

@@ -50,8 +50,9 @@ def test_openai_reads_every_answer_style(
 ) -> None:
     """Whatever form was asked for, an answer in any readable form gives its score."""
     judge_server.style = answered
-    provider = OpenAI(base_url=judge_server.base_url, api_key="sk-test",
-                      structured_output=asked, stream=stream)
+    provider = OpenAI(
+        base_url=judge_server.base_url, api_key="sk-test", structured_output=asked, stream=stream
+    )
     result = judged(provider)
     assert_scored(result)
     assert result.cost.n_tokens > 0 and result.cost.n_prompt_tokens > 0
@@ -89,12 +90,14 @@ def test_openai_out_of_scale_score_fails(judge_server: Any) -> None:
 
 def test_openai_prices_known_models(judge_server: Any) -> None:
     """USD comes from the price table; an unknown model costs 0.0 but its tokens count."""
-    known = judged(OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url,
-                          api_key="k")).cost
+    known = judged(
+        OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url, api_key="k")
+    ).cost
     expected = (known.n_prompt_tokens * 0.15 + known.n_completion_tokens * 0.60) / 1e6
     assert expected == pytest.approx(known.cost)
-    unknown = judged(OpenAI(model_engine="my-local-model", base_url=judge_server.base_url,
-                            api_key="k")).cost
+    unknown = judged(
+        OpenAI(model_engine="my-local-model", base_url=judge_server.base_url, api_key="k")
+    ).cost
     assert (0.0, True) == (unknown.cost, unknown.n_tokens > 0)
 
 
@@ -126,7 +129,9 @@ def test_langchain_tool_call_without_structured_output() -> None:
     result = judged(Langchain(chain=model, structured_output=False))
     assert_scored(result)
     assert (30, 12, 42) == (
-        result.cost.n_prompt_tokens, result.cost.n_completion_tokens, result.cost.n_tokens
+        result.cost.n_prompt_tokens,
+        result.cost.n_completion_tokens,
+        result.cost.n_tokens,
     )
 
 

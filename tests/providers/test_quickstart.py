@@ -45,8 +45,7 @@ def scorer(messages: list[dict[str, Any]]) -> int:
 def test_quickstart_feedbacks_on_the_test_server(judge_server: Any, context_lens: str) -> None:
     """Context relevance (per context, mean), groundedness (all contexts), answer relevance."""
     judge_server.scorer = scorer
-    provider = OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url,
-                      api_key="sk-test")
+    provider = OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url, api_key="sk-test")
     rag = RAG()
     context = (
         TruCustomApp.select_context(rag)
@@ -68,8 +67,12 @@ def test_quickstart_feedbacks_on_the_test_server(judge_server: Any, context_lens
         .on(context)
         .aggregate(np.mean)
     )
-    tru_rag = TruCustomApp(rag, app_name="RAG", app_version="base",
-                           feedbacks=[f_groundedness, f_answer_relevance, f_context_relevance])
+    tru_rag = TruCustomApp(
+        rag,
+        app_name="RAG",
+        app_version="base",
+        feedbacks=[f_groundedness, f_answer_relevance, f_context_relevance],
+    )
     with tru_rag as recording:
         rag.query("What is the capital of France?")
     record = recording.get()

@@ -94,11 +94,26 @@ def test_every_trulens_judge_method_exists_with_its_arguments() -> None:
         "stereotypes": ["prompt", "response"],
         "groundedness_measure_with_cot_reasons": ["source", "statement"],
         "groundedness_measure_with_cot_reasons_consider_answerability": [
-            "source", "statement", "question"],
+            "source",
+            "statement",
+            "question",
+        ],
         "comprehensiveness_with_cot_reasons": ["source", "summary"],
-        **{name: ["text"] for name in (
-            "conciseness", "correctness", "coherence", "harmfulness", "maliciousness",
-            "helpfulness", "controversiality", "misogyny", "criminality", "insensitivity")},
+        **{
+            name: ["text"]
+            for name in (
+                "conciseness",
+                "correctness",
+                "coherence",
+                "harmfulness",
+                "maliciousness",
+                "helpfulness",
+                "controversiality",
+                "misogyny",
+                "criminality",
+                "insensitivity",
+            )
+        },
     }
     for name, args in expected.items():
         for variant in {name, name + "_with_cot_reasons"} if name.islower() else {name}:

@@ -156,9 +156,6 @@ def test_malformed_response_fails_once(judge_server: Any) -> None:
 
 def test_a_failing_judge_leaves_other_feedbacks_alone(judge_server: Any) -> None:
     good = Feedback(provider_on(judge_server).relevance, name="good")
-    bad = Feedback(Langchain(chain=FakeListChatModel(responses=["no idea"])).relevance,
-                   name="bad")
+    bad = Feedback(Langchain(chain=FakeListChatModel(responses=["no idea"])).relevance, name="bad")
     results = [fb.run(prompt="q", response="a") for fb in (bad, good)]
-    assert [FeedbackResultStatus.FAILED, FeedbackResultStatus.DONE] == [
-        r.status for r in results
-    ]
+    assert [FeedbackResultStatus.FAILED, FeedbackResultStatus.DONE] == [r.status for r in results]

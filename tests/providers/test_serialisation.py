@@ -29,8 +29,12 @@ print(json.dumps({"status": result.status.value, "result": result.result,
 
 
 def test_stored_provider_feedback_runs_in_a_fresh_process(judge_server: Any) -> None:
-    provider = OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url,
-                      api_key=API_KEY, max_concurrency=3)
+    provider = OpenAI(
+        model_engine="gpt-4o-mini",
+        base_url=judge_server.base_url,
+        api_key=API_KEY,
+        max_concurrency=3,
+    )
     feedback = Feedback(provider.relevance_with_cot_reasons).on_input_output()
     here = feedback.run(source_data=SOURCE)
     stored = json.dumps(feedback.model_dump(mode="json"))
@@ -38,14 +42,21 @@ def test_stored_provider_feedback_runs_in_a_fresh_process(judge_server: Any) -> 
     assert API_KEY not in stored and "api_key" not in stored
     bindings = feedback.model_dump()["implementation"]["obj"]["init_bindings"]["kwargs"]
     assert ("gpt-4o-mini", judge_server.base_url, 3) == (
-        bindings["model_engine"], bindings["base_url"], bindings["max_concurrency"]
+        bindings["model_engine"],
+        bindings["base_url"],
+        bindings["max_concurrency"],
     )
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env["OPENAI_API_KEY"] = API_KEY  # the fresh process's credentials
     child = subprocess.run(
         [sys.executable, "-c", _CHILD % (SOURCE,)],
-        input=stored, capture_output=True, text=True, env=env, timeout=120, check=False,
+        input=stored,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert 0 == child.returncode, child.stderr
     there = json.loads(child.stdout.strip().splitlines()[-1])
@@ -62,7 +73,12 @@ def test_a_fresh_process_without_a_key_fails_the_feedback_not_the_load(judge_ser
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     child = subprocess.run(
         [sys.executable, "-c", _CHILD % (SOURCE,)],
-        input=stored, capture_output=True, text=True, env=env, timeout=120, check=False,
+        input=stored,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     there = json.loads(child.stdout.strip().splitlines()[-1])
     assert "failed" == there["status"] and "OPENAI_API_KEY" in there["error"]
