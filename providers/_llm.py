@@ -174,9 +174,13 @@ def _add_async_twins(cls: type) -> None:
     for name in dir(cls):
         method = getattr(cls, name, None)
         plan = getattr(method, "_spyglass_plan", None)
-        if plan is None or hasattr(cls, "a" + name):
+        if plan is None:
             continue
-        setattr(cls, "a" + name, _async_twin(name, plan))
+        existing = getattr(cls, "a" + name, None)
+        # Keep an async method the class wrote itself; replace a twin of another plan
+        # (a subclass that overrides a judge method gets the twin of its override).
+        if existing is None or getattr(existing, "_spyglass_twin_of", plan) is not plan:
+            setattr(cls, "a" + name, _async_twin(name, plan))
 
 
 def _async_twin(name: str, plan: Callable[..., Plan]) -> Callable[..., Any]:
@@ -187,6 +191,7 @@ def _async_twin(name: str, plan: Callable[..., Plan]) -> Callable[..., Any]:
     twin.__name__ = "a" + name
     twin.__qualname__ = twin.__qualname__.rsplit(".", 1)[0] + ".a" + name
     twin.__doc__ = f"The ``async`` form of :meth:`{name}` (same arguments and result)."
+    twin._spyglass_twin_of = plan  # type: ignore[attr-defined]
     return twin
 
 

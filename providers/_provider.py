@@ -35,4 +35,5 @@ class Provider(WithClassInfo):
     secret or not serialisable (API keys, clients, models) in private attributes.
     """
 
-    model_config = ConfigDict(protected_namespaces=(), arbitrary_types_allowed=True)
+    # extra="forbid": a misspelt or unsupported setting is an error, not silently dropped.
+    model_config = ConfigDict(protected_namespaces=(), arbitrary_types_allowed=True, extra="forbid")

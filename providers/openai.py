@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any, ClassVar, Literal
 
 from pydantic import PrivateAttr
@@ -41,6 +42,8 @@ from ._errors import not_built
 from ._llm import LLMProvider
 
 __all__ = ["OpenAI"]
+
+logger = logging.getLogger(__name__)
 
 _TOOL = "submit_judgement"
 
@@ -83,6 +86,13 @@ class OpenAI(LLMProvider):
     ) -> None:
         if model_engine is not None:
             kwargs["model_engine"] = model_engine
+        for name in ("endpoint", "pace", "rpm"):  # TruLens's pacing arguments
+            if kwargs.pop(name, None) is not None:
+                logger.warning(
+                    "OpenAI(%s=...) is TruLens's pacing and is not used by spyglass; limit "
+                    "requests with max_concurrency= (retries honour the server's Retry-After).",
+                    name,
+                )
         super().__init__(**kwargs)
         self._api_key = api_key
         self._client = client

@@ -19,6 +19,7 @@ from spyglass.providers import (
     split_sentences,
 )
 from spyglass.providers._answers import Ask, Shape, read_score
+from spyglass.providers._judges import judge
 from spyglass.providers.huggingface.provider import Dummy
 
 ASK = Ask("system", "user", Shape.SCORE_REASON, 0, 3)
@@ -164,3 +165,24 @@ def test_not_built_names_say_what_to_use() -> None:
     result = Feedback(Dummy().summarization_with_cot_reasons).run(source="s", summary="t")
     assert FeedbackResultStatus.FAILED == result.status
     assert "comprehensiveness_with_cot_reasons" in result.error
+
+
+class Judged(Dummy):
+    """Overrides a judge method: its async twin must run the override."""
+
+    @judge
+    def relevance(self, prompt: str, response: str, **kwargs: object):  # type: ignore[no-untyped-def]
+        return Dummy.relevance._spyglass_plan(self, prompt, "always this")  # type: ignore[attr-defined]
+
+
+def test_an_overridden_judge_gets_its_own_async_twin() -> None:
+    expected = Dummy().relevance("q", "always this")
+    assert (expected, expected) == (
+        Judged().relevance("q", "a"),
+        asyncio.run(Judged().arelevance("q", "a")),
+    )
+
+
+def test_unknown_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="max_concurency"):
+        Dummy(max_concurency=2)
