@@ -7,8 +7,6 @@ from collections.abc import Iterator
 import pytest
 from _judge_server import JudgeServer
 
-API_KEY = "sk-test-never-stored-0123456789"
-
 
 @pytest.fixture(scope="session")
 def judge_server_session() -> Iterator[JudgeServer]:

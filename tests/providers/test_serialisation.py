@@ -10,11 +10,12 @@ import sys
 from typing import Any
 
 import _custom_provider as custom
-from conftest import API_KEY
+import pytest
 
 from spyglass.core import Feedback, FeedbackDefinition, FeedbackResultStatus
 from spyglass.providers.openai import OpenAI
 
+API_KEY = "sk-test-never-stored-0123456789"
 SOURCE = {"__record__": {"main_input": "What is the capital of France?", "main_output": "Paris"}}
 
 _CHILD = r"""
@@ -67,21 +68,17 @@ def test_stored_provider_feedback_runs_in_a_fresh_process(judge_server: Any) -> 
     assert judge_server.bodies[-1]["model"] == "gpt-4o-mini"
 
 
-def test_a_fresh_process_without_a_key_fails_the_feedback_not_the_load(judge_server: Any) -> None:
+def test_loaded_without_a_key_fails_the_feedback_not_the_load(
+    judge_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without credentials in the environment, loading works and running says what is
+    missing."""
     provider = OpenAI(base_url=judge_server.base_url, api_key=API_KEY)
     stored = json.dumps(Feedback(provider.relevance).on_input_output().model_dump(mode="json"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    child = subprocess.run(
-        [sys.executable, "-c", _CHILD % (SOURCE,)],
-        input=stored,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    there = json.loads(child.stdout.strip().splitlines()[-1])
-    assert "failed" == there["status"] and "OPENAI_API_KEY" in there["error"]
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = FeedbackDefinition.load(json.loads(stored)).run(source_data=SOURCE)
+    assert FeedbackResultStatus.FAILED == result.status and "OPENAI_API_KEY" in result.error
+    assert 0 == judge_server.requests
 
 
 def test_a_user_provider_round_trips() -> None:
