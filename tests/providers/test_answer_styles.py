@@ -13,7 +13,6 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from spyglass.core import Feedback, FeedbackResultStatus
 from spyglass.providers.langchain import Langchain
 from spyglass.providers.llamaindex import LlamaIndex
-from spyglass.providers.openai import OpenAI
 
 NO_SCORE = "I cannot judge this without more context."
 JUDGEMENT = {"reason": "It answers the question.", "score": 2}
@@ -46,25 +45,21 @@ def assert_failed_naming(result: Any, raw: str) -> None:
 @pytest.mark.parametrize("answered", ["schema", "tool", "text"])
 @pytest.mark.parametrize("stream", [False, True])
 def test_openai_reads_every_answer_style(
-    judge_server: Any, asked: str, answered: str, stream: bool
+    judge_server: Any, make_judge: Any, asked: str, answered: str, stream: bool
 ) -> None:
     """Whatever form was asked for, an answer in any readable form gives its score."""
     judge_server.style = answered
-    provider = OpenAI(
-        base_url=judge_server.base_url, api_key="sk-test", structured_output=asked, stream=stream
-    )
+    provider = make_judge(structured_output=asked, stream=stream)
     result = judged(provider)
     assert_scored(result)
     assert result.cost.n_tokens > 0 and result.cost.n_prompt_tokens > 0
     assert 1 == judge_server.requests
 
 
-def test_openai_sends_the_requested_form(judge_server: Any) -> None:
+def test_openai_sends_the_requested_form(judge_server: Any, make_judge: Any) -> None:
     """json_schema sends a strict response_format; tools forces the judgement tool."""
     for asked in ("json_schema", "tools", "text"):
-        OpenAI(base_url=judge_server.base_url, api_key="k", structured_output=asked).relevance(
-            "q", "a"
-        )
+        make_judge(structured_output=asked).relevance("q", "a")
     schema_body, tool_body, text_body = judge_server.bodies
     assert "json_schema" == schema_body["response_format"]["type"]
     assert schema_body["response_format"]["json_schema"]["strict"] is True
@@ -72,32 +67,28 @@ def test_openai_sends_the_requested_form(judge_server: Any) -> None:
     assert "response_format" not in text_body and "tools" not in text_body
 
 
-def test_openai_answer_without_score_fails_naming_it(judge_server: Any) -> None:
+def test_openai_answer_without_score_fails_naming_it(judge_server: Any, make_judge: Any) -> None:
     """An answer with no score is a failed result holding the raw answer; one call only."""
     judge_server.style = "none"
-    result = judged(OpenAI(base_url=judge_server.base_url, api_key="sk-test"))
+    result = judged(make_judge())
     assert_failed_naming(result, NO_SCORE)
     assert 1 == judge_server.requests  # no hidden second call
 
 
-def test_openai_out_of_scale_score_fails(judge_server: Any) -> None:
+def test_openai_out_of_scale_score_fails(judge_server: Any, make_judge: Any) -> None:
     """A score outside the scale is never clipped into it."""
     judge_server.score = 7
-    result = judged(OpenAI(base_url=judge_server.base_url, api_key="sk-test"))
+    result = judged(make_judge())
     assert_failed_naming(result, '"score": 7')
     assert "outside the scale 0..3" in result.error
 
 
-def test_openai_prices_known_models(judge_server: Any) -> None:
+def test_openai_prices_known_models(judge_server: Any, make_judge: Any) -> None:
     """USD comes from the price table; an unknown model costs 0.0 but its tokens count."""
-    known = judged(
-        OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url, api_key="k")
-    ).cost
+    known = judged(make_judge(model_engine="gpt-4o-mini")).cost
     expected = (known.n_prompt_tokens * 0.15 + known.n_completion_tokens * 0.60) / 1e6
     assert expected == pytest.approx(known.cost)
-    unknown = judged(
-        OpenAI(model_engine="my-local-model", base_url=judge_server.base_url, api_key="k")
-    ).cost
+    unknown = judged(make_judge(model_engine="my-local-model")).cost
     assert (0.0, True) == (unknown.cost, unknown.n_tokens > 0)
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from spyglass.adapters.custom import TruCustomApp, instrument
 from spyglass.core import Feedback, FeedbackResultStatus, Select
-from spyglass.providers.openai import OpenAI
 
 CONTEXTS = ["Paris is the capital of France.", "Bananas are yellow when ripe."]
 
@@ -42,10 +41,12 @@ def scorer(messages: list[dict[str, Any]]) -> int:
 
 
 @pytest.mark.parametrize("context_lens", ["select_context", "lens"])
-def test_quickstart_feedbacks_on_the_test_server(judge_server: Any, context_lens: str) -> None:
+def test_quickstart_feedbacks_on_the_test_server(
+    judge_server: Any, make_judge: Any, context_lens: str
+) -> None:
     """Context relevance (per context, mean), groundedness (all contexts), answer relevance."""
     judge_server.scorer = scorer
-    provider = OpenAI(model_engine="gpt-4o-mini", base_url=judge_server.base_url, api_key="sk-test")
+    provider = make_judge(model_engine="gpt-4o-mini")
     rag = RAG()
     context = (
         TruCustomApp.select_context(rag)

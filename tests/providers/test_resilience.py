@@ -15,18 +15,13 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from spyglass.core import Feedback, FeedbackResultStatus
 from spyglass.providers import Limiter
 from spyglass.providers.langchain import Langchain
-from spyglass.providers.openai import OpenAI
 
 
-def provider_on(server: Any, **settings: Any) -> OpenAI:
-    return OpenAI(base_url=server.base_url, api_key="sk-test", **settings)
-
-
-def test_fifty_feedbacks_through_a_rate_limit(judge_server: Any) -> None:
+def test_fifty_feedbacks_through_a_rate_limit(judge_server: Any, make_judge: Any) -> None:
     """429 with Retry-After for the first second: all 50 complete, never more than
     max_concurrency requests in flight, and every attempt is counted in the costs."""
     judge_server.failure, judge_server.fail_for, judge_server.retry_after = "429", 1.0, "1"
-    provider = provider_on(judge_server, max_concurrency=4, max_retries=5)
+    provider = make_judge(max_concurrency=4, max_retries=5)
     feedback = Feedback(provider.relevance)
     with ThreadPoolExecutor(16) as pool:
         results = list(
@@ -40,10 +35,10 @@ def test_fifty_feedbacks_through_a_rate_limit(judge_server: Any) -> None:
     assert judge_server.requests > 50  # the 429s happened and were retried
 
 
-def test_async_judges_share_the_limit(judge_server: Any) -> None:
+def test_async_judges_share_the_limit(judge_server: Any, make_judge: Any) -> None:
     """Coroutines on an event loop and threads together stay within max_concurrency."""
     judge_server.failure, judge_server.fail_for = "429", 0.5
-    provider = provider_on(judge_server, max_concurrency=3, max_retries=5)
+    provider = make_judge(max_concurrency=3, max_retries=5)
 
     async def many() -> list[float]:
         try:
@@ -93,38 +88,34 @@ def test_limiter_never_exceeds_its_limit_across_threads_and_loops() -> None:
     assert 0 == limiter.in_flight
 
 
-def test_server_error_is_retried_with_backoff(judge_server: Any) -> None:
+def test_server_error_is_retried_with_backoff(judge_server: Any, make_judge: Any) -> None:
     judge_server.failure, judge_server.fail_for = "500", 0.3
-    result = Feedback(provider_on(judge_server, max_retries=6).relevance).run(
-        prompt="q", response="a"
-    )
+    result = Feedback(make_judge(max_retries=6).relevance).run(prompt="q", response="a")
     assert (FeedbackResultStatus.DONE, 2 / 3) == (result.status, result.result)
     assert result.cost.n_requests == judge_server.requests >= 2
 
 
-def test_giving_up_says_how_often_it_tried(judge_server: Any) -> None:
+def test_giving_up_says_how_often_it_tried(judge_server: Any, make_judge: Any) -> None:
     judge_server.failure = "500"
-    result = Feedback(provider_on(judge_server, max_retries=1).relevance).run(
-        prompt="q", response="a"
-    )
+    result = Feedback(make_judge(max_retries=1).relevance).run(prompt="q", response="a")
     assert FeedbackResultStatus.FAILED == result.status
     assert "JudgeRequestError" in result.error and "failed 2 time(s)" in result.error
     assert (2, 2) == (judge_server.requests, result.cost.n_requests)
 
 
-def test_retry_after_beyond_the_limit_is_not_waited_for(judge_server: Any) -> None:
+def test_retry_after_beyond_the_limit_is_not_waited_for(judge_server: Any, make_judge: Any) -> None:
     judge_server.failure, judge_server.retry_after = "429", "3600"
     started = time.monotonic()
-    result = Feedback(provider_on(judge_server).relevance).run(prompt="q", response="a")
+    result = Feedback(make_judge().relevance).run(prompt="q", response="a")
     assert FeedbackResultStatus.FAILED == result.status
     assert time.monotonic() - started < 5 and 1 == judge_server.requests
 
 
-def test_timeout(judge_server: Any) -> None:
+def test_timeout(judge_server: Any, make_judge: Any) -> None:
     """A request slower than `timeout` fails (here without retries) instead of hanging."""
     judge_server.failure, judge_server.slow_seconds = "slow", 3.0
     started = time.monotonic()
-    result = Feedback(provider_on(judge_server, timeout=0.3, max_retries=0).relevance).run(
+    result = Feedback(make_judge(timeout=0.3, max_retries=0).relevance).run(
         prompt="q", response="a"
     )
     assert FeedbackResultStatus.FAILED == result.status
@@ -132,9 +123,9 @@ def test_timeout(judge_server: Any) -> None:
     assert time.monotonic() - started < 2.5
 
 
-def test_async_timeout(judge_server: Any) -> None:
+def test_async_timeout(judge_server: Any, make_judge: Any) -> None:
     judge_server.failure, judge_server.slow_seconds = "slow", 3.0
-    provider = provider_on(judge_server, timeout=0.3, max_retries=0)
+    provider = make_judge(timeout=0.3, max_retries=0)
 
     async def judge() -> float:
         try:
@@ -146,16 +137,16 @@ def test_async_timeout(judge_server: Any) -> None:
         asyncio.run(judge())
 
 
-def test_malformed_response_fails_once(judge_server: Any) -> None:
+def test_malformed_response_fails_once(judge_server: Any, make_judge: Any) -> None:
     """A body that is not JSON is not retried: the failure names it."""
     judge_server.failure = "malformed"
-    result = Feedback(provider_on(judge_server).relevance).run(prompt="q", response="a")
+    result = Feedback(make_judge().relevance).run(prompt="q", response="a")
     assert FeedbackResultStatus.FAILED == result.status
     assert 1 == judge_server.requests
 
 
-def test_a_failing_judge_leaves_other_feedbacks_alone(judge_server: Any) -> None:
-    good = Feedback(provider_on(judge_server).relevance, name="good")
+def test_a_failing_judge_leaves_other_feedbacks_alone(judge_server: Any, make_judge: Any) -> None:
+    good = Feedback(make_judge().relevance, name="good")
     bad = Feedback(Langchain(chain=FakeListChatModel(responses=["no idea"])).relevance, name="bad")
     results = [fb.run(prompt="q", response="a") for fb in (bad, good)]
     assert [FeedbackResultStatus.FAILED, FeedbackResultStatus.DONE] == [r.status for r in results]

@@ -29,13 +29,10 @@ print(json.dumps({"status": result.status.value, "result": result.result,
 """
 
 
-def test_stored_provider_feedback_runs_in_a_fresh_process(judge_server: Any) -> None:
-    provider = OpenAI(
-        model_engine="gpt-4o-mini",
-        base_url=judge_server.base_url,
-        api_key=API_KEY,
-        max_concurrency=3,
-    )
+def test_stored_provider_feedback_runs_in_a_fresh_process(
+    judge_server: Any, make_judge: Any
+) -> None:
+    provider = make_judge(model_engine="gpt-4o-mini", api_key=API_KEY, max_concurrency=3)
     feedback = Feedback(provider.relevance_with_cot_reasons).on_input_output()
     here = feedback.run(source_data=SOURCE)
     stored = json.dumps(feedback.model_dump(mode="json"))
