@@ -18,6 +18,7 @@ Scores say *how much of the property* the text has: for ``harmfulness``,
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ from . import _plans as plans, _prompts as prompts
 from ._answers import Ask, Shape
 from ._errors import not_built
 
-__all__ = ["JudgeMethods", "judge"]
+__all__ = ["JudgeMethods", "judge", "judge_signature"]
 
 Examples = Sequence[Any] | None
 
@@ -42,7 +43,17 @@ def judge(plan: Callable[..., plans.Plan]) -> Callable[..., Any]:
         return self._run_plan(plan(self, *args, **kwargs))
 
     run._spyglass_plan = plan  # type: ignore[attr-defined]
+    run.__signature__ = judge_signature(plan)  # type: ignore[attr-defined]
     return run
+
+
+def judge_signature(plan: Callable[..., Any]) -> inspect.Signature:
+    """The signature a judge method shows: the plan's arguments, and what the method
+    returns (a score, or a score and its reason) instead of the plan."""
+    name = plan.__name__
+    with_reason = "_with_cot_reasons" in name or name == "generate_score_and_reasons"
+    returns = "tuple[float, dict[str, Any]]" if with_reason else "float"
+    return inspect.signature(plan).replace(return_annotation=returns)
 
 
 class JudgeMethods:

@@ -25,7 +25,7 @@ from spyglass.core import ContextThreadPoolExecutor, Cost, report_cost
 
 from ._answers import Ask, Completion
 from ._errors import JudgeRequestError
-from ._judges import JudgeMethods
+from ._judges import JudgeMethods, judge_signature
 from ._limits import Limiter, retry_delay
 from ._plans import Plan
 from ._prices import price_of
@@ -192,6 +192,7 @@ def _async_twin(name: str, plan: Callable[..., Plan]) -> Callable[..., Any]:
     twin.__qualname__ = twin.__qualname__.rsplit(".", 1)[0] + ".a" + name
     twin.__doc__ = f"The ``async`` form of :meth:`{name}` (same arguments and result)."
     twin._spyglass_twin_of = plan  # type: ignore[attr-defined]
+    twin.__signature__ = judge_signature(plan)  # type: ignore[attr-defined]
     return twin
 
 
