@@ -39,6 +39,9 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff format --check core adapters testing providers feedback tests bench examples
 	mkdir -p $(TYPECHECK)/spyglass && ln -sfn ../../../core $(TYPECHECK)/spyglass/core
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.core
+	ln -sfn ../../../providers $(TYPECHECK)/spyglass/providers
+	ln -sfn ../../../feedback $(TYPECHECK)/spyglass/feedback
+	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.providers -p spyglass.feedback
 
 clean:
 	rm -rf $(VENV) build *.egg-info

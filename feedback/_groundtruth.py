@@ -59,11 +59,8 @@ class GroundTruthAgreement(Provider):
     ) -> None:
         if "bert_scorer" in kwargs and kwargs.pop("bert_scorer") is not None:
             raise not_built("GroundTruthAgreement(bert_scorer=...)", "agreement_measure")
-        if ground_truth is None:
-            ground_truth = kwargs.pop("ground_truth", None)
-        super().__init__(
-            ground_truth=_rows(ground_truth if ground_truth is not None else []), **kwargs
-        )
+        rows = _rows(ground_truth if ground_truth is not None else [])
+        super().__init__(ground_truth=rows, **kwargs)  # type: ignore[call-arg]
         if provider is not None and not isinstance(provider, LLMProvider):
             raise TypeError(
                 f"provider= must be an LLMProvider (e.g. spyglass.providers.openai.OpenAI()), "

@@ -41,6 +41,7 @@ __all__ = [
     "Limiter",
     "NotBuiltError",
     "Provider",
+    "not_built",
     "price_of",
     "register_price",
     "split_sentences",

@@ -158,5 +158,5 @@ def retry_delay(exc: BaseException, attempt: int, transient: tuple[type, ...] = 
             seconds = None  # an HTTP date: fall back to backoff
         if seconds is not None:
             return None if seconds > MAX_RETRY_AFTER else max(0.0, seconds)
-    base = min(MAX_BACKOFF, 0.5 * 2 ** (attempt - 1))
+    base = min(MAX_BACKOFF, 0.5 * 2.0 ** (attempt - 1))
     return base * (0.5 + random.random() / 2)  # jitter: spread clients that failed together

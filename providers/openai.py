@@ -187,19 +187,30 @@ class OpenAI(LLMProvider):
         sdk = _optional.openai()
         return (*super()._transient_errors(), sdk.APIConnectionError, sdk.APITimeoutError)
 
-    # ------------------------------------------------------------ not built
 
-    def _moderation(self, text: str) -> float:
-        raise not_built(
-            "OpenAI.moderation_*",
-            "`provider.harmfulness`, `maliciousness` or `insensitivity` (higher_is_better="
-            "False), or call the moderation API in your own feedback function",
-        )
+def _moderation(self: OpenAI, text: str) -> float:
+    """Not built: TruLens's OpenAI moderation scores."""
+    raise not_built(
+        "OpenAI.moderation_*",
+        "`provider.harmfulness`, `maliciousness` or `insensitivity` (higher_is_better="
+        "False), or call the moderation API in your own feedback function",
+    )
 
-    moderation_hate = moderation_hatethreatening = moderation_selfharm = _moderation
-    moderation_sexual = moderation_sexualminors = moderation_violence = _moderation
-    moderation_violencegraphic = moderation_harassment = _moderation
-    moderation_harassment_threatening = _moderation
+
+# TruLens's moderation-API methods: present, so that a TruLens feedback fails saying why.
+for _name in (
+    "moderation_hate",
+    "moderation_hatethreatening",
+    "moderation_selfharm",
+    "moderation_sexual",
+    "moderation_sexualminors",
+    "moderation_violence",
+    "moderation_violencegraphic",
+    "moderation_harassment",
+    "moderation_harassment_threatening",
+):
+    setattr(OpenAI, _name, _moderation)
+del _name
 
 
 def _usage_cost(usage: Any, chunks: int = 0) -> Cost:
