@@ -61,6 +61,7 @@ from ..schema._enums import (
 )
 from ..schema._feedback import FeedbackCall, FeedbackDefinition, FeedbackResult
 from ..serial._jsonify import jsonify
+from ._cost import cost_tally
 from ._eval import (
     Outcome,
     aggregate,
@@ -428,22 +429,26 @@ class Feedback(FeedbackDefinition):
                 )
         record_id = getattr(record, "record_id", None) or "no record"
         calls: list[FeedbackCall] = []
-        try:
-            if self._imp is None:
-                outcome = failed(self._missing_implementation())
-            else:
-                outcome = self._evaluate(self._source(app, record, source_data), kwargs, calls)
-        except Exception as exc:  # our own failure: say so, never raise into the app
-            logger.exception("spyglass failed while evaluating feedback %s", self.name)
-            outcome = failed(
-                "".join(traceback.format_exception(exc))
-                + "\nspyglass failed while evaluating this feedback; please report it."
-            )
+        # Implementations report what their calls cost (report_cost); the sum is the
+        # result's cost, whatever the outcome.
+        with cost_tally() as tally:
+            try:
+                if self._imp is None:
+                    outcome = failed(self._missing_implementation())
+                else:
+                    outcome = self._evaluate(self._source(app, record, source_data), kwargs, calls)
+            except Exception as exc:  # our own failure: say so, never raise into the app
+                logger.exception("spyglass failed while evaluating feedback %s", self.name)
+                outcome = failed(
+                    "".join(traceback.format_exception(exc))
+                    + "\nspyglass failed while evaluating this feedback; please report it."
+                )
         return FeedbackResult(
             feedback_definition_id=self.feedback_definition_id,
             record_id=record_id,
             name=self.name,
             status=outcome.status,
+            cost=tally.total,
             calls=calls,
             result=outcome.result,
             error=outcome.error,
