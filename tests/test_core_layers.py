@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sinks", ("spyglass.core.sinks",)),
     ("feedback", ("spyglass.core.feedback",)),
     ("recording", ("spyglass.core.recording",)),
+    ("guardrails", ("spyglass.core.guardrails",)),
     ("package", ("spyglass.core",)),  # the lazy `spyglass.core` namespace itself
 ]
 

@@ -52,12 +52,42 @@ __all__ = ["Record", "RecordAppCall", "RecordAppCallMethod"]
 
 logger = logging.getLogger(__name__)
 
+
+class _ItemAccess:
+    """Fields read as items too: ``call["stack"]``, ``step["path"]``, ``"rets" in call``.
+
+    TruLens's layout holds the calls as JSON dicts and its quickstarts index them;
+    ours holds the model objects, which answer both ways. Only field names are keys.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        if isinstance(key, str) and key in type(self).model_fields:  # type: ignore[attr-defined]
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in type(self).model_fields  # type: ignore[attr-defined]
+
+    def keys(self) -> list[str]:
+        """The field names, as a dict's keys."""
+        return list(type(self).model_fields)  # type: ignore[attr-defined]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field ``key``, or ``default`` when there is no such field."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 # How long `wait_for_feedback_results` waits when no timeout is given (TruLens:
 # `TP.DEBUG_TIMEOUT`).
 DEFAULT_FEEDBACK_TIMEOUT = 600.0
 
 
-class RecordAppCallMethod(BaseModel):
+class RecordAppCallMethod(_ItemAccess, BaseModel):
     """One frame of a recorded call stack: a component path in the app and a method.
 
     Attributes:
@@ -77,7 +107,7 @@ def _new_call_id() -> str:
     return str(uuid.uuid4())
 
 
-class RecordAppCall(BaseModel):
+class RecordAppCall(_ItemAccess, BaseModel):
     """One recorded call of an instrumented method.
 
     Attributes:

@@ -1,0 +1,158 @@
+"""Scoring values with a feedback function for a guardrail, and the keep/block rules.
+
+A guardrail asks a feedback function for one score per value (``feedback(prompt,
+context)`` for a context filter, ``feedback(text)`` for a block). Each question is a
+call of a guard's ``evaluate`` method, which the core wraps for recording on first use:
+inside a recording it is a recorded call (arguments and score, or the error) nested
+under the guarded method, at the guarded method's component path plus the guard's class
+name (``app.retriever.context_filter.evaluate``).
+
+Several values are scored at once on a :class:`~spyglass.core.ContextThreadPoolExecutor`,
+so the calls nest under the caller's recorded call.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, TimeoutError as FutureTimeout
+from typing import Any, Literal
+
+from .._log_once import LogOnce
+from ..executor import ContextThreadPoolExecutor
+from ..instrument import _wrap
+
+__all__ = [
+    "MAX_WORKERS",
+    "GuardrailError",
+    "as_score",
+    "higher_is_better",
+    "name_of",
+    "record_evaluations",
+    "score_all",
+]
+
+logger = logging.getLogger("spyglass.core.guardrails")
+_once = LogOnce(logger)
+
+# At most this many scores are asked for at once per guarded call (TruLens used one
+# thread per value, however many).
+MAX_WORKERS = 16
+
+
+class GuardrailError(ValueError):
+    """A feedback function gave a guardrail something that is not a score."""
+
+
+def higher_is_better(feedback: Any) -> bool:
+    """The feedback's direction: its ``higher_is_better``, True when unset or a plain function."""
+    value = getattr(feedback, "higher_is_better", None)
+    return True if value is None else bool(value)
+
+
+def name_of(feedback: Any) -> str:
+    """The feedback's name, for messages."""
+    name = getattr(feedback, "name", None) or getattr(feedback, "__qualname__", None)
+    return str(name or repr(feedback))
+
+
+def as_score(value: Any, feedback: Any) -> float:
+    """``value`` as a score: a real number, or the number of a ``(number, dict)`` pair.
+
+    Raises:
+        GuardrailError: anything else (a bool, a string, a dict of scores, NaN).
+    """
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
+        value = value[0]  # a *_with_cot_reasons answer: the score and its reasons
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        score = float(value)
+        if not math.isnan(score):
+            return score
+    raise GuardrailError(
+        f"guardrail feedback {name_of(feedback)} returned {value!r}; a guardrail needs a "
+        "number (or a (number, dict) pair) to compare with its threshold"
+    )
+
+
+def record_evaluations(guard_class: type) -> None:
+    """Have the core record calls of ``guard_class.evaluate`` (idempotent, cheap when done).
+
+    Checked on every guarded call rather than once at import, so that
+    ``spyglass.core.uninstrument()`` only pauses it until the next guarded call.
+    """
+    if not _wrap.is_wrapped(guard_class, "evaluate"):
+        _wrap.wrap_method(guard_class, "evaluate", "guardrail", "spyglass.core.guardrails")
+
+
+def score_all(
+    evaluate: Callable[..., float],
+    arguments: Sequence[tuple[Any, ...]],
+    *,
+    timeout: float | None,
+    guard: str,
+) -> list[float | None]:
+    """``evaluate(*args)`` for each tuple of ``arguments``, concurrently, in their order.
+
+    Returns:
+        The scores in the order of ``arguments``; ``None`` where the evaluation raised,
+        returned no score or did not finish within ``timeout`` seconds (each logged once
+        per guard, naming it).
+    """
+    if not arguments:
+        return []
+    if len(arguments) == 1 and timeout is None:
+        futures = [_run_here(evaluate, arguments[0])]
+        pool = None
+    else:
+        pool = ContextThreadPoolExecutor(
+            max_workers=min(MAX_WORKERS, len(arguments)), thread_name_prefix="spyglass-guardrail"
+        )
+        futures = [pool.submit(evaluate, *args) for args in arguments]
+    try:
+        return [_result(future, timeout, guard) for future in futures]
+    finally:
+        if pool is not None:
+            # Never wait for an evaluation that timed out: it finishes on its own.
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_here(evaluate: Callable[..., float], args: tuple[Any, ...]) -> Future[float]:
+    # One value: no thread (and no thread hand-off) at all.
+    future: Future[float] = Future()
+    try:
+        future.set_result(evaluate(*args))
+    except Exception as exc:  # noqa: BLE001 - handed to the caller's failure rule
+        future.set_exception(exc)
+    return future
+
+
+def _result(future: Future[float], timeout: float | None, guard: str) -> float | None:
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        future.cancel()
+        _once.log(
+            f"{guard}: timeout",
+            "spyglass guardrail %s: an evaluation took longer than %s s; its on_error rule applies",
+            guard,
+            timeout,
+            level=logging.WARNING,
+            exc_info=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - a failing evaluation never crashes the app
+        _once.log(
+            f"{guard}: {type(exc).__name__}",
+            "spyglass guardrail %s: an evaluation failed (%s: %s); its on_error rule applies",
+            guard,
+            type(exc).__name__,
+            exc,
+            level=logging.WARNING,
+            exc_info=False,
+        )
+    return None
+
+
+OnFilterError = Literal["keep", "drop"]
+OnBlockError = Literal["block", "pass"]
