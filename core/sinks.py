@@ -23,7 +23,9 @@ or another sink:
   (:func:`dropped`). A sink that raises is logged once by its name; the exception
   never reaches the app or another sink.
 - At interpreter exit (``atexit``) queued work is delivered and every sink flushed and
-  shut down, for at most :data:`EXIT_TIMEOUT` seconds in all.
+  shut down, for at most :data:`EXIT_TIMEOUT` seconds in all. A recorder's sink whose
+  recorders are all gone before then is shut down at that point instead, after what was
+  queued for it (a sink removed with :func:`remove_sink` is not shut down).
 
 The one exception is the feedback runner, called where the record is built so that
 ``record.feedback_results`` is set whenever the record can be read (see
@@ -232,7 +234,7 @@ class _Channel:
     the order of a channel's items is the order the dispatcher handled them.
     """
 
-    __slots__ = ("__weakref__", "_lock", "_queue", "_thread", "name", "sink")
+    __slots__ = ("__weakref__", "_down", "_lock", "_queue", "_thread", "name", "sink")
 
     def __init__(self, sink: RecordSink) -> None:
         self.sink = sink
@@ -240,8 +242,15 @@ class _Channel:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._queue: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
-        weakref.finalize(self, self._queue.put, (_STOP, None, None))
+        self._down = [False]  # shut down already (shared with the finalizer)
+        self._on_gone()
         self._start()
+
+    def _on_gone(self) -> None:
+        # When nothing holds the channel any more (the last recorder using the sink went
+        # away), its sink is shut down after what is queued, as at exit, and the worker
+        # ends. At exit, `_at_exit` does this for the channels still alive.
+        weakref.finalize(self, _close, self._queue, self._down).atexit = False
 
     def offer(self, kind: int, a: Any, b: Any = None) -> bool:
         """Queue one item for the sink; records and results are dropped when full."""
@@ -280,7 +289,23 @@ class _Channel:
         self._lock = threading.Lock()
         self._thread = None
         self._queue = queue.SimpleQueue()
-        weakref.finalize(self, self._queue.put, (_STOP, None, None))
+        self._down = [False]
+        self._on_gone()
+
+
+class _NoWaiter:
+    """Stands in for the barrier of a shutdown that nobody waits for (see `_close`)."""
+
+    @staticmethod
+    def done(ok: bool) -> None:
+        return None
+
+
+def _close(items: queue.SimpleQueue[tuple[int, Any, Any]], down: list[bool]) -> None:
+    if not down[0]:
+        down[0] = True
+        items.put((_SHUTDOWN, _NoWaiter, None))
+    items.put((_STOP, None, None))
 
 
 def _work(sink: RecordSink, name: str, items: queue.SimpleQueue[tuple[int, Any, Any]]) -> None:
@@ -371,6 +396,9 @@ def remove_sink(sink: RecordSink) -> None:
     """
     global _process
     with _registry_lock:
+        for channel in _process:
+            if channel.sink is sink:
+                channel._down[0] = True  # not shut down when its channel goes, either
         _process = tuple(c for c in _process if c.sink is not sink)
 
 
@@ -540,6 +568,8 @@ def _each_channel(kind: int, deadline: float | None) -> bool:
         channels = [c for c in _channels.values() if not (c.on_worker() or c in _shut)]
         if kind == _SHUTDOWN:
             _shut.update(channels)  # once per sink
+            for channel in channels:
+                channel._down[0] = True
     barrier = _Barrier(len(channels), deadline)
     for channel in channels:
         channel.offer(kind, barrier)

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "base",
         (
             "spyglass.core.errors",
+            "spyglass.core._advice",
             "spyglass.core._lazy",
             "spyglass.core._log_once",
             "spyglass.core._classpath",

@@ -50,9 +50,9 @@ API
 ---
 
 ``TruApp``, ``TruBasicApp``, ``TruWrapperApp``, ``TruVirtual``, ``VirtualApp``,
-``VirtualRecord``, ``instrument``, and the guardrail decorators of
-:mod:`spyglass.core.guardrails` work on their methods. ``TruCustomApp`` is ``TruApp``'s
-deprecated alias (TruLens 1.3+ deprecated it too): it warns ``DeprecationWarning``.
+``VirtualRecord``, ``instrument``. ``TruCustomApp`` is ``TruApp``'s deprecated alias
+(TruLens 1.3+ deprecated it too): it warns ``DeprecationWarning``. The guardrail
+decorators of :mod:`spyglass.core.guardrails` go under ``@instrument`` on a method.
 """
 
 from __future__ import annotations

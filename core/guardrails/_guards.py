@@ -20,12 +20,14 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+from .._log_once import LogOnce
 from ._judge import (
     OnBlockError,
     OnFilterError,
     as_score,
     higher_is_better,
     name_of,
+    new_log,
     record_evaluations,
     score_all,
 )
@@ -64,6 +66,7 @@ class _Guard:
         self.higher_is_better: bool = higher_is_better(feedback)
         self.on_error: str = on_error
         self.timeout: float | None = None if timeout is None else float(timeout)
+        self._log: LogOnce = new_log()
 
     @property
     def _label(self) -> str:
@@ -80,10 +83,43 @@ class _Guard:
     ) -> list[float | None]:
         # `evaluate` is the guard's own recorded method (its parameters differ per guard),
         # looked up after `_ready()` so that it is the wrapped one.
-        return score_all(evaluate, arguments, timeout=self.timeout, guard=self._label)
+        return score_all(
+            evaluate, arguments, timeout=self.timeout, guard=self._label, log=self._log
+        )
 
     def __repr__(self) -> str:
         return f"{self._label[:-1]}, on_error={self.on_error!r})"
+
+
+class _ClassBodyGuard:
+    """A guard put over another decorator that must learn its class (``@instrument``).
+
+    ``@context_filter(...)`` above ``@instrument`` receives instrument's class-body
+    marker, not a function. This object stands in the class body; when the class is
+    created it lets the marker register its method, then puts the guarded function in
+    its place, so both orders of the two decorators record the guarded method.
+    """
+
+    def __init__(self, inner: Any, guarded: Callable[..., Any]) -> None:
+        self.inner = inner
+        self.guarded = guarded
+        self.__wrapped__ = guarded
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.inner.__set_name__(owner, name)
+        setattr(owner, name, self.guarded)
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        return self.guarded.__get__(instance, owner)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.guarded(*args, **kwargs)
+
+
+def _decorated(func: Any, guarded: Callable[..., Any]) -> Any:
+    if hasattr(type(func), "__set_name__"):
+        return _ClassBodyGuard(func, guarded)
+    return guarded
 
 
 def _check_function(func: Any, kind: str) -> inspect.Signature:
@@ -188,7 +224,7 @@ class context_filter(_Guard):
                 return contexts
             return self.filter(prompt, contexts)
 
-        return filtered  # type: ignore[return-value]
+        return _decorated(func, filtered)  # type: ignore[no-any-return]
 
     def evaluate(self, prompt: Any, context: Any) -> float:
         """Score one context: ``feedback(prompt, context)`` as a number (recorded)."""
@@ -294,7 +330,7 @@ class block_input(_Block):
                     return self.return_value
             return func(*args, **kwargs)
 
-        return guarded  # type: ignore[return-value]
+        return _decorated(func, guarded)  # type: ignore[no-any-return]
 
     def evaluate(self, prompt: Any) -> float:
         """Score the input: ``feedback(prompt)`` as a number (recorded)."""
@@ -338,7 +374,7 @@ class block_output(_Block):
             self._ready()
             return self.return_value if self._blocks(self.evaluate, output) else output
 
-        return guarded  # type: ignore[return-value]
+        return _decorated(func, guarded)  # type: ignore[no-any-return]
 
     def evaluate(self, output: Any) -> float:
         """Score the output: ``feedback(output)`` as a number (recorded)."""

@@ -30,12 +30,12 @@ __all__ = [
     "as_score",
     "higher_is_better",
     "name_of",
+    "new_log",
     "record_evaluations",
     "score_all",
 ]
 
 logger = logging.getLogger("spyglass.core.guardrails")
-_once = LogOnce(logger)
 
 # At most this many scores are asked for at once per guarded call (TruLens used one
 # thread per value, however many).
@@ -46,6 +46,11 @@ class GuardrailError(ValueError):
     """A feedback function gave a guardrail something that is not a score."""
 
 
+def new_log() -> LogOnce:
+    """A guard's own log of failures: each kind of failure is logged in full once per guard."""
+    return LogOnce(logger)
+
+
 def higher_is_better(feedback: Any) -> bool:
     """The feedback's direction: its ``higher_is_better``, True when unset or a plain function."""
     value = getattr(feedback, "higher_is_better", None)
@@ -54,7 +59,7 @@ def higher_is_better(feedback: Any) -> bool:
 
 def name_of(feedback: Any) -> str:
     """The feedback's name, for messages."""
-    name = getattr(feedback, "name", None) or getattr(feedback, "__qualname__", None)
+    name = getattr(feedback, "name", None) or getattr(feedback, "__name__", None)
     return str(name or repr(feedback))
 
 
@@ -92,6 +97,7 @@ def score_all(
     *,
     timeout: float | None,
     guard: str,
+    log: LogOnce,
 ) -> list[float | None]:
     """``evaluate(*args)`` for each tuple of ``arguments``, concurrently, in their order.
 
@@ -111,7 +117,7 @@ def score_all(
         )
         futures = [pool.submit(evaluate, *args) for args in arguments]
     try:
-        return [_result(future, timeout, guard) for future in futures]
+        return [_result(future, timeout, guard, log) for future in futures]
     finally:
         if pool is not None:
             # Never wait for an evaluation that timed out: it finishes on its own.
@@ -128,13 +134,13 @@ def _run_here(evaluate: Callable[..., float], args: tuple[Any, ...]) -> Future[f
     return future
 
 
-def _result(future: Future[float], timeout: float | None, guard: str) -> float | None:
+def _result(future: Future[float], timeout: float | None, guard: str, log: LogOnce) -> float | None:
     try:
         return future.result(timeout=timeout)
     except FutureTimeout:
         future.cancel()
-        _once.log(
-            f"{guard}: timeout",
+        log.log(
+            "timeout",
             "spyglass guardrail %s: an evaluation took longer than %s s; its on_error rule applies",
             guard,
             timeout,
@@ -142,8 +148,8 @@ def _result(future: Future[float], timeout: float | None, guard: str) -> float |
             exc_info=False,
         )
     except Exception as exc:  # noqa: BLE001 - a failing evaluation never crashes the app
-        _once.log(
-            f"{guard}: {type(exc).__name__}",
+        log.log(
+            type(exc).__name__,
             "spyglass guardrail %s: an evaluation failed (%s: %s); its on_error rule applies",
             guard,
             type(exc).__name__,

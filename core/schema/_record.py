@@ -27,6 +27,7 @@ import itertools
 import logging
 import math
 import os
+import reprlib
 import threading
 import time
 import traceback
@@ -295,6 +296,12 @@ class Record(BaseModel):
         if not isinstance(other, Record):
             return NotImplemented
         return self.__dict__ == other.__dict__
+
+    @reprlib.recursive_repr(fillvalue="Record(...)")
+    def __repr__(self) -> str:
+        # Records that refer to each other (one in the other's `meta`) print as
+        # `Record(...)` the second time round instead of recursing without end.
+        return super().__repr__()
 
     def __str__(self) -> str:
         lines = [f"Record({self.record_id}) with {len(self.calls)} calls:\n"]
