@@ -7,8 +7,11 @@ inside a recording it is a recorded call (arguments and score, or the error) nes
 under the guarded method, at the guarded method's component path plus the guard's class
 name (``app.retriever.context_filter.evaluate``).
 
-Several values are scored at once on a :class:`~spyglass.core.ContextThreadPoolExecutor`,
-so the calls nest under the caller's recorded call.
+Several values are scored at once on one shared
+:class:`~spyglass.core.ContextThreadPoolExecutor` (of :data:`MAX_WORKERS` threads), so the
+calls nest under the caller's recorded call. An evaluation that times out keeps its
+thread until it returns: give slow judges a ``timeout=`` and a client timeout of their
+own.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, TimeoutError as FutureTimeout
 from typing import Any, Literal
@@ -37,8 +41,8 @@ __all__ = [
 
 logger = logging.getLogger("spyglass.core.guardrails")
 
-# At most this many scores are asked for at once per guarded call (TruLens used one
-# thread per value, however many).
+# At most this many evaluations run at once, for all guardrails of the process (TruLens
+# started one thread per value, per call).
 MAX_WORKERS = 16
 
 
@@ -108,20 +112,41 @@ def score_all(
     """
     if not arguments:
         return []
-    if len(arguments) == 1 and timeout is None:
-        futures = [_run_here(evaluate, arguments[0])]
-        pool = None
+    if (len(arguments) == 1 and timeout is None) or _on_worker():
+        # One value needs no thread; on a guardrail worker (a guarded function called by
+        # a feedback), waiting on the shared pool could wait for ourselves: run here.
+        futures = [_run_here(evaluate, args) for args in arguments]
     else:
-        pool = ContextThreadPoolExecutor(
-            max_workers=min(MAX_WORKERS, len(arguments)), thread_name_prefix="spyglass-guardrail"
-        )
+        pool = _shared_pool()
         futures = [pool.submit(evaluate, *args) for args in arguments]
-    try:
-        return [_result(future, timeout, guard, log) for future in futures]
-    finally:
-        if pool is not None:
-            # Never wait for an evaluation that timed out: it finishes on its own.
-            pool.shutdown(wait=False, cancel_futures=True)
+    return [_result(future, timeout, guard, log) for future in futures]
+
+
+_pool: ContextThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_worker = threading.local()
+
+
+def _mark_worker() -> None:
+    _worker.busy = True
+
+
+def _on_worker() -> bool:
+    return getattr(_worker, "busy", False)
+
+
+def _shared_pool() -> ContextThreadPoolExecutor:
+    """One pool for every guardrail, made on first use (a pool per call cost ~1 ms)."""
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = ContextThreadPoolExecutor(
+                    max_workers=MAX_WORKERS,
+                    thread_name_prefix="spyglass-guardrail",
+                    initializer=_mark_worker,
+                )
+    return _pool
 
 
 def _run_here(evaluate: Callable[..., float], args: tuple[Any, ...]) -> Future[float]:

@@ -345,3 +345,21 @@ def test_a_failing_evaluation_is_recorded_with_its_error(caplog: pytest.LogCaptu
     evaluation = recording.get().calls[0]
     assert "app.block_output.evaluate" == str(evaluation.stack[-1])
     assert "division by zero" in (evaluation.error or "")
+
+
+def test_a_judge_that_calls_a_guarded_function_does_not_wait_for_itself() -> None:
+    """Evaluations share one pool; a judge calling another guarded function runs that
+    one's evaluations on its own thread instead of queueing behind itself."""
+
+    @context_filter(length_score, 0.0, keyword_for_prompt="query")
+    def inner(query: str) -> list[str]:
+        return CONTEXTS
+
+    def judge(prompt: str, context: str) -> float:
+        return float(len(inner(prompt)))  # every inner context scores > 0
+
+    @context_filter(judge, 3.5, keyword_for_prompt="query", timeout=30)
+    def outer(query: str) -> list[str]:
+        return CONTEXTS * 8  # more evaluations than the pool has threads
+
+    assert CONTEXTS * 8 == outer("q")
