@@ -197,12 +197,12 @@ class App:
         reach; plain values, dataclasses and pydantic models are written wherever they
         are.
         """
-        wanted = [c.path.path for c in self._components]
-        return {
-            key
-            for key, path in self._paths.items()
-            if any(steps[: len(path.path)] == path.path for steps in wanted)
+        on_the_way = {
+            steps[:n]
+            for steps in (c.path.path for c in self._components)
+            for n in range(len(steps) + 1)
         }
+        return {key for key, path in self._paths.items() if path.path in on_the_way}
 
     def _extra_components(self) -> Iterable[tuple[Lens, Any]]:
         """Components to add besides those the walk finds, as ``(path, obj)``.
