@@ -1,4 +1,4 @@
-"""Scoring values with a feedback function for a guardrail, and the keep/block rules.
+"""Scoring values with a feedback function for a guardrail.
 
 A guardrail asks a feedback function for one score per value (``feedback(prompt,
 context)`` for a context filter, ``feedback(text)`` for a block). Each question is a
@@ -25,12 +25,15 @@ from concurrent.futures import Future, TimeoutError as FutureTimeout
 from typing import Any, Literal
 
 from .._log_once import LogOnce
+from ..errors import SpyglassError
 from ..executor import ContextThreadPoolExecutor
 from ..instrument import _wrap
 
 __all__ = [
     "MAX_WORKERS",
     "GuardrailError",
+    "OnBlockError",
+    "OnFilterError",
     "as_score",
     "higher_is_better",
     "name_of",
@@ -46,8 +49,12 @@ logger = logging.getLogger("spyglass.core.guardrails")
 MAX_WORKERS = 16
 
 
-class GuardrailError(ValueError):
-    """A feedback function gave a guardrail something that is not a score."""
+class GuardrailError(SpyglassError, ValueError):
+    """A feedback function gave a guardrail something that is not a score.
+
+    Raised inside an evaluation, so it is what the recorded ``evaluate`` call shows as its
+    error; the guardrail's ``on_error`` rule then applies (it never reaches the app).
+    """
 
 
 def new_log() -> LogOnce:
