@@ -5,11 +5,11 @@ A TruLens user changes ``trulens.core`` to ``spyglass.core`` (and ``trulens.apps
 a bare "cannot import name": the lazy ``__getattr__`` of every package built with
 :func:`spyglass.core._lazy.lazy_exports` asks :func:`advice` before giving up.
 
-The table is data. A name that a package *does* export is never looked up here (the
+The tables are data. A name that a package *does* export is never looked up here (the
 export wins), so a name another part of spyglass adds later simply stops being advised.
-An entry may name the spyglass module that provides the name: the advice then says to
-import it from there when that module is installed, and that it is not available in
-this installation otherwise.
+``HOMES`` names the spyglass module that provides a name: the advice says to import it
+from there when that module is installed and lists the name; otherwise ``ADVICE`` says
+what to use instead, or the error says where the name belongs.
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ HOMES: dict[str, str] = {
     "TruSession": "spyglass.core",
     "run_dashboard": "spyglass.dashboard",
     "stop_dashboard": "spyglass.dashboard",
-    "get_feedback_result": "spyglass.dashboard",
+    "get_feedback_result": "spyglass.dashboard.display",
+    "SpanAttributes": "spyglass.otel.semconv.trace",
+    "SpanType": "spyglass.otel.semconv.trace",
+    "ResourceAttributes": "spyglass.otel.semconv.trace",
     "OpenAI": "spyglass.providers.openai",
     "AzureOpenAI": "spyglass.providers.openai",
     "Langchain": "spyglass.providers.langchain",
@@ -80,8 +83,8 @@ ADVICE: dict[str, str] = {
         "Select.RecordCalls.<component>.<method>.rets (from spyglass.core import Select)"
     ),
     "SpanAttributes": (
-        "spyglass records calls, not OpenTelemetry spans; spyglass.otel exports records as "
-        "spans when installed"
+        "spyglass records calls, not OpenTelemetry spans; spyglass.otel (when installed) "
+        "exports records as spans with these attribute names"
     ),
     "SpanType": (
         "spyglass records calls, not OpenTelemetry spans; mark retrievers with "
@@ -118,18 +121,22 @@ def _provides(module: str, name: str) -> bool:
 
 
 def advice(package: str, name: str) -> str | None:
-    """Why ``name`` is missing from ``package`` and what to use, or ``None`` if unknown."""
+    """Why ``name`` is missing from ``package`` and what to use, or ``None`` if unknown.
+
+    The name's spyglass home when that is installed and has it; else the advice for
+    the TruLens name, if any; else where the name would belong.
+    """
     home = HOMES.get(name)
-    if home is not None and home != package:
-        if _provides(home, name):
-            return f"{package} has no {name!r}; import it from {home}: from {home} import {name}"
-        return (
-            f"{package} has no {name!r}; it belongs to {home}, which lacks it in this installation"
-        )
-    if home is not None:
-        return f"{package} has no {name!r}: it is not part of this installation of spyglass"
+    if home is not None and home != package and _provides(home, name):
+        return f"{package} has no {name!r}; import it from {home}: from {home} import {name}"
     hint = ADVICE.get(name)
-    return None if hint is None else f"{package} has no {name!r} (a TruLens name): {hint}"
+    if hint is not None:
+        return f"{package} has no {name!r} (a TruLens name): {hint}"
+    if home is None:
+        return None
+    if home == package:
+        return f"{package} has no {name!r}: it is not part of this installation of spyglass"
+    return f"{package} has no {name!r}; it belongs to {home}, which lacks it in this installation"
 
 
 def _importing(frame: FrameType | None) -> bool:
