@@ -12,8 +12,7 @@ import threading
 from typing import Any
 
 from spyglass.adapters.custom import TruApp, instrument
-from spyglass.core import RecordSink, add_sink, remove_sink
-from spyglass.core import sinks as sinks_module
+from spyglass.core import RecordSink, add_sink, remove_sink, sinks as sinks_module
 
 
 class Echo:
