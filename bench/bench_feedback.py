@@ -17,7 +17,7 @@ import gc
 import statistics
 import time
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core.feedback._feedback import Feedback
 from spyglass.core.schema._enums import FeedbackMode
 
@@ -53,7 +53,7 @@ def trivial(text: str) -> float:
 def measure(mode: FeedbackMode, with_feedback: bool = True) -> list[float]:
     app = App()
     feedbacks = [Feedback(trivial).on_output()] if with_feedback else []
-    recorder = TruCustomApp(app, feedbacks=feedbacks, feedback_mode=mode)
+    recorder = TruApp(app, feedbacks=feedbacks, feedback_mode=mode)
     samples: list[float] = []
     for i in range(N + WARMUP):
         with recorder as recording:

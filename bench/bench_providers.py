@@ -1,7 +1,7 @@
 """Three LLM-judge feedbacks on a record, against an OpenAI-compatible server on loopback.
 
 The app is TruLens's quickstart RAG shape (one retrieval of two contexts, one answer),
-recorded with TruCustomApp and the quickstart's three feedbacks (context relevance per
+recorded with TruApp and the quickstart's three feedbacks (context relevance per
 context, groundedness on all contexts, answer relevance) on an ``OpenAI`` provider
 pointed at the test server (``tests/providers/_judge_server.py``: a real uvicorn server
 that answers each request after 10 ms).
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import openai
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import Feedback
 from spyglass.providers.openai import OpenAI
 
@@ -58,7 +58,7 @@ class RAG:
 
 
 def feedbacks(provider: OpenAI, rag: RAG) -> list[Feedback]:
-    context = TruCustomApp.select_context(rag)
+    context = TruApp.select_context(rag)
     return [
         Feedback(provider.context_relevance_with_cot_reasons, name="Context Relevance")
         .on_input()
@@ -84,7 +84,7 @@ def run(server: JudgeServer) -> None:
     provider = OpenAI(base_url=server.base_url, api_key="sk-bench")
     rag = RAG()
     fbs = feedbacks(provider, rag)
-    recorder = TruCustomApp(rag, feedbacks=fbs)
+    recorder = TruApp(rag, feedbacks=fbs)
 
     # --- wall time to all results, and judge calls per record
     walls: list[float] = []

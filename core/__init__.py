@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "GetItemOrAttribute": "spyglass.core.lens",
     "GetItems": "spyglass.core.lens",
     "GetSlice": "spyglass.core.lens",
+    "GuardrailError": "spyglass.core.guardrails",
     "HybridMethod": "spyglass.core.recording",
     "InstrumentSpec": "spyglass.core.plugins",
     "Lens": "spyglass.core.lens",
@@ -71,6 +72,9 @@ _EXPORTS: dict[str, str] = {
     "UnsafeLoadError": "spyglass.core.errors",
     "active_adapters": "spyglass.core.plugins",
     "add_sink": "spyglass.core.sinks",
+    "block_input": "spyglass.core.guardrails",
+    "block_output": "spyglass.core.guardrails",
+    "context_filter": "spyglass.core.guardrails",
     "default_children": "spyglass.core.plugins",
     "get_plugin_manager": "spyglass.core.plugins",
     "hookimpl": "spyglass.core.plugins",
@@ -114,6 +118,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Feedback as Feedback,
         SkipEval as SkipEval,
         report_cost as report_cost,
+    )
+    from .guardrails import (
+        GuardrailError as GuardrailError,
+        block_input as block_input,
+        block_output as block_output,
+        context_filter as context_filter,
     )
     from .instrument import (
         recording_suspended as recording_suspended,

@@ -4,13 +4,19 @@ A package lists its public names in a name -> defining-module map; each name is 
 on first use, so importing the package stays cheap and never imports a framework::
 
     __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
+
+A name the package lacks raises ``AttributeError`` (``ImportError`` from ``from package
+import name``), with advice when it is a known TruLens name (:mod:`._advice`).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from ._advice import missing_name_error
 
 __all__ = ["lazy_exports"]
 
@@ -33,7 +39,8 @@ def lazy_exports(
     def __getattr__(name: str) -> Any:
         module = exports.get(name)
         if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            # A TruLens name we lack gets advice (see _advice); others the usual error.
+            raise missing_name_error(package, name, sys._getframe(1))
         value = getattr(importlib.import_module(module), name)
         namespace[name] = value
         return value

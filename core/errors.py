@@ -10,6 +10,7 @@ for TruLens (``except KeyError``, ``except ValueError``) keeps working::
     │   └── LensValueError(ValueError)   the object has the wrong shape for the step
     ├── LensParseError(ValueError)       a string is not a lens
     ├── SelectorError(ValueError)        a feedback selector cannot match the app or record
+    ├── GuardrailError(ValueError)       a guardrail's feedback gave no score (in spyglass.core.guardrails)
     ├── UnsafeLoadError(ValueError)      stored data asked to import or unpickle untrusted code
     ├── MissingDependencyError(ImportError)  an optional framework is not installed
     ├── RecordingError(RuntimeError)     a recording was used wrongly (no record, several records)

@@ -23,7 +23,11 @@ or another sink:
   (:func:`dropped`). A sink that raises is logged once by its name; the exception
   never reaches the app or another sink.
 - At interpreter exit (``atexit``) queued work is delivered and every sink flushed and
-  shut down, for at most :data:`EXIT_TIMEOUT` seconds in all.
+  shut down, for at most :data:`EXIT_TIMEOUT` seconds in all. That includes the sinks
+  of recorders dropped before exit: their worker thread ends once they are gone (after
+  delivering what was queued), and spyglass keeps the sink itself until it shuts it down
+  at exit (or until a new recorder uses it again). A sink removed with
+  :func:`remove_sink` is not shut down.
 
 The one exception is the feedback runner, called where the record is built so that
 ``record.feedback_results`` is set whenever the record can be read (see
@@ -232,7 +236,7 @@ class _Channel:
     the order of a channel's items is the order the dispatcher handled them.
     """
 
-    __slots__ = ("__weakref__", "_lock", "_queue", "_thread", "name", "sink")
+    __slots__ = ("__weakref__", "_done", "_lock", "_queue", "_retire", "_thread", "name", "sink")
 
     def __init__(self, sink: RecordSink) -> None:
         self.sink = sink
@@ -240,8 +244,16 @@ class _Channel:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._queue: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
-        weakref.finalize(self, self._queue.put, (_STOP, None, None))
+        self._retire = [True]  # shut the sink down at exit once the channel is gone
+        self._when_gone()
         self._start()
+
+    def _when_gone(self) -> None:
+        # The worker ends after what is queued; the sink is retired, to be shut down at
+        # exit (a recorder is freed as soon as the user drops it, before exit).
+        self._done = threading.Event()
+        finalizer = weakref.finalize(self, _gone, self._queue, self.sink, self._done, self._retire)
+        finalizer.atexit = False
 
     def offer(self, kind: int, a: Any, b: Any = None) -> bool:
         """Queue one item for the sink; records and results are dropped when full."""
@@ -261,7 +273,7 @@ class _Channel:
                 return True
             thread = threading.Thread(
                 target=_work,
-                args=(self.sink, self.name, self._queue),
+                args=(self.sink, self.name, self._queue, self._done),
                 name=f"spyglass-sink-{self.name}",
                 daemon=True,
             )
@@ -280,15 +292,38 @@ class _Channel:
         self._lock = threading.Lock()
         self._thread = None
         self._queue = queue.SimpleQueue()
-        weakref.finalize(self, self._queue.put, (_STOP, None, None))
+        self._when_gone()
 
 
-def _work(sink: RecordSink, name: str, items: queue.SimpleQueue[tuple[int, Any, Any]]) -> None:
+# id(sink) -> (sink, its last worker's end) for sinks whose channel went before exit
+# (every recorder using them was dropped): `shutdown` shuts them down, once. Written
+# from finalizers, so without a lock (one dict operation each).
+_retired: dict[int, tuple[RecordSink, threading.Event]] = {}
+
+
+def _gone(
+    items: queue.SimpleQueue[tuple[int, Any, Any]],
+    sink: RecordSink,
+    done: threading.Event,
+    retire: list[bool],
+) -> None:
+    items.put((_STOP, None, None))
+    if retire[0]:
+        _retired[id(sink)] = (sink, done)
+
+
+def _work(
+    sink: RecordSink,
+    name: str,
+    items: queue.SimpleQueue[tuple[int, Any, Any]],
+    done: threading.Event,
+) -> None:
     """A sink's worker: call the sink for each item, until its channel is gone."""
     get = items.get
     while True:
         kind, a, b = get()
         if kind == _STOP:
+            done.set()
             return
         ok = True
         try:
@@ -328,6 +363,7 @@ def channel_for(sink: RecordSink) -> _Channel:
         channel = _channels.get(id(sink))
         if channel is None or channel.sink is not sink:
             channel = _channels[id(sink)] = _Channel(sink)
+            _retired.pop(id(sink), None)  # in use again: its new channel shuts it down
             _register_exit()  # every sink is flushed and shut down at exit
         return channel
 
@@ -371,6 +407,9 @@ def remove_sink(sink: RecordSink) -> None:
     """
     global _process
     with _registry_lock:
+        for channel in _process:
+            if channel.sink is sink:
+                channel._retire[0] = False  # not shut down when its channel goes, either
         _process = tuple(c for c in _process if c.sink is not sink)
 
 
@@ -514,7 +553,28 @@ def shutdown(timeout: float | None = EXIT_TIMEOUT) -> bool:
     """
     start = time.monotonic()
     flushed = _each_channel(_FLUSH, None if timeout is None else start + timeout * 2 / 3)
-    return _each_channel(_SHUTDOWN, None if timeout is None else start + timeout) and flushed
+    deadline = None if timeout is None else start + timeout
+    shut = _each_channel(_SHUTDOWN, deadline)
+    return _shut_retired(deadline) and shut and flushed
+
+
+def _shut_retired(deadline: float | None) -> bool:
+    """Shut down the retired sinks, each once its last worker delivered what was queued."""
+    ok = True
+    for key in list(_retired):
+        entry = _retired.pop(key, None)
+        if entry is None:
+            continue
+        sink, done = entry
+        if not done.wait(_remaining(deadline)):
+            ok = False  # still delivering: never call shutdown() alongside on_record()
+            continue
+        try:
+            sink.shutdown()
+        except Exception:  # noqa: BLE001 - a sink's failure never reaches the caller
+            ok = False
+            _once.log(f"sink {sink_name(sink)}", "spyglass: sink %s raised in shutdown", sink)
+    return ok
 
 
 def _remaining(deadline: float | None) -> float | None:
@@ -540,6 +600,8 @@ def _each_channel(kind: int, deadline: float | None) -> bool:
         channels = [c for c in _channels.values() if not (c.on_worker() or c in _shut)]
         if kind == _SHUTDOWN:
             _shut.update(channels)  # once per sink
+            for channel in channels:
+                channel._retire[0] = False  # nor again when its channel goes
     barrier = _Barrier(len(channels), deadline)
     for channel in channels:
         channel.offer(kind, barrier)

@@ -4,7 +4,7 @@ Run with ``make demo`` (or ``.venv/bin/python examples/demo.py``). No network, n
 API keys: the "LLM" is a few lines of Python. What it shows:
 
 1. an app made of your own classes, its methods marked with ``@instrument``;
-2. ``TruCustomApp`` recording it, and ``print_instrumented()`` saying what is recorded;
+2. ``TruApp`` recording it, and ``print_instrumented()`` saying what is recorded;
 3. a record: its calls, its layout (``layout_calls_as_app()``) and lens selections;
 4. a streamed answer, recorded when the stream ends;
 5. feedback evaluation on the records.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import Feedback, Select, SelectorError
 
 DOCUMENTS = [
@@ -127,7 +127,7 @@ def show_feedback(rag: RAG) -> None:
     )
     # The selectors are checked against the app when the recorder is built; feedback runs
     # in a background pool (FeedbackMode.WITH_APP_THREAD, the default).
-    recorder = TruCustomApp(
+    recorder = TruApp(
         rag,
         app_name="demo RAG",
         app_version="v1 with feedback",
@@ -154,7 +154,7 @@ def show_feedback(rag: RAG) -> None:
                 print(f"      {fcall.ret:.2f} <- {args}{meta}")
     selector = Select.RecordCalls.retriever.get_context.rets
     try:
-        TruCustomApp(rag, feedbacks=[Feedback(context_relevance).on_input().on(selector)])
+        TruApp(rag, feedbacks=[Feedback(context_relevance).on_input().on(selector)])
     except SelectorError as err:
         print("\nA selector that cannot match is refused when the recorder is built:")
         print(" ", str(err).replace("\n", "\n  "))
@@ -167,7 +167,7 @@ def _short(value: object, width: int = 50) -> str:
 
 def main() -> None:
     rag = RAG()
-    recorder = TruCustomApp(rag, app_name="demo RAG", app_version="v1")
+    recorder = TruApp(rag, app_name="demo RAG", app_version="v1")
 
     section("What is instrumented")
     recorder.print_instrumented()
@@ -199,7 +199,7 @@ def main() -> None:
     }
     for label, lens in selections.items():
         print(f"{label}\n    = {record.get(lens)!r}")
-    print("TruCustomApp.select_context(rag) =", TruCustomApp.select_context(rag))
+    print("TruApp.select_context(rag) =", TruApp.select_context(rag))
 
     section("A streamed answer")
     with recorder as recording:

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "base",
         (
             "spyglass.core.errors",
+            "spyglass.core._advice",
             "spyglass.core._lazy",
             "spyglass.core._log_once",
             "spyglass.core._classpath",
@@ -38,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sinks", ("spyglass.core.sinks",)),
     ("feedback", ("spyglass.core.feedback",)),
     ("recording", ("spyglass.core.recording",)),
+    ("guardrails", ("spyglass.core.guardrails",)),
     ("package", ("spyglass.core",)),  # the lazy `spyglass.core` namespace itself
 ]
 

@@ -1,11 +1,11 @@
-"""spyglass adapter for your own Python apps: ``TruCustomApp``, ``TruBasicApp``, ``TruVirtual``.
+"""spyglass adapter for your own Python apps: ``TruApp``, ``TruBasicApp``, ``TruVirtual``.
 
 Usage
 -----
 
 Mark the methods to record with :data:`instrument`, wrap the app, and call it::
 
-    from spyglass.adapters.custom import TruCustomApp, instrument
+    from spyglass.adapters.custom import TruApp, instrument
 
     class Retriever:
         @instrument(retriever=True)       # returns the app's context
@@ -19,14 +19,14 @@ Mark the methods to record with :data:`instrument`, wrap the app, and call it::
         def respond(self, query: str) -> str: ...
 
     rag = RAG()
-    recorder = TruCustomApp(rag, app_name="rag", app_version="v1")
+    recorder = TruApp(rag, app_name="rag", app_version="v1")
     with recorder as recording:
         rag.respond("What is a lens?")
     record = recording.get()
     record.get(Select.RecordCalls.retriever.retrieve.rets[:])
 
     recorder.print_instrumented()          # what is recorded, and where
-    TruCustomApp.select_context(rag)       # Select.RecordCalls.retriever.retrieve.rets[:]
+    TruApp.select_context(rag)             # Select.RecordCalls.retriever.retrieve.rets[:]
 
 A plain function: ``TruBasicApp(fn)``, then call ``recorder.app(...)``. Records made
 elsewhere: ``TruVirtual(app=VirtualApp(...))`` and ``add_record(VirtualRecord(...))``.
@@ -38,7 +38,7 @@ Configuration
 - ``@instrument`` / ``instrument.method(cls, name)`` / ``instrument.methods(cls, names)``
   register ``(class, method)`` pairs in one registry; instances of subclasses are
   recorded too. Marking changes nothing until a recorder is built.
-- ``TruCustomApp(app, methods_to_instrument={bound_method: path})`` records methods of
+- ``TruApp(app, methods_to_instrument={bound_method: path})`` records methods of
   objects the walk from ``app`` cannot reach, at the path you give.
 - ``main_method=`` names the method ``with_record(app, ...)`` calls.
 - ``retriever=`` (a bound method or a lens) tells ``select_context`` where the
@@ -49,8 +49,10 @@ Configuration
 API
 ---
 
-``TruCustomApp``, ``TruBasicApp``, ``TruWrapperApp``, ``TruVirtual``, ``VirtualApp``,
-``VirtualRecord``, ``instrument``.
+``TruApp``, ``TruBasicApp``, ``TruWrapperApp``, ``TruVirtual``, ``VirtualApp``,
+``VirtualRecord``, ``instrument``. ``TruCustomApp`` is ``TruApp``'s deprecated alias
+(TruLens 1.3+ deprecated it too): it warns ``DeprecationWarning``. The guardrail
+decorators of :mod:`spyglass.core.guardrails` go under ``@instrument`` on a method.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ from spyglass.core.plugins import lazy_exports
 # the adapter's plugin (`_plugin`) does not import the recorder machinery.
 _MODULES: dict[str, tuple[str, ...]] = {
     "spyglass.adapters.custom._basic": ("TruBasicApp", "TruWrapperApp"),
-    "spyglass.adapters.custom._custom": ("TruCustomApp",),
+    "spyglass.adapters.custom._custom": ("TruApp", "TruCustomApp"),
     "spyglass.adapters.custom._instrument": ("instrument",),
     "spyglass.adapters.custom._virtual": ("TruVirtual", "VirtualApp", "VirtualRecord"),
 }
@@ -75,6 +77,6 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._basic import TruBasicApp, TruWrapperApp
-    from ._custom import TruCustomApp
+    from ._custom import TruApp, TruCustomApp
     from ._instrument import instrument
     from ._virtual import TruVirtual, VirtualApp, VirtualRecord

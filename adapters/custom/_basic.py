@@ -64,6 +64,31 @@ def main_input_of_wrapped(app: TruWrapperApp, bindings: inspect.BoundArguments) 
     return default_main_input(function, rebound)
 
 
+def _check_text_to_text(fn: Any, argument: str) -> None:
+    """Raise ``TypeError`` unless ``fn`` can be called with one text, as ``fn("...")``.
+
+    A callable whose signature cannot be read (some builtins) is given the benefit of
+    the doubt.
+    """
+    if not callable(fn):
+        raise TypeError(
+            f"TruBasicApp({argument}=...) records a function from text to text, e.g. "
+            f"TruBasicApp(lambda prompt: prompt.upper()); got {type(fn).__name__} {fn!r}"
+        )
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind("text")
+    except TypeError as exc:
+        raise TypeError(
+            f"TruBasicApp({argument}=...) records a function from text to text, but "
+            f"{getattr(fn, '__qualname__', fn)!r}{signature} cannot be called with one "
+            f"positional argument ({exc}); wrap it, e.g. lambda prompt: fn(prompt, ...)"
+        ) from None
+
+
 class TruBasicApp(App):
     """Records a plain function, e.g. ``str -> str`` (TruLens's ``TruBasicApp``).
 
@@ -87,7 +112,8 @@ class TruBasicApp(App):
 
     Raises:
         TypeError: neither or both of ``text_to_text`` and ``app`` were given, or the
-            one given is not callable.
+            one given is not a ``TruWrapperApp`` nor a callable that takes one
+            positional argument (the text).
     """
 
     def __init__(
@@ -103,8 +129,7 @@ class TruBasicApp(App):
             )
         wrapped = text_to_text if text_to_text is not None else app
         if not isinstance(wrapped, TruWrapperApp):
-            if not callable(wrapped):
-                raise TypeError(f"TruBasicApp records a callable; got {wrapped!r}")
+            _check_text_to_text(wrapped, "text_to_text" if app is None else "app")
             wrapped = TruWrapperApp(wrapped)
         super().__init__(wrapped, **kwargs)
 

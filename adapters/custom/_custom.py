@@ -1,4 +1,4 @@
-"""``TruCustomApp``: record an app made of your own classes.
+"""``TruApp`` (and its deprecated alias ``TruCustomApp``): record an app made of your own classes.
 
 Methods are chosen with :data:`~spyglass.adapters.custom.instrument`; the recorder
 walks the app from ``app`` and each object whose class (or a base) has marked
@@ -21,12 +21,12 @@ from spyglass.core.plugins import walk
 
 from ._instrument import instrument, marked_methods
 
-__all__ = ["TruCustomApp", "relative_to_app", "select_context_of"]
+__all__ = ["TruApp", "TruCustomApp", "relative_to_app", "select_context_of"]
 
 _APP = "app"
 
 # id(app object) -> the lens `retriever=` gave for it. `select_context` is asked with the
-# app object only (TruCustomApp.select_context(app)), so the answer is kept per object;
+# app object only (TruApp.select_context(app)), so the answer is kept per object;
 # the entry goes with the object (weakref.finalize), or stays for the process when the
 # object cannot be weakly referenced.
 _contexts: dict[int, Lens] = {}
@@ -78,13 +78,13 @@ def _bound_method(method: Any, what: str) -> tuple[Any, str]:
     return method.__self__, method.__func__.__name__
 
 
-class TruCustomApp(App):
+class TruApp(App):
     """Records an app made of your own classes, whose methods are marked with ``@instrument``.
 
     Usage::
 
         rag = RAG()
-        recorder = TruCustomApp(rag, app_name="rag", feedbacks=[f_relevance])
+        recorder = TruApp(rag, app_name="rag", feedbacks=[f_relevance])
         with recorder as recording:
             rag.respond("What is a lens?")
         record = recording.get()
@@ -103,6 +103,9 @@ class TruCustomApp(App):
         **kwargs: recorder options (``app_name``, ``app_version``, ``feedbacks``,
             ``feedback_mode``, ...; see :class:`spyglass.core.App`).
 
+    Raises:
+        TypeError: ``app`` is None.
+
     Warns:
         UserWarning: a method marked with ``@instrument`` in the modules of the app's
             classes belongs to a class the walk did not reach (TruLens's message). Its
@@ -117,6 +120,12 @@ class TruCustomApp(App):
         retriever: Callable[..., Any] | Lens | str | None = None,
         **kwargs: Any,
     ) -> None:
+        if app is None:
+            # TruChain rejects None too; a recorder of nothing would record nothing, silently.
+            raise TypeError(
+                f"{type(self).__name__} needs the app object whose @instrument methods it "
+                "records, got None; e.g. TruApp(rag, app_name='rag')"
+            )
         # Read by `_extra_components`, which App.__init__ calls during its walk.
         self._extra: list[tuple[Lens, Any]] = []
         for method, path in (methods_to_instrument or {}).items():
@@ -150,7 +159,7 @@ class TruCustomApp(App):
                 warnings.warn(
                     f"Function {mark.cls.__module__}.{mark.cls.__qualname__}.{mark.name} was not "
                     f"found during instrumentation walk. Make sure it is accessible by traversing "
-                    f"app {self.app!r} or provide a bound method for it as TruCustomApp "
+                    f"app {self.app!r} or provide a bound method for it as TruApp "
                     "constructor argument `methods_to_instrument`. (Its calls are still recorded "
                     "when an instrumented method of the app calls it, under the caller's path.)",
                     UserWarning,
@@ -175,7 +184,7 @@ def _context_lens(app: Any, retriever: Any) -> Lens:
 def select_context_of(app: Any) -> Lens | None:
     """The custom adapter's answer to ``spyglass_select_context`` (see the hook's docs).
 
-    The ``retriever=`` given to a TruCustomApp of ``app``, else the rets of the one
+    The ``retriever=`` given to a TruApp of ``app``, else the rets of the one
     component method marked ``@instrument(retriever=True)``. ``None`` when ``app`` has
     no marked components (not a custom app).
 
@@ -204,16 +213,35 @@ def select_context_of(app: Any) -> Lens | None:
     if len(lenses) == 1:
         return lenses[0]
     how = (
-        "pass TruCustomApp(app, retriever=app.<component>.<method>) to choose one, "
+        "pass TruApp(app, retriever=app.<component>.<method>) to choose one, "
         "or mark only one method with @instrument(retriever=True)"
     )
     if not lenses:
         raise SelectorError(
             f"no method of {type(app).__qualname__}'s components is marked as the retriever; "
             "mark the method that returns the context with @instrument(retriever=True), or "
-            "pass TruCustomApp(app, retriever=app.<component>.<method>)"
+            "pass TruApp(app, retriever=app.<component>.<method>)"
         )
     raise SelectorError(
         f"{type(app).__qualname__} has {len(lenses)} methods marked as retriever: "
         f"{', '.join(candidates)}; {how}"
     )
+
+
+class TruCustomApp(TruApp):
+    """TruLens's former name of :class:`TruApp`; deprecated, as in TruLens 1.3+.
+
+    Behaves exactly as ``TruApp`` and warns once per construction.
+
+    Warns:
+        DeprecationWarning: use ``TruApp`` instead.
+    """
+
+    def __init__(self, app: Any, *args: Any, **kwargs: Any) -> None:
+        warnings.warn(
+            "TruCustomApp is deprecated; use TruApp (from spyglass.adapters.custom import "
+            "TruApp), which takes the same arguments.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        super().__init__(app, *args, **kwargs)

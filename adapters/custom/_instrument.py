@@ -7,16 +7,21 @@ wraps each method once, on the class that defines it. Marking is idempotent, and
 nothing else is mutated (TruLens grew process-wide default filters on every use).
 
 A method marked on a class is recorded for instances of its subclasses too (the
-engine walks the MRO). Plain functions (not in a class) cannot be recorded: the
-decorator leaves them working but unrecorded; wrap them with ``TruBasicApp``.
+engine walks the MRO). On a plain function (not in a class body) the decorator
+returns the very function it was given: nothing to register, and ``inspect``,
+``typing.get_type_hints`` and LangGraph (which reads a node's ``Command[Literal[...]]``
+return annotation for its edges) see it unchanged. Such a function is recorded when a
+framework adapter records it (a LangGraph node) or through ``TruBasicApp``.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeVar, overload
 
 from spyglass.core.plugins import invalidate_instrument_specs
@@ -101,8 +106,8 @@ class _Marked:
     """What ``@instrument`` puts in a class body until the class exists.
 
     At class creation ``__set_name__`` puts the original function back on the class
-    and registers it, so the class holds exactly the function the user wrote. Used
-    outside a class body, it keeps working as the function (unrecorded).
+    and registers it, so the class holds exactly the function the user wrote. (Outside
+    a class body ``@instrument`` returns the function itself, see `_mark`.)
     """
 
     def __init__(self, func: Callable[..., Any], retriever: bool) -> None:
@@ -125,6 +130,32 @@ class _Marked:
 
     def __repr__(self) -> str:
         return f"<instrumented {self.func!r}>"
+
+
+def _in_class_body(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs a class body (whose namespace Python seeds with these names)."""
+    if frame is None:
+        return False
+    names = frame.f_locals
+    return names is not frame.f_globals and "__module__" in names and "__qualname__" in names
+
+
+def _mark(func: Any, retriever: bool, caller: FrameType | None) -> Any:
+    """``@instrument`` applied to ``func`` where ``caller`` runs.
+
+    In a class body: a :class:`_Marked`, which registers the method and puts ``func``
+    itself back when the class is created. Anywhere else (a plain function, e.g. a
+    LangGraph node): ``func`` itself, unchanged, so ``inspect``, ``typing.get_type_hints``
+    and ``functools`` see exactly the function written, return annotation included.
+    """
+    if not callable(func):
+        raise TypeError(
+            f"@instrument decorates methods, got {func!r}; use @instrument or "
+            "@instrument(retriever=True) directly above a def in a class body"
+        )
+    if _in_class_body(caller):
+        return _Marked(func, retriever)
+    return func
 
 
 class Instrument:
@@ -155,13 +186,8 @@ class Instrument:
     def __call__(self, func: Any = None, /, *, retriever: bool = False) -> Any:
         """Mark a method for recording: ``@instrument`` or ``@instrument(retriever=True)``."""
         if func is None:
-            return lambda f: _Marked(f, retriever)
-        if not callable(func):
-            raise TypeError(
-                f"@instrument decorates methods, got {func!r}; use @instrument or "
-                "@instrument(retriever=True) directly above a def in a class body"
-            )
-        return _Marked(func, retriever)
+            return lambda f: _mark(f, retriever, sys._getframe(1))
+        return _mark(func, retriever, sys._getframe(1))
 
     def method(self, cls: type, name: str, *, retriever: bool = False) -> None:
         """Mark ``cls.name`` for recording, for a class you cannot decorate.

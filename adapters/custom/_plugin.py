@@ -73,9 +73,9 @@ def spyglass_recorder_class(app: Any) -> type | None:
         return basic.TruBasicApp  # type: ignore[no-any-return]
     marked = _marked_classes()
     if marked and _has_marked_component(app, marked):
-        from ._custom import TruCustomApp
+        from ._custom import TruApp
 
-        return TruCustomApp
+        return TruApp
     if inspect.isfunction(app) or inspect.ismethod(app) or inspect.isbuiltin(app):
         from ._basic import TruBasicApp
 

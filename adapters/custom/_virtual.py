@@ -65,8 +65,15 @@ class VirtualApp(dict):  # type: ignore[type-arg]
             return _relative(key).get_sole_item(dict(self))
         return dict.__getitem__(self, key)
 
-    def select_context(self) -> Lens:
-        """The lens to a virtual app's context: ``Select.RecordCalls.retriever.get_context.rets[:]``."""
+    @classmethod
+    def select_context(cls, app: Any = None) -> Lens:
+        """The lens to a virtual app's context: ``Select.RecordCalls.retriever.get_context.rets[:]``.
+
+        A classmethod, as in TruLens (``VirtualApp.select_context()``); it answers the
+        same on an instance (``virtual_app.select_context()``). ``app`` is accepted
+        (``VirtualApp.select_context(virtual_app)``, the recorders' form) and ignored:
+        every virtual app's context is at the same place.
+        """
         return _CONTEXT_METHOD.rets[:]
 
 

@@ -47,10 +47,14 @@ Configuration
   tools, vector stores, embeddings. ``recorder.instrumented()["skipped"]`` says why a
   method was not wrapped.
 
+- ``WithFeedbackFilterDocuments.of_retriever(retriever, feedback, threshold)`` is a
+  vector-store retriever that keeps only the documents a feedback scores past the
+  threshold (see :mod:`spyglass.core.guardrails`).
+
 API
 ---
 
-``TruChain``.
+``TruChain``, ``WithFeedbackFilterDocuments``.
 """
 
 from __future__ import annotations
@@ -63,11 +67,13 @@ from spyglass.core.plugins import lazy_exports
 # adapter's plugin (`_plugin`) imports neither LangChain nor the recorder machinery.
 _EXPORTS: dict[str, str] = {
     "TruChain": "spyglass.adapters.langchain._recorder",
+    "WithFeedbackFilterDocuments": "spyglass.adapters.langchain._guardrails",
 }
 
-__all__ = ["TruChain"]
+__all__ = ["TruChain", "WithFeedbackFilterDocuments"]
 
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._guardrails import WithFeedbackFilterDocuments as WithFeedbackFilterDocuments
     from ._recorder import TruChain as TruChain

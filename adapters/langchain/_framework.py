@@ -36,6 +36,7 @@ from ._paths import (
 try:
     import langchain_core
     from langchain_core.runnables.base import Runnable
+    from langchain_core.vectorstores import VectorStoreRetriever  # loaded with Runnable anyway
 except ImportError as exc:  # pragma: no cover - the adapter's tests need langchain_core
     raise MissingDependencyError(
         "spyglass's LangChain adapter (TruChain) needs langchain-core 1.x; install it with "
@@ -57,6 +58,7 @@ __all__ = [
     "RUNNABLE",
     "VECTOR_STORE",
     "Runnable",
+    "VectorStoreRetriever",
     "is_instance",
     "is_langchain_module",
     "langchain_core",

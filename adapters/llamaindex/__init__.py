@@ -56,6 +56,9 @@ API
   ``TruLlama.select_context(app)`` gives the lens to the retrieved context
   (``Select.RecordCall.rets.source_nodes[:].node.text`` for query and chat engines),
   ``TruLlama.select_source_nodes(app)`` the lens to the nodes themselves.
+- :class:`WithFeedbackFilterNodes` — ``WithFeedbackFilterNodes(query_engine, feedback,
+  threshold)``, a query engine that answers from only the retrieved nodes a feedback
+  scores past the threshold (see :mod:`spyglass.core.guardrails`).
 """
 
 from __future__ import annotations
@@ -68,11 +71,13 @@ from spyglass.core.plugins import lazy_exports
 # stays cheap.
 _EXPORTS: dict[str, str] = {
     "TruLlama": "spyglass.adapters.llamaindex._recorder",
+    "WithFeedbackFilterNodes": "spyglass.adapters.llamaindex._guardrails",
 }
 
-__all__ = ["TruLlama"]
+__all__ = ["TruLlama", "WithFeedbackFilterNodes"]
 
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._guardrails import WithFeedbackFilterNodes as WithFeedbackFilterNodes
     from ._recorder import TruLlama as TruLlama

@@ -18,16 +18,20 @@ INSTALL = "pip install 'spyglass[llamaindex]'"
 try:
     from llama_index.core.base.response.schema import Response
     from llama_index.core.chat_engine.types import AgentChatResponse, StreamingAgentChatResponse
+    from llama_index.core.query_engine import RetrieverQueryEngine
+    from llama_index.core.schema import QueryBundle
 except ImportError as exc:  # pragma: no cover - exercised only without LlamaIndex
     raise MissingDependencyError(
         f"spyglass's LlamaIndex adapter (TruLlama) needs llama-index-core 0.14: {INSTALL}"
     ) from exc
 
-# Only the classes the adapter constructs or subclasses (see _stream.py); every other
+# Only the classes the adapter constructs or subclasses (_stream.py, _guardrails.py); every other
 # LlamaIndex class is recognised by its class path, without importing it.
 __all__ = [
     "INSTALL",
     "AgentChatResponse",
+    "QueryBundle",
     "Response",
+    "RetrieverQueryEngine",
     "StreamingAgentChatResponse",
 ]

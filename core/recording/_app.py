@@ -174,11 +174,12 @@ class App:
 
         if fields.get("app_id") is None:
             fields.pop("app_id", None)
+        expanded = self._expanded()
         return AppDefinition(
             root_class=Class.of_class(type(self.app)),
-            # Components (objects the walk reached) are written attribute by attribute,
-            # so that `Select.App.app.<component>` selectors work for plain classes too.
-            app=jsonify(self.app, is_component=lambda obj: id(obj) in self._paths),
+            # Plain objects are written attribute by attribute only where users select
+            # (`Select.App.app.<component>`): see `_expanded`.
+            app=jsonify(self.app, is_component=lambda obj: id(obj) in expanded),
             feedback_definitions=[
                 str(getattr(fb, "feedback_definition_id", fb)) for fb in self.feedbacks
             ],
@@ -186,6 +187,22 @@ class App:
             app_extra_json=fields.pop("app_extra_json") or {},
             **fields,
         )
+
+    def _expanded(self) -> set[int]:
+        """Ids of the plain objects the app definition writes attribute by attribute.
+
+        The app, its instrumented components and the objects on the way from the app
+        to one. Other objects the walk reached (a ``random.Random``, a client, an
+        opaque wrapper) are left out of the definition, as are objects the walk did not
+        reach; plain values, dataclasses and pydantic models are written wherever they
+        are.
+        """
+        on_the_way = {
+            steps[:n]
+            for steps in (c.path.path for c in self._components)
+            for n in range(len(steps) + 1)
+        }
+        return {key for key, path in self._paths.items() if path.path in on_the_way}
 
     def _extra_components(self) -> Iterable[tuple[Lens, Any]]:
         """Components to add besides those the walk finds, as ``(path, obj)``.

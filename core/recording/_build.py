@@ -258,7 +258,7 @@ def _build_suspended(root: _Call, metas: tuple[Any, ...]) -> dict[int, Record]:
         return {}
     finally:
         _STATE.reset(token)
-        root.calls = []  # the records hold what they need; let the raw calls go
+        root.release()  # the records hold what they need; let the raw calls go
 
 
 def _record_parts(
@@ -412,9 +412,10 @@ def _placed(app: App, root: _Call) -> list[tuple[_Call, list[RecordAppCallMethod
 
 
 def _frame(path: Lens, site: Any, instance: Any) -> RecordAppCallMethod:
-    return RecordAppCallMethod.model_construct(
-        path=path, method=_method(site.cls, site.name, instance)
-    )
+    # The instance's own class, as TruLens does: `Child.go`, not the `Base.go` it inherits
+    # (the wrapper sits on the defining class; `site.cls` is that one).
+    cls = site.cls if instance is None else type(instance)
+    return RecordAppCallMethod.model_construct(path=path, method=_method(cls, site.name, instance))
 
 
 def _method(cls: type, name: str, instance: Any) -> Method:
@@ -438,7 +439,8 @@ def dry_call(path: Lens, cls: type, name: str, function: Any, instance: Any) -> 
         if i == 0 and param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
             continue  # the instance
         args[param.name] = None if param.default is param.empty else jsonify(param.default)
-    frame = RecordAppCallMethod.model_construct(path=path, method=_method(cls, name, instance))
+    owner = cls if instance is None else type(instance)  # as `_frame`
+    frame = RecordAppCallMethod.model_construct(path=path, method=_method(owner, name, instance))
     return RecordAppCall.model_construct(
         call_id="dry_run", stack=[frame], args=args, rets=None, error=None, perf=None, pid=0, tid=0
     )

@@ -157,6 +157,19 @@ class _Call:
         self.dropped = 0
         self.tid = _native_id()
 
+    def release(self) -> None:
+        """Let go of what a root holds once its records are built.
+
+        A root refers to itself (``root.root``) and to its recordings, which refer to
+        their recorder: without this, the app, its recorder and every argument of the
+        call would wait for Python's cycle collector instead of going when the user
+        drops them.
+        """
+        self.calls = []
+        self.recordings = ()
+        self.args, self.kwargs = (), {}
+        self.instance = self.ret = self.items = None
+
     @property
     def streamed(self) -> bool:
         """Whether the call's return value is the list of a stream's items."""
@@ -394,7 +407,7 @@ def _finish_root(root: _Call) -> None:
         try:
             built = _build.build_records(root)
         finally:
-            root.calls = []  # the record holds what it needs; let the raw calls go
+            root.release()  # the record holds what it needs; let the raw calls go
         _deliver.deliver_built(built)
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)

@@ -27,6 +27,7 @@ import itertools
 import logging
 import math
 import os
+import reprlib
 import threading
 import time
 import traceback
@@ -52,12 +53,42 @@ __all__ = ["Record", "RecordAppCall", "RecordAppCallMethod"]
 
 logger = logging.getLogger(__name__)
 
+
+class _ItemAccess:
+    """Fields read as items too: ``call["stack"]``, ``step["path"]``, ``"rets" in call``.
+
+    TruLens's layout holds the calls as JSON dicts and its quickstarts index them;
+    ours holds the model objects, which answer both ways. Only field names are keys.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        if isinstance(key, str) and key in type(self).model_fields:  # type: ignore[attr-defined]
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key in type(self).model_fields  # type: ignore[attr-defined]
+
+    def keys(self) -> list[str]:
+        """The field names, as a dict's keys."""
+        return list(type(self).model_fields)  # type: ignore[attr-defined]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field ``key``, or ``default`` when there is no such field."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 # How long `wait_for_feedback_results` waits when no timeout is given (TruLens:
 # `TP.DEBUG_TIMEOUT`).
 DEFAULT_FEEDBACK_TIMEOUT = 600.0
 
 
-class RecordAppCallMethod(BaseModel):
+class RecordAppCallMethod(_ItemAccess, BaseModel):
     """One frame of a recorded call stack: a component path in the app and a method.
 
     Attributes:
@@ -77,7 +108,7 @@ def _new_call_id() -> str:
     return str(uuid.uuid4())
 
 
-class RecordAppCall(BaseModel):
+class RecordAppCall(_ItemAccess, BaseModel):
     """One recorded call of an instrumented method.
 
     Attributes:
@@ -265,6 +296,12 @@ class Record(BaseModel):
         if not isinstance(other, Record):
             return NotImplemented
         return self.__dict__ == other.__dict__
+
+    @reprlib.recursive_repr(fillvalue="Record(...)")
+    def __repr__(self) -> str:
+        # Records that refer to each other (one in the other's `meta`) print as
+        # `Record(...)` the second time round instead of recursing without end.
+        return super().__repr__()
 
     def __str__(self) -> str:
         lines = [f"Record({self.record_id}) with {len(self.calls)} calls:\n"]

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.testing import AdapterContract
 
 DOCS = ["Paris is the capital of France.", "Berlin is the capital of Germany."]
@@ -61,7 +61,7 @@ class RAG:
 
 class TestCustomAdapter(AdapterContract):
     example_inputs = ("What is the capital of France?", "What is the capital of Germany?")
-    recorder_class = TruCustomApp
+    recorder_class = TruApp
     instrumented_methods = (
         (RAG, "respond"),
         (RAG, "arespond"),

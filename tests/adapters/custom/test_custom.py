@@ -1,4 +1,4 @@
-"""The custom adapter: the `instrument` registry and TruCustomApp (as TruLens 1.x).
+"""The custom adapter: the `instrument` registry and TruApp (as TruLens 1.x).
 
 Every class with `@instrument` in this module is reachable from `Assistant`, so
 constructing its recorder never warns; the tests that need other app shapes define
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.adapters.custom._instrument import marked_methods
 from spyglass.core import Select
 from spyglass.core.errors import SelectorError
@@ -72,10 +72,10 @@ class Assistant:
         yield from self.respond(question).split(" ")
 
 
-def recorder_for(app: Any = None, **kwargs: Any) -> TruCustomApp:
+def recorder_for(app: Any = None, **kwargs: Any) -> TruApp:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no unreachable-method warning for this module
-        return TruCustomApp(app if app is not None else Assistant(), **kwargs)
+        return TruApp(app if app is not None else Assistant(), **kwargs)
 
 
 # --------------------------------------------------------------------------- instrument
@@ -207,7 +207,7 @@ def test_streamed_root_main_output_joins_the_chunks() -> None:
 
 
 def test_with_record_on_the_app_object_calls_main_method() -> None:
-    """with_record(app, ...) calls the `main_method` given to TruCustomApp."""
+    """with_record(app, ...) calls the `main_method` given to TruApp."""
     app = Assistant()
     recorder = recorder_for(app, main_method=app.respond)
     ret, record = recorder.with_record(app, "cats")
@@ -216,10 +216,10 @@ def test_with_record_on_the_app_object_calls_main_method() -> None:
 
 
 def test_wrap_app_picks_truecustomapp_for_an_instrumented_object() -> None:
-    """wrap_app(obj with @instrument methods) gives a TruCustomApp."""
+    """wrap_app(obj with @instrument methods) gives a TruApp."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert isinstance(wrap_app(Assistant()), TruCustomApp)
+        assert isinstance(wrap_app(Assistant()), TruApp)
 
 
 # --------------------------------------------------------------------------- unreachable
@@ -243,7 +243,7 @@ def test_unreachable_decorated_method_warns_naming_it() -> None:
             return Reranker().rerank([q])[0]  # made per call: not reachable
 
     with pytest.warns(UserWarning, match=r"Reranker\.rerank.*methods_to_instrument"):
-        TruCustomApp(Shop())
+        TruApp(Shop())
 
 
 def test_object_made_per_call_is_recorded_under_its_caller() -> None:
@@ -265,7 +265,7 @@ def test_object_made_per_call_is_recorded_under_its_caller() -> None:
 
     shop = Shop()
     with pytest.warns(UserWarning, match="PerCallReranker.rerank"):
-        recorder = TruCustomApp(shop)
+        recorder = TruApp(shop)
     _, record = recorder.with_record(shop.respond, "c")
 
     layout = record.layout_calls_as_app()
@@ -305,7 +305,7 @@ def test_methods_to_instrument_records_an_unreachable_object_at_the_given_path()
             return cache.lookup(q)
 
     service = Service()
-    recorder = TruCustomApp(service, methods_to_instrument={cache.lookup: Select.App.app.cache})
+    recorder = TruApp(service, methods_to_instrument={cache.lookup: Select.App.app.cache})
     _, record = recorder.with_record(service.respond, "ab")
     assert ["abab"] == [c.rets for c in record.calls if c.top.method.name == "lookup"]
     assert "app.cache.lookup" == str(
@@ -349,22 +349,22 @@ def two_search_app(module: str) -> Any:
 
 def test_select_context_is_the_retriever_marked_method() -> None:
     """select_context points at the rets of the method marked retriever=True, at its path."""
-    assert Select.RecordCalls.retriever.retrieve.rets[:] == TruCustomApp.select_context(Assistant())
+    assert Select.RecordCalls.retriever.retrieve.rets[:] == TruApp.select_context(Assistant())
 
 
 def test_select_context_with_two_retrievers_lists_both() -> None:
     """Two retriever-marked components: SelectorError listing both paths."""
 
     with pytest.raises(SelectorError) as info:
-        TruCustomApp.select_context(two_search_app("spyglass_test_two_retrievers"))
+        TruApp.select_context(two_search_app("spyglass_test_two_retrievers"))
     assert "app.web.search" in str(info.value) and "app.docs.search" in str(info.value)
 
 
 def test_select_context_explicit_retriever_argument() -> None:
-    """TruCustomApp(..., retriever=bound method) decides which retriever is the context."""
+    """TruApp(..., retriever=bound method) decides which retriever is the context."""
 
     app = two_search_app("spyglass_test_explicit_retriever")
-    recorder = TruCustomApp(app, retriever=app.docs.search)
+    recorder = TruApp(app, retriever=app.docs.search)
     assert Select.RecordCalls.docs.search.rets[:] == recorder.select_context(app)
 
 
@@ -402,4 +402,4 @@ def test_wrap_app_finds_marked_components_below_the_root() -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert isinstance(wrap_app(Holder()), TruCustomApp)
+        assert isinstance(wrap_app(Holder()), TruApp)

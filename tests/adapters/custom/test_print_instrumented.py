@@ -20,7 +20,7 @@ import re
 
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 
 
 class BotRetriever:
@@ -57,9 +57,9 @@ METHOD = re.compile(r"\t<function (?P<qual>[\w.]+) at 0x[0-9a-f]+> with path (?P
 
 
 @pytest.fixture
-def bot_and_output(capsys: pytest.CaptureFixture[str]) -> tuple[Bot, TruCustomApp, str]:
+def bot_and_output(capsys: pytest.CaptureFixture[str]) -> tuple[Bot, TruApp, str]:
     bot = Bot()
-    recorder = TruCustomApp(bot)
+    recorder = TruApp(bot)
     capsys.readouterr()
     recorder.print_instrumented()
     return bot, recorder, capsys.readouterr().out
@@ -71,7 +71,7 @@ def blocks(out: str) -> tuple[list[str], list[str]]:
     return components.splitlines(), methods.splitlines()
 
 
-def test_output_has_the_two_blocks_in_order(bot_and_output: tuple[Bot, TruCustomApp, str]) -> None:
+def test_output_has_the_two_blocks_in_order(bot_and_output: tuple[Bot, TruApp, str]) -> None:
     """The output is `Components:` lines, a blank line, then `Methods:` lines."""
     _, _, out = bot_and_output
     assert out.startswith("Components:\n")
@@ -79,7 +79,7 @@ def test_output_has_the_two_blocks_in_order(bot_and_output: tuple[Bot, TruCustom
 
 
 def test_every_component_line_matches_the_format(
-    bot_and_output: tuple[Bot, TruCustomApp, str],
+    bot_and_output: tuple[Bot, TruApp, str],
 ) -> None:
     """Each component line is `\\t<Class> (<view>) at 0x<addr> with path __app__...`."""
     _, _, out = bot_and_output
@@ -89,7 +89,7 @@ def test_every_component_line_matches_the_format(
 
 
 def test_components_are_listed_at_their_paths_with_their_addresses(
-    bot_and_output: tuple[Bot, TruCustomApp, str],
+    bot_and_output: tuple[Bot, TruApp, str],
 ) -> None:
     """The recorder is at __app__, the app at __app__.app, components below it, at their ids."""
     bot, recorder, out = bot_and_output
@@ -98,14 +98,14 @@ def test_components_are_listed_at_their_paths_with_their_addresses(
         m["path"]: (m["cls"], int(m["addr"], 16)) for m in map(COMPONENT.fullmatch, components)
     }
     assert {
-        "__app__": ("TruCustomApp", id(recorder)),
+        "__app__": ("TruApp", id(recorder)),
         "__app__.app": ("Bot", id(bot)),
         "__app__.app.retriever": ("BotRetriever", id(bot.retriever)),
         "__app__.app.llm": ("BotLLM", id(bot.llm)),
     } == found
 
 
-def test_methods_are_grouped_by_their_object(bot_and_output: tuple[Bot, TruCustomApp, str]) -> None:
+def test_methods_are_grouped_by_their_object(bot_and_output: tuple[Bot, TruApp, str]) -> None:
     """`Object at 0x<id>:` heads each object's methods, each `\\t<function ...> with path`."""
     bot, _, out = bot_and_output
     _, methods = blocks(out)
@@ -129,7 +129,7 @@ def test_methods_are_grouped_by_their_object(bot_and_output: tuple[Bot, TruCusto
 
 def test_components_and_methods_print_separately(capsys: pytest.CaptureFixture[str]) -> None:
     """print_instrumented_components/_methods print exactly the two blocks."""
-    recorder = TruCustomApp(Bot())
+    recorder = TruApp(Bot())
     capsys.readouterr()
     recorder.print_instrumented()
     components, methods = blocks(capsys.readouterr().out)
@@ -141,7 +141,7 @@ def test_components_and_methods_print_separately(capsys: pytest.CaptureFixture[s
 
 def test_instrumented_gives_the_same_as_data() -> None:
     """instrumented() lists components with kind and adapter, and methods with paths."""
-    data = TruCustomApp(Bot()).instrumented()
+    data = TruApp(Bot()).instrumented()
     kinds = {c["path"]: (c["kind"], c["adapter"]) for c in data["components"]}
     assert ("retriever", "custom") == kinds["app.retriever"]
     assert ("custom", "custom") == kinds["app.llm"]
