@@ -18,7 +18,11 @@ streamed piece of text; nor are configuration names such as ``input_key``. So
 ``access_token`` and ``client_secret`` are secret; ``key``, ``token``, ``eos_token``,
 ``memory_key`` and ``max_tokens`` are not.
 
-Values passed to `register_secret` are redacted wherever they appear as a string.
+Values passed to `register_secret` are redacted wherever they appear as a string, and
+inside the texts that carry free-form messages (exception messages, the "could not
+determine" texts): `redact_text`. Credentials written into a URL
+(``postgresql://user:pw@host/db``) are redacted inside every string: the password
+becomes ``__tru_redacted`` (``postgresql://user:__tru_redacted@host/db``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,18 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["is_secret_key", "register_secret", "unregister_secret"]
+__all__ = [
+    "is_secret_key",
+    "redact_text",
+    "redact_urls",
+    "register_secret",
+    "unregister_secret",
+]
+
+# The form of a redacted value (also `spyglass.core.serial._types.REDACTED`).
+_REDACTED = "__tru_redacted"
+# `scheme://user:password@`: the password part of a URL's user information (RFC 3986).
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*):([^\s/?#@]*)@")
 
 _SECRET_NAMES = frozenset(
     {"api_key", "apikey", "secret", "authorization", "credential", "credentials", "kaggle_key"}
@@ -96,3 +111,26 @@ def register_secret(value: str) -> None:
 def unregister_secret(value: str) -> None:
     """Forget a value given to `register_secret` (no error if it was not registered)."""
     secret_values.discard(value)
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the password of every ``scheme://user:password@host`` in it redacted.
+
+    Cheap for texts without an ``@`` (one character search), which most are.
+    """
+    if "@" not in text or "://" not in text:
+        return text
+    return _URL_PASSWORD.sub(rf"\1:{_REDACTED}@", text)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every registered secret inside it, and URL passwords, redacted.
+
+    For free-form texts that may quote a secret (exception messages): unlike the
+    whole-string check `jsonify` makes on every string, this looks for each secret
+    inside ``text``, at a cost of one search per registered secret.
+    """
+    for secret in tuple(secret_values):
+        if secret in text:
+            text = text.replace(secret, _REDACTED)
+    return redact_urls(text)
