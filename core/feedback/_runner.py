@@ -50,6 +50,7 @@ from typing import Any
 
 from .. import sinks as _sinks
 from .._log_once import LogOnce
+from .._redact import guard
 from ..executor import ContextThreadPoolExecutor
 from ..instrument._context import recording_suspended
 from ..schema._enums import FeedbackMode, FeedbackResultStatus
@@ -58,7 +59,7 @@ from ._eval import app_json
 
 __all__ = ["DEFERRED_UNAVAILABLE", "FeedbackRunner", "feedback_pool"]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 DEFERRED_UNAVAILABLE = (
     "FeedbackMode.DEFERRED needs a database that holds records until a separate evaluator "

@@ -29,6 +29,7 @@ import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .._redact import guard
 from ..serial._jsonify import REDACTED, is_secret_key
 from ..serial._secrets import redact_text
 from ..serial._types import _safe_text
@@ -36,7 +37,7 @@ from ._manager import call_first
 
 __all__ = ["default_main_input", "default_main_output", "main_input", "main_output"]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 # Values TruLens calls "JSON bases": returned as str() once reached.
 _BASES = (str, int, float, bytes, type(None))

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from .._redact import guard
 from ..errors import PluginError, SelectorError
 from ..serial._encoders import register_encoder
 from . import hookspecs
@@ -72,7 +73,7 @@ __all__ = [
     "wrap_app",
 ]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 ENTRY_POINT_GROUP = "spyglass"
 

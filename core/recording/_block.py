@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .._redact import guard
 from ..errors import RecordingError
 from ..instrument._context import _STATE
 from ._build import PendingRecords
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Recording", "enter", "leave"]
 
 # The one recording logger: what this module logs reads as coming from `recording`.
-logger = logging.getLogger("spyglass.core.recording")
+logger = guard(logging.getLogger("spyglass.core.recording"))  # secrets redacted in its lines
 
 
 class _Scope:

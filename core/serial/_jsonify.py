@@ -91,6 +91,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from .._redact import guard
 from ._classes import CLASS_INFO
 from ._encoder import _Encoder
 from ._encoders import register_encoder, unregister_encoder
@@ -130,7 +131,7 @@ __all__ = [
     "unregister_secret",
 ]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 DEFAULT_MAX_DEPTH = 64
 DEFAULT_MAX_ITEMS = 10_000

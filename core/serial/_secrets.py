@@ -30,6 +30,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .._redact import redact_text, redact_urls, secret_values
+
 __all__ = [
     "is_secret_key",
     "redact_text",
@@ -38,10 +40,6 @@ __all__ = [
     "unregister_secret",
 ]
 
-# The form of a redacted value (also `spyglass.core.serial._types.REDACTED`).
-_REDACTED = "__tru_redacted"
-# `scheme://user:password@`: the password part of a URL's user information (RFC 3986).
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:]*):([^\s/?#@]*)@")
 
 _SECRET_NAMES = frozenset(
     {"api_key", "apikey", "secret", "authorization", "credential", "credentials", "kaggle_key"}
@@ -68,9 +66,6 @@ _NOT_SECRET_TOKENS = frozenset({
 # fmt: on
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
-
-# Registered secret values. Read without a lock: set membership is atomic.
-secret_values: set[str] = set()
 
 
 # Read on every dict key jsonify meets: decided once per key, for the 10,000 latest keys.
@@ -111,26 +106,3 @@ def register_secret(value: str) -> None:
 def unregister_secret(value: str) -> None:
     """Forget a value given to `register_secret` (no error if it was not registered)."""
     secret_values.discard(value)
-
-
-def redact_urls(text: str) -> str:
-    """``text`` with the password of every ``scheme://user:password@host`` in it redacted.
-
-    Cheap for texts without an ``@`` (one character search), which most are.
-    """
-    if "@" not in text or "://" not in text:
-        return text
-    return _URL_PASSWORD.sub(rf"\1:{_REDACTED}@", text)
-
-
-def redact_text(text: str) -> str:
-    """``text`` with every registered secret inside it, and URL passwords, redacted.
-
-    For free-form texts that may quote a secret (exception messages): unlike the
-    whole-string check `jsonify` makes on every string, this looks for each secret
-    inside ``text``, at a cost of one search per registered secret.
-    """
-    for secret in tuple(secret_values):
-        if secret in text:
-            text = text.replace(secret, _REDACTED)
-    return redact_urls(text)
