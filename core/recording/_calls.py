@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._classpath import ClassCache
 from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
-from ..plugins._manager import call_first
+from ..plugins._manager import call_first_named, on_plugins_changed, report_fault
 from . import _build, _deliver
 from ._block import Recording, enter, leave
 from ._build import PendingRecords, _log_once
@@ -279,16 +279,32 @@ def _kind_of(tp: type) -> int | Callable[..., Any]:
         if issubclass(tp, _future_types()):
             return _FUTURE
         if tp.__module__ != "builtins":
-            wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
+            plugin, wrap = call_first_named("spyglass_stream_wrapper", ret_type=tp)
             if wrap is not None:
-                return wrap  # type: ignore[no-any-return]
+                return _guarded(plugin, wrap)
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("asking adapters for a stream wrapper", exc)
     return 0
 
 
+def _guarded(plugin: str | None, wrap: Callable[..., Any]) -> Callable[..., Any]:
+    """``wrap`` as the hot path calls it: if it raises, the fault is logged once naming
+    the plugin, the call ends with the object as returned, and the app gets that object."""
+
+    def guarded(ret: Any, finish: Callable[..., None]) -> Any:
+        try:
+            return wrap(ret, finish)
+        except Exception as exc:  # noqa: BLE001 - a plugin's fault never reaches the app
+            report_fault(plugin, "spyglass_stream_wrapper", exc)
+            finish(ret)
+            return ret
+
+    return guarded
+
+
 # return type -> what its calls are (see _kind_of), decided on first sight of the type.
 _KINDS: ClassCache[int | Callable[..., Any]] = ClassCache(_kind_of)
+on_plugins_changed(_KINDS.clear)  # a new or removed adapter may wrap other types
 
 
 def _future_types() -> tuple[type, ...]:

@@ -12,8 +12,35 @@ from spyglass.core.errors import LensParseError
 
 # Fragments of the grammar, so that the fuzzer reaches deep into it, and anything at all.
 _PIECES = st.sampled_from(
-    [".", "[", "]", "(", ")", ",", ":", "-", "'", '"', "\\", "\\x4", "\\N{", "}", "collect",
-     "attr", "foo", "True", "0", "9" * 50, "_", " ", "\n", "app", "\\u12", "\\777", "é"]
+    [
+        ".",
+        "[",
+        "]",
+        "(",
+        ")",
+        ",",
+        ":",
+        "-",
+        "'",
+        '"',
+        "\\",
+        "\\x4",
+        "\\N{",
+        "}",
+        "collect",
+        "attr",
+        "foo",
+        "True",
+        "0",
+        "9" * 50,
+        "_",
+        " ",
+        "\n",
+        "app",
+        "\\u12",
+        "\\777",
+        "é",
+    ]
 )
 lens_like = st.lists(_PIECES, max_size=20).map("".join)
 
