@@ -246,7 +246,8 @@ def _open(site: CallSite, state: Any, instance: Any, args: Any, kwargs: Any) -> 
     root = state.root
     if root is None:  # a scope: this is a root call, if some recording knows the instance
         key = id(instance)
-        recordings = tuple(r for r in state.recordings if r.app._knows(key))
+        # A block closed out of order may still be in a state restored later: skip it.
+        recordings = tuple(r for r in state.recordings if r.open and r.app._knows(key))
         if not recordings:
             return None
         call = _Call(site, instance, args, kwargs, None)

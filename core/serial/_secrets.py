@@ -37,6 +37,7 @@ __all__ = [
     "redact_text",
     "redact_urls",
     "register_secret",
+    "secret_values",
     "unregister_secret",
 ]
 

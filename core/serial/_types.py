@@ -170,8 +170,8 @@ def _float(value: float) -> float | str:
 
 def _safe_text(value: object) -> str:
     """``str(value)``, else ``repr(value)``, else a description that cannot fail."""
-    if type(value) is int and not -_HUGE_INT < value < _HUGE_INT:  # type: ignore[operator]
-        return huge_int_text(value)  # type: ignore[arg-type]
+    if type(value) is int and not -_HUGE_INT < value < _HUGE_INT:
+        return huge_int_text(value)
     for render in (str, repr):
         try:
             text = render(value)
