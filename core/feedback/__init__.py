@@ -9,6 +9,7 @@ it receives, in the recorder's feedback mode.
 from __future__ import annotations
 
 from ._feedback import Feedback, SkipEval
+from ._pool import set_exit_grace
 from ._runner import FeedbackRunner, feedback_pool
 from ._selector_check import SelectorWarning, check_selectors, explain_selector
 
@@ -20,4 +21,5 @@ __all__ = [
     "check_selectors",
     "explain_selector",
     "feedback_pool",
+    "set_exit_grace",
 ]
