@@ -56,6 +56,7 @@ app's call goes on unchanged; the app's own exceptions propagate unchanged.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import threading
@@ -67,6 +68,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .._classpath import ClassCache
 from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
 from ..plugins._manager import call_first_named, on_plugins_changed, report_fault
+from ..serial._jsonify import DEFAULT_MAX_ITEMS
 from . import _build, _deliver
 from ._block import Recording, enter, leave
 from ._build import PendingRecords, _log_once
@@ -419,8 +421,62 @@ def _finish_root(root: _Call) -> None:
         _STATE.reset(token)
 
 
-# type -> its shallow copy, for the containers `_freeze` copies
-_COPIES: dict[type, Callable[[Any], Any]] = {list: list.copy, dict: dict.copy, set: set.copy}
+# The most items a record keeps of a list, dict or set (jsonify's default `max_items`),
+# plus one, so that the serialiser still sees there were more.
+_KEEP = DEFAULT_MAX_ITEMS + 1
+
+
+class _ListHead(list):  # type: ignore[type-arg]
+    """The first `_KEEP` items of a longer list, and its true length (``len``)."""
+
+    __slots__ = ("total",)
+
+    def __len__(self) -> int:
+        return self.total
+
+
+class _DictHead(dict):  # type: ignore[type-arg]
+    """The first `_KEEP` items of a longer dict, and its true length (``len``)."""
+
+    __slots__ = ("total",)
+
+    def __len__(self) -> int:
+        return self.total
+
+
+class _SetHead(set):  # type: ignore[type-arg]
+    """`_KEEP` items of a larger set, and its true size (``len``)."""
+
+    __slots__ = ("total",)
+
+    def __len__(self) -> int:
+        return self.total
+
+
+def _head(kind: type, items: Any, total: int) -> Any:
+    head = kind(itertools.islice(items, _KEEP))
+    head.total = total
+    return head
+
+
+def _copy_list(value: list[Any]) -> list[Any]:
+    n = len(value)
+    return value.copy() if n <= _KEEP else _head(_ListHead, value, n)
+
+
+def _copy_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    n = len(value)
+    return value.copy() if n <= _KEEP else _head(_DictHead, value.items(), n)
+
+
+def _copy_set(value: set[Any]) -> set[Any]:
+    n = len(value)
+    return value.copy() if n <= _KEEP else _head(_SetHead, value, n)
+
+
+# type -> its copy, for the containers `_freeze` copies: whole, or (when longer than a
+# record keeps) the part a record keeps, so the app's thread pays for what is kept.
+_COPIES: dict[type, Callable[[Any], Any]] = {list: _copy_list, dict: _copy_dict, set: _copy_set}
 
 
 def _freeze(calls: list[_Call]) -> None:

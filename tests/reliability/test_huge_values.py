@@ -4,6 +4,7 @@ what is kept (checked by counting the elements read, not by timing)."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -120,3 +121,22 @@ def test_an_integer_too_large_for_text_becomes_a_readable_marker(app: Any) -> No
     assert args["neg"].startswith("-...")
     bare = _record(recorder, lambda: a.respond(big))
     assert TRUNCATED in json.loads(bare.model_dump_json())["main_input"]
+
+
+def test_the_app_thread_copies_only_what_a_record_keeps(app: Any) -> None:
+    """A plain million-element list argument: the call allocates far less than a copy of
+    it (the record keeps 10,000 items), yet the record shows the list as it was passed."""
+    a, recorder = app
+    value = list(range(N))
+    with recorder as recording:
+        tracemalloc.start()
+        try:
+            a.respond(value)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        value.clear()  # the app changes its list after the call
+    assert peak < N  # bytes: a copy of the whole list would take 8 MB
+    form = recording.get().calls[-1].args["value"]
+    assert form[:3] == [0, 1, 2]
+    assert form[-1] == {TRUNCATED: {"len": N, "kept": DEFAULT_MAX_ITEMS}}
