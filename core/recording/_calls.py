@@ -430,6 +430,7 @@ class _ListHead(list):  # type: ignore[type-arg]
     """The first `_KEEP` items of a longer list, and its true length (``len``)."""
 
     __slots__ = ("total",)
+    total: int
 
     def __len__(self) -> int:
         return self.total
@@ -439,6 +440,7 @@ class _DictHead(dict):  # type: ignore[type-arg]
     """The first `_KEEP` items of a longer dict, and its true length (``len``)."""
 
     __slots__ = ("total",)
+    total: int
 
     def __len__(self) -> int:
         return self.total
@@ -448,6 +450,7 @@ class _SetHead(set):  # type: ignore[type-arg]
     """`_KEEP` items of a larger set, and its true size (``len``)."""
 
     __slots__ = ("total",)
+    total: int
 
     def __len__(self) -> int:
         return self.total
