@@ -138,3 +138,33 @@ def test_blocks_left_out_of_order_never_hand_records_to_a_closed_block() -> None
         outer.app.respond("neither")
         assert [r.main_input for r in outer_rec.records] == ["both"]
         assert [r.main_input for r in inner_rec.records] == ["both", "inner only"]
+
+
+@pytest.mark.parametrize("ending", ["exhaust", "close", "abandon", "throw"])
+def test_engine_sync_streams_ended_any_way_give_one_record(
+    ending: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A sync generator read to the end, closed, dropped or failed: one record each."""
+    with engine_plugin(RAG_SPECS):
+        recorder = make_recorder()
+        with caplog.at_level(logging.WARNING), recorder as recording:
+            stream = recorder.app.respond_stream("a b c")
+            first = next(stream)
+            if ending == "exhaust":
+                rest = list(stream)
+                assert [first, *rest][:3] == ["a", "b", "c"]
+            elif ending == "close":
+                stream.close()
+            elif ending == "throw":
+                with pytest.raises(KeyError):
+                    stream.throw(KeyError("reader gave up"))
+            del stream
+            gc.collect()
+        assert _spyglass_warnings(caplog) == []
+        record = recording.get()
+    root = record.calls[-1]
+    assert root.rets[0] == "a"
+    if ending in ("close", "abandon"):
+        assert "after 1 item" in (root.error or "")
+    elif ending == "throw":
+        assert "reader gave up" in (root.error or "")
