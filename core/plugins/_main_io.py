@@ -170,7 +170,9 @@ def default_main_output(func: Callable[..., Any], ret: Any) -> Any:
         if isinstance(content, float):
             return str(content)
         if isinstance(content, dict):
-            first = next(iter(content.values()), "")
+            key, first = next(iter(content.items()), ("", ""))
+            if isinstance(key, str) and is_secret_key(key):
+                return REDACTED  # TruLens's rule would make a secret the main output
             return _safe_str(_content(first, ("content",)))
         if isinstance(content, Sequence):
             if len(content) > 0:
@@ -181,7 +183,7 @@ def default_main_output(func: Callable[..., Any], ret: Any) -> Any:
             )
         if content is None:
             return f"spyglass: Could not determine main output of {_name(func)} from None."
-        return _safe_str(content)
+        return redact_text(_safe_str(content))  # str() of an object may quote anything
     except Exception:
         logger.debug("main output rule failed on %s", _name(func), exc_info=True)
         return (

@@ -19,6 +19,11 @@ PASSWORD = "hunter2pw"
 DSN = f"postgresql://alice:{PASSWORD}@db.internal:5432/prod"
 
 
+class Config:
+    def __str__(self) -> str:
+        return f"Config(dsn={DSN}, key={SECRET})"
+
+
 class Store:
     def __init__(self) -> None:
         self.dsn = DSN  # a component attribute: in the app definition
@@ -31,6 +36,14 @@ class App:
     @instrument
     def respond(self, question: Any) -> str:
         return f"connected to {DSN}"
+
+    @instrument
+    def settings(self) -> dict[str, str]:
+        return {"api_key": SECRET, "answer": "42"}  # TruLens: the first value is the output
+
+    @instrument
+    def config(self) -> Config:
+        return Config()
 
     @instrument
     def fail(self, question: str) -> str:
@@ -102,3 +115,15 @@ def test_secrets_never_reach_a_log_line(secret: None, caplog: pytest.LogCaptureF
     handler_text = "\n".join(logging.Formatter("%(message)s").format(r) for r in caplog.records)
     _assert_clean(handler_text)
     _assert_clean(caplog.text)
+
+
+def test_key_named_values_never_reach_the_main_output_fallback(secret: None) -> None:
+    """The main output rule never makes a secret-named value or a quoted secret the output."""
+    app = App()
+    recorder = TruCustomApp(app, app_name="leaky")
+    with recorder as recording:
+        app.settings()
+        app.config()
+    for record in recording.records:
+        _assert_clean(record.model_dump_json())
+    assert recording.records[0].main_output == "__tru_redacted"
