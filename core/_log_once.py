@@ -12,6 +12,8 @@ import logging
 import threading
 from typing import Any
 
+from ._redact import guard
+
 __all__ = ["LogOnce"]
 
 
@@ -28,7 +30,7 @@ class LogOnce:
     """
 
     def __init__(self, logger: logging.Logger) -> None:
-        self._logger = logger
+        self._logger = guard(logger)  # no secret reaches a log through it
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 

@@ -9,6 +9,7 @@ for TruLens (``except KeyError``, ``except ValueError``) keeps working::
     │   ├── LensIndexError(IndexError)   an index is out of range
     │   └── LensValueError(ValueError)   the object has the wrong shape for the step
     ├── LensParseError(ValueError)       a string is not a lens
+    │   └── LensCallError(TypeError)     it calls a method a lens cannot call
     ├── SelectorError(ValueError)        a feedback selector cannot match the app or record
     ├── GuardrailError(ValueError)       a guardrail's feedback gave no score (in spyglass.core.guardrails)
     ├── UnsafeLoadError(ValueError)      stored data asked to import or unpickle untrusted code
@@ -22,6 +23,7 @@ Messages name the object at fault and say what to do about it.
 from __future__ import annotations
 
 __all__ = [
+    "LensCallError",
     "LensError",
     "LensIndexError",
     "LensKeyError",
@@ -81,6 +83,13 @@ class LensValueError(LensError, ValueError):
 
 class LensParseError(SpyglassError, ValueError):
     """A string could not be parsed as a lens."""
+
+
+class LensCallError(LensParseError, TypeError):
+    """A lens string calls a method other than ``collect`` (or ``attr``).
+
+    A `LensParseError`, and a ``TypeError`` as TruLens raised for it.
+    """
 
 
 class SelectorError(SpyglassError, ValueError):

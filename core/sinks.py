@@ -50,6 +50,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._log_once import LogOnce
+from ._redact import guard
 
 if TYPE_CHECKING:
     from .recording._app import App
@@ -69,7 +70,7 @@ __all__ = [
     "shutdown",
 ]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 _once = LogOnce(logger)
 
 QUEUE_SIZE = 2048

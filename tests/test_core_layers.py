@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "spyglass.core.errors",
             "spyglass.core._advice",
             "spyglass.core._lazy",
+            "spyglass.core._redact",
             "spyglass.core._log_once",
             "spyglass.core._classpath",
             "spyglass.core.executor",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._cost import CostTally, cost_tally, report_cost
 from ._feedback import Feedback, SkipEval
+from ._pool import set_exit_grace
 from ._runner import FeedbackRunner, feedback_pool
 from ._selector_check import SelectorWarning, check_selectors, explain_selector
 
@@ -25,4 +26,5 @@ __all__ = [
     "explain_selector",
     "feedback_pool",
     "report_cost",
+    "set_exit_grace",
 ]

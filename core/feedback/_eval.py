@@ -8,6 +8,7 @@ live in :mod:`spyglass.core.feedback._feedback`.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import itertools
@@ -254,7 +255,9 @@ def select_values(
             values[param] = [kwargs[param]]
             continue
         try:
-            selected = list(lens.get(source))
+            # Copies: the values are the record's own (its JSON is shared), and a
+            # feedback function that changes what it is given must not change the record.
+            selected = [_detached(value) for value in lens.get(source)]
         except Exception:  # noqa: BLE001 - explained below
             selected = []
         if not selected:
@@ -277,6 +280,14 @@ def select_values(
             ".on(name=Select...) or pass them to run()."
         )
     return values
+
+
+_SCALARS = (str, int, float, bool, type(None), bytes)
+
+
+def _detached(value: Any) -> Any:
+    """``value`` if it is a scalar, else a deep copy (it could be changed in place)."""
+    return value if isinstance(value, _SCALARS) else copy.deepcopy(value)
 
 
 def _missing(feedback: Any, message: str) -> Outcome:

@@ -12,9 +12,9 @@ so that ``record.feedback_results`` is filled as soon as the record can be read:
   the last runs on the app's thread.
 - ``FeedbackMode.WITH_APP_THREAD`` (default): the record is built off the app's
   thread (by the sink dispatcher, or by whoever reads the recording first), and
-  ``on_record`` submits the feedbacks to one small process-wide pool
-  (:class:`~spyglass.core.executor.ContextThreadPoolExecutor`, created on first use)
-  and returns at once.
+  ``on_record`` submits the feedbacks to one small process-wide pool, whose threads
+  are shared fairly between recorders and never block the interpreter's exit
+  (:mod:`spyglass.core.feedback._pool`), and returns at once.
 - ``FeedbackMode.NONE``: nothing runs.
 - ``FeedbackMode.DEFERRED`` needs a database and is refused when the recorder is
   built (:data:`DEFERRED_UNAVAILABLE` is the message).
@@ -50,15 +50,16 @@ from typing import Any
 
 from .. import sinks as _sinks
 from .._log_once import LogOnce
-from ..executor import ContextThreadPoolExecutor
+from .._redact import guard
 from ..instrument._context import recording_suspended
 from ..schema._enums import FeedbackMode, FeedbackResultStatus
 from ..schema._feedback import FeedbackResult
 from ._eval import app_json
+from ._pool import FairPool, register_for_exit
 
 __all__ = ["DEFERRED_UNAVAILABLE", "FeedbackRunner", "feedback_pool"]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 DEFERRED_UNAVAILABLE = (
     "FeedbackMode.DEFERRED needs a database that holds records until a separate evaluator "
@@ -71,24 +72,23 @@ DEFERRED_UNAVAILABLE = (
 # this, the oldest are dropped from that list (their results stay on the records).
 MAX_UNCLAIMED = 1000
 
-_pool: Any = None
+_pool: FairPool | None = None
 _pool_lock = threading.Lock()
 
 
-def feedback_pool() -> Any:
+def feedback_pool() -> FairPool:
     """The process-wide pool feedbacks run in, created on first use.
 
-    Small (``min(8, cpu_count + 4)`` threads) because feedbacks are few per record;
-    each task runs in a copy of the submitter's context.
+    ``min(8, cpu_count + 4)`` threads shared fairly between recorders, daemon threads
+    that never keep the interpreter alive, a bounded grace at exit (see
+    :mod:`spyglass.core.feedback._pool`); each task runs in a copy of the submitter's
+    context.
     """
     global _pool
     if _pool is None:
         with _pool_lock:
             if _pool is None:
-                _pool = ContextThreadPoolExecutor(
-                    max_workers=min(8, (os.cpu_count() or 1) + 4),
-                    thread_name_prefix="spyglass-feedback",
-                )
+                _pool = register_for_exit(FairPool(min(8, (os.cpu_count() or 1) + 4)))
     return _pool
 
 
@@ -266,10 +266,11 @@ class FeedbackRunner(_sinks.RecordSink):
                 self._submit(fb, record, app_json_, fut)
 
     def _submit(self, feedback: Any, record: Any, app_json_: Any, fut: Future[Any]) -> None:
+        # One queue per runner (recorder): the pool shares its threads fairly between them.
         try:
-            feedback_pool().submit(_evaluate_into, fut, feedback, record, app_json_)
-        except RuntimeError:  # the pool is shut down (interpreter exit): evaluate here
-            _evaluate_into(fut, feedback, record, app_json_)
+            feedback_pool().submit(self, _evaluate_into, fut, feedback, record, app_json_)
+        except RuntimeError as exc:  # the interpreter is exiting: nothing may wait now
+            fut.set_result(_failed_result(feedback, record, exc))
 
     def _emit(self, fut: Future[Any]) -> None:
         """A feedback finished: hand its result to the recorder's other sinks."""

@@ -35,7 +35,7 @@ import functools
 import unicodedata
 import warnings
 
-from ..errors import LensParseError
+from ..errors import LensCallError, LensParseError
 from ._steps import (
     Collect,
     GetAttribute,
@@ -58,6 +58,8 @@ _SIMPLE_ESCAPES = {
     "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\n": "",
 }  # fmt: skip
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+# The longest index the grammar reads (Python reads at most 4300 digits by default).
+_MAX_DIGITS = 4000
 
 
 @functools.lru_cache(maxsize=4096)
@@ -168,7 +170,7 @@ class _Parser:
             attribute = self.string()
             self.expect(")")
             return GetAttribute(attribute=attribute)
-        raise TypeError(
+        raise LensCallError(
             f"`{name}` is not a handled call for paths. In lens `{self.s}`, only "
             "`.collect()` (and spyglass's `.attr('name')`) can be called."
         )
@@ -256,6 +258,10 @@ class _Parser:
         digits = s[start:i]
         if not digits or not digits[0].isdigit() or digits.endswith("_") or "__" in digits:
             raise self.error("expected an integer or a quoted string", start)
+        if i - start > _MAX_DIGITS:
+            # Python refuses to read longer integers (its int-to-str limit); no index is
+            # that large anyway.
+            raise self.error(f"an index has more than {_MAX_DIGITS} digits", start)
         self.i = i
         return sign * int(digits)
 

@@ -62,6 +62,23 @@ class Registry:
     def changed(self) -> None:
         self.impls.clear()
         self.specs.clear()
+        plugins_changed()
+
+
+# Called whenever the set of plugins changes: caches of answers elsewhere (which
+# stream wrapper a return type gets) start over. See `on_plugins_changed`.
+_listeners: list[Callable[[], None]] = []
+
+
+def on_plugins_changed(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` (which must not raise) whenever plugins are added or removed."""
+    _listeners.append(listener)
+
+
+def plugins_changed() -> None:
+    """Tell every listener that the plugins changed."""
+    for listener in _listeners:
+        listener()
 
 
 def read_disabled() -> frozenset[str]:

@@ -23,21 +23,28 @@ they return a value and never raise. Messages are bounded in length.
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
+import reprlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .._redact import guard
+from ..serial._jsonify import REDACTED, is_secret_key
+from ..serial._secrets import redact_text
 from ..serial._types import _safe_text
 from ._manager import call_first
 
 __all__ = ["default_main_input", "default_main_output", "main_input", "main_output"]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 # Values TruLens calls "JSON bases": returned as str() once reached.
 _BASES = (str, int, float, bytes, type(None))
 # The longest text a "could not determine" message quotes from the app's values.
 _MAX_QUOTE = 2_000
+# How deep the main-input rule looks into nested single values.
+_MAX_STEPS = 100
 
 
 def main_input(app: Any, func: Callable[..., Any], bindings: inspect.BoundArguments) -> Any:
@@ -113,20 +120,30 @@ def default_main_input(func: Callable[..., Any], bindings: inspect.BoundArgument
             return _safe_str(found)
     except Exception:
         logger.debug("main input rule failed on %s", _name(func), exc_info=True)
-    return "spyglass: Could not determine main input from " + _safe_str(all_args)
+    return "spyglass: Could not determine main input from " + _quote(all_args)
 
 
 _NOTHING = object()
 
 
 def _narrow(all_args: list[Any], keys: tuple[str, ...], *, exactly_one: bool) -> Any:
-    """Look into single (or first) values until a plain value is reached."""
+    """Look into single (or first) values until a plain value is reached.
+
+    Only the element looked into is extracted (a list's content is its elements'
+    content, element by element), so a huge argument costs one element's work. A
+    sequence met again (one that contains itself) or a chain deeper than
+    ``_MAX_STEPS`` ends the search: the rule never loops.
+    """
     focus: Any = all_args
-    while not isinstance(focus, _BASES):
+    seen: set[int] = set()
+    for _ in range(_MAX_STEPS):
+        if isinstance(focus, _BASES) or id(focus) in seen:
+            break
+        seen.add(id(focus))
         size = len(focus)
         if size != 1 if exactly_one else size < 1:
             break
-        focus = _extract_content(focus[0], keys)
+        focus = _content(focus[0], keys)
         if not isinstance(focus, Sequence):
             break
     return focus if isinstance(focus, _BASES) else _NOTHING
@@ -147,23 +164,26 @@ def default_main_output(func: Callable[..., Any], ret: Any) -> Any:
             return _safe_str(ret)
         if isinstance(ret, Sequence) and all(isinstance(x, str) for x in ret):
             return "".join(ret)
-        content = _extract_content(ret, ("content", "output"))
+        content = _content(ret, ("content", "output"))
         if isinstance(content, str):
             return content
         if isinstance(content, float):
             return str(content)
         if isinstance(content, dict):
-            return _safe_str(next(iter(content.values()), ""))
+            key, first = next(iter(content.items()), ("", ""))
+            if isinstance(key, str) and is_secret_key(key):
+                return REDACTED  # TruLens's rule would make a secret the main output
+            return _safe_str(_content(first, ("content",)))
         if isinstance(content, Sequence):
             if len(content) > 0:
                 return _safe_str(content[0])
             return (
                 f"spyglass: Could not determine main output of {_name(func)} from "
-                f"{type(content).__name__} value {_safe_str(content)}."
+                f"{type(content).__name__} value {_quote(content)}."
             )
         if content is None:
             return f"spyglass: Could not determine main output of {_name(func)} from None."
-        return _safe_str(content)
+        return redact_text(_safe_str(content))  # str() of an object may quote anything
     except Exception:
         logger.debug("main output rule failed on %s", _name(func), exc_info=True)
         return (
@@ -172,8 +192,14 @@ def default_main_output(func: Callable[..., Any], ret: Any) -> Any:
         )
 
 
-def _extract_content(value: Any, keys: Sequence[str] = ("content",)) -> Any:
-    """TruLens's ``_extract_content``: the content inside messages and dicts."""
+def _content(value: Any, keys: Sequence[str] = ("content",)) -> Any:
+    """TruLens's ``_extract_content``, one level at a time: the content of a message or dict.
+
+    A pydantic model's ``content`` (or its choices' messages); a dict's first ``keys``
+    entry. Anything else, including lists and dicts without those keys, is returned as
+    it is: TruLens extracted every element of a list and every value of a dict, but its
+    rules only ever read one of them, which the caller extracts when it gets there.
+    """
     model_dump = getattr(type(value), "model_dump", None)
     if model_dump is not None and hasattr(type(value), "model_fields"):
         content = getattr(value, "content", None)
@@ -181,12 +207,9 @@ def _extract_content(value: Any, keys: Sequence[str] = ("content",)) -> Any:
             return content
         choices = getattr(value, "choices", None)
         if choices is not None:
-            return [_extract_content(getattr(c, "message", None)) for c in choices]
+            return _Messages(choices)
         try:
-            return {
-                k: _extract_content(v) if isinstance(v, (dict, list)) else v
-                for k, v in model_dump(value).items()
-            }
+            return model_dump(value)
         except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
             return _safe_str(exc)
     if isinstance(value, dict):
@@ -194,12 +217,74 @@ def _extract_content(value: Any, keys: Sequence[str] = ("content",)) -> Any:
             content = value.get(key)
             if content is not None:
                 return content
-        return {
-            k: _extract_content(v) if isinstance(v, (dict, list)) else v for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_extract_content(item) for item in value]
     return value
+
+
+class _Messages(Sequence[Any]):
+    """The content of each choice's message, read only for the choices asked for."""
+
+    def __init__(self, choices: Sequence[Any]) -> None:
+        self._choices = choices
+
+    def __len__(self) -> int:
+        return len(self._choices)
+
+    def __getitem__(self, index: Any) -> Any:
+        return _content(getattr(self._choices[index], "message", None))
+
+
+def _quote(value: Any) -> str:
+    """``str(value)`` for a message: bounded, with secrets redacted.
+
+    Written as Python writes it, but a few items per container and short strings, so
+    quoting a huge value costs what is quoted; the values of secret-named keys and
+    registered secrets inside texts read ``__tru_redacted`` as in a record.
+    """
+    try:
+        text = _QUOTER.repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr raises
+        text = f"<{type(value).__name__}>"
+    text = redact_text(text)
+    return text if len(text) <= _MAX_QUOTE else text[:_MAX_QUOTE] + "..."
+
+
+class _Quoter(reprlib.Repr):
+    """`reprlib.Repr` that reads only the items it shows (reprlib sorts every dict and
+    set first) and leaves out the values of secret-named keys."""
+
+    def repr_dict(self, x: dict[Any, Any], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        shown = [
+            f"{self.repr1(k, level - 1)}: "
+            + (
+                repr(REDACTED)
+                if isinstance(k, str) and is_secret_key(k)
+                else self.repr1(v, level - 1)
+            )
+            for k, v in itertools.islice(x.items(), self.maxdict)
+        ]
+        more = ", ..." if len(x) > self.maxdict else ""
+        return "{" + ", ".join(shown) + more + "}"
+
+    def repr_set(self, x: Any, level: int) -> str:
+        if not x:
+            return f"{type(x).__name__}()"
+        if level <= 0:
+            return "{...}"
+        shown = [self.repr1(v, level - 1) for v in itertools.islice(x, self.maxset)]
+        more = ", ..." if len(x) > self.maxset else ""
+        text = "{" + ", ".join(shown) + more + "}"
+        return text if type(x) is set else f"{type(x).__name__}({text})"
+
+    repr_frozenset = repr_set
+
+
+_QUOTER = _Quoter()
+_QUOTER.maxstring = _QUOTER.maxother = 200
+_QUOTER.maxlevel = 4
 
 
 def _safe_str(value: Any) -> str:

@@ -39,7 +39,9 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from .._redact import guard
 from ..errors import PluginError, SelectorError
+from ..schema._measures import Cost
 from ..serial._encoders import register_encoder
 from . import hookspecs
 from ._loading import (
@@ -48,6 +50,8 @@ from ._loading import (
     adapter_info,
     check_requirements,
     load_entry_point,
+    on_plugins_changed,
+    plugins_changed,
     read_disabled,
     unknown_hooks,
 )
@@ -63,16 +67,19 @@ __all__ = [
     "active_adapters",
     "call_all",
     "call_first",
+    "call_first_named",
     "get_plugin_manager",
     "instrument_specs",
     "invalidate_instrument_specs",
+    "on_plugins_changed",
     "register_plugin",
+    "report_fault",
     "reset_plugin_manager",
     "unregister_plugin",
     "wrap_app",
 ]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 ENTRY_POINT_GROUP = "spyglass"
 
@@ -171,6 +178,7 @@ def reset_plugin_manager() -> None:
     with _lock:
         _registry = None
         _failures_logged.clear()
+    plugins_changed()
 
 
 def register_plugin(plugin: object, name: str | None = None) -> str:
@@ -342,9 +350,11 @@ def call_first(hook_name: str, /, **kwargs: Any) -> Any:
     """Call a ``firstresult`` hook: the first non-None answer wins.
 
     Implementations are tried in pluggy's order (last registered first, ``tryfirst``/
-    ``trylast`` honoured). One that raises is logged once and skipped, and the next is
-    tried. :class:`~spyglass.core.SelectorError` is the exception: it is the answer
-    ``spyglass_select_context`` gives for an ambiguous app, so it propagates.
+    ``trylast`` honoured). One that raises, or answers something of the wrong type
+    (a ``spyglass_call_cost`` answer that is not a ``Cost``, a stream wrapper that is
+    not callable; see `_ANSWERS`), is logged once naming the plugin and skipped, and
+    the next is tried. :class:`~spyglass.core.SelectorError` is the exception: it is
+    the answer ``spyglass_select_context`` gives for an ambiguous app, so it propagates.
 
     Args:
         hook_name: a hook of :mod:`spyglass.core.plugins.hookspecs`, e.g. ``"spyglass_main_input"``.
@@ -353,7 +363,15 @@ def call_first(hook_name: str, /, **kwargs: Any) -> Any:
     Returns:
         The first non-None answer, or ``None``.
     """
+    return call_first_named(hook_name, **kwargs)[1]
+
+
+def call_first_named(hook_name: str, /, **kwargs: Any) -> tuple[str | None, Any]:
+    """`call_first`, also naming the plugin that answered: ``(plugin name, answer)``,
+    ``(None, None)`` when none did. For callers that report a later fault of the answer
+    (`report_fault`)."""
     registry = _get_registry()
+    check = _ANSWERS.get(hook_name)
     for plugin_name, function, argnames in _impls(registry, hook_name):
         try:
             result = function(*[kwargs[a] for a in argnames])
@@ -363,8 +381,44 @@ def call_first(hook_name: str, /, **kwargs: Any) -> Any:
             _log_failure(plugin_name, hook_name, exc)
             continue
         if result is not None:
-            return result
-    return None
+            if check is not None and not check[0](result):
+                _log_wrong_answer(plugin_name, hook_name, result, check[1])
+                continue
+            return plugin_name, result
+    return None, None
+
+
+def report_fault(plugin_name: str | None, hook_name: str, exc: BaseException) -> None:
+    """Log, once per plugin and hook, that what ``plugin_name`` answered to ``hook_name``
+    failed when used (a stream wrapper that raised); the caller goes on without it."""
+    _log_failure(plugin_name or "?", hook_name, exc)
+
+
+# hook -> (whether an answer is acceptable, what it should be): answers that fail the
+# check are logged and ignored, as if the plugin had not answered.
+_ANSWERS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "spyglass_call_cost": (lambda a: isinstance(a, Cost), "a Cost"),
+    "spyglass_stream_wrapper": (callable, "a callable wrap(ret, finish)"),
+    "spyglass_recorder_class": (lambda a: isinstance(a, type), "a class"),
+}
+
+
+def _log_wrong_answer(plugin_name: str, hook_name: str, answer: Any, expected: str) -> None:
+    key = (plugin_name, hook_name + "/answer")
+    if key in _failures_logged:
+        logger.debug("spyglass plugin %r answered %s wrongly again", plugin_name, hook_name)
+        return
+    _failures_logged.add(key)
+    logger.warning(
+        "spyglass plugin %r answered hook %s with a %s, not %s; the answer is ignored "
+        "(reported once; update or disable it with %s=%s)",
+        plugin_name,
+        hook_name,
+        type(answer).__name__,
+        expected,
+        DISABLE_ENV,
+        plugin_name,
+    )
 
 
 def call_all(hook_name: str, /, **kwargs: Any) -> list[Any]:

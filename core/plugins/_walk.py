@@ -35,7 +35,7 @@ from typing import Any
 from .._classpath import ClassCache
 from .._log_once import LogOnce
 from ..lens._lens import Lens
-from ._manager import call_first
+from ._manager import call_first_named, report_fault
 
 __all__ = [
     "MAX_CHILDREN",
@@ -284,8 +284,9 @@ def walk(root: Any, path: Lens | None = None) -> Walk:
 
 def _children(obj: Any) -> list[tuple[Lens, Any]]:
     answer: Iterable[tuple[Lens, Any]] | None = None
+    plugin: str | None = None
     try:
-        answer = call_first("spyglass_component_children", obj=obj)
+        plugin, answer = call_first_named("spyglass_component_children", obj=obj)
     except Exception:
         logger.debug("spyglass_component_children failed for %r", type(obj), exc_info=True)
     if answer is not None:
@@ -305,13 +306,8 @@ def _children(obj: Any) -> list[tuple[Lens, Any]]:
                 elif not is_leaf(child):
                     children.append((relative, child))
             return children
-        except Exception:
-            logger.warning(
-                "an adapter's spyglass_component_children answer for %s could not be read; "
-                "using the default children",
-                type(obj).__qualname__,
-                exc_info=True,
-            )
+        except Exception as exc:  # noqa: BLE001 - a plugin's fault is logged once, by name
+            report_fault(plugin, "spyglass_component_children", exc)
     try:
         return default_children(obj)
     except Exception:

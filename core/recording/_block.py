@@ -16,6 +16,8 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from .._log_once import LogOnce
+from .._redact import guard
 from ..errors import RecordingError
 from ..instrument._context import _STATE
 from ._build import PendingRecords
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["Recording", "enter", "leave"]
 
 # The one recording logger: what this module logs reads as coming from `recording`.
-logger = logging.getLogger("spyglass.core.recording")
+logger = guard(logging.getLogger("spyglass.core.recording"))  # secrets redacted in its lines
 
 
 class _Scope:
@@ -70,6 +72,9 @@ class Recording:
     def __init__(self, app: App) -> None:
         self.app = app
         self.record_metadata: Any = None
+        # False once its block is left: no root call starts in it after that (a stream
+        # started in the block still ends in it).
+        self.open = True
         self._records: list[Record] = []
         # Roots that ended but are not in `_records` yet, in the order they ended:
         # pending builds, and built records queued behind them (to keep the order).
@@ -160,16 +165,45 @@ def enter(app: App) -> Recording:
 
 
 def leave(app: App) -> None:
-    """Close the innermost recording ``app`` opened in this context (``App.__exit__``)."""
+    """Close the innermost recording ``app`` opened in this context (``App.__exit__``).
+
+    In order (the usual case) the state before the block comes back. Out of order (an
+    outer block left while an inner one is open, by an ``ExitStack`` or by hand), only
+    ``app``'s recording is closed: the blocks still open keep recording, and the closed
+    one gets no new root call, whichever state a later exit restores.
+    """
     state = _STATE.get()
-    if not isinstance(state, _Scope) or state.owner is not app:
-        logger.warning(
-            "spyglass: %s's recording block was left out of order (nested `with` blocks "
-            "of several recorders must close innermost first); its state was reset",
-            type(app).__name__,
-        )
-        if not isinstance(state, _Scope):
-            return
+    if isinstance(state, _Scope) and state.owner is app:
+        state.recordings[-1].open = False
+        _restore(state)
+        return
+    recordings: tuple[Recording, ...] = ()
+    if isinstance(state, _Scope):
+        recordings = state.recordings
+    elif state is not None:  # inside an instrumented call
+        recordings = state.root.recordings
+    closing = next((r for r in reversed(recordings) if r.app is app and r.open), None)
+    _out_of_order.log(
+        "leaving a recording block",
+        "spyglass: %s's recording block was left out of order (nested `with` blocks of "
+        "several recorders must close innermost first); it is closed and the blocks "
+        "still open go on recording",
+        type(app).__name__,
+        level=logging.WARNING,
+        exc_info=False,
+    )
+    if closing is None:
+        return
+    closing.open = False
+    if isinstance(state, _Scope):
+        still_open = tuple(r for r in state.recordings if r.open)
+        scope = _Scope(still_open, state.owner)
+        scope.token = state.token  # leaving the block that owns it restores as before
+        _STATE.set(scope if still_open else None)
+
+
+def _restore(state: _Scope) -> None:
+    """Put back the state from before ``state``'s block."""
     token = state.token
     try:
         if token is not None:
@@ -178,3 +212,6 @@ def leave(app: App) -> None:
         _STATE.set(
             token.old_value if token is not None and token.old_value is not token.MISSING else None
         )
+
+
+_out_of_order = LogOnce(logger)

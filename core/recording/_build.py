@@ -50,6 +50,7 @@ from ..schema._measures import Cost, Perf
 from ..schema._record import Record, RecordAppCall, RecordAppCallMethod
 from ..serial._jsonify import TRUNCATED, Jsonifier, jsonify
 from ..serial._pyschema import Class, Method, Obj
+from ..serial._types import error_text
 
 if TYPE_CHECKING:
     from ._app import App
@@ -307,6 +308,7 @@ def _calls(
     calls: list[RecordAppCall] = []
     ends: list[int] = []
     cost: Cost | None = None
+    errors = _ErrorTexts(serialiser.max_str)
     for node, stack, end in _placed(app, root):
         site = node.site
         error = node.error
@@ -321,16 +323,17 @@ def _calls(
             rets = None if error is not None else encode(ret)
         tid = node.tid
         ends.append(end)
+        call_id = ids.get(id(node)) or next(_call_ids(1))
         calls.append(
             new_call(
                 {
-                    "call_id": ids.get(id(node)) or next(_call_ids(1)),
+                    "call_id": call_id,
                     "stack": stack,
                     # As one dict, so that secrets are redacted by parameter name too
                     # (`api_key=...`), not only inside the values.
                     "args": encode_args(site.arguments(node.instance, node.args, node.kwargs)),
                     "rets": rets,
-                    "error": str(error) if error is not None else node.note,
+                    "error": node.note if error is None else errors.text(error, call_id),
                     "perf": new_perf(
                         {
                             "start_time": stamp((wall0 + node.start) / 1e9),
@@ -352,6 +355,37 @@ def _calls(
     # within one microsecond would otherwise keep start order (the root first).
     order = sorted(range(len(calls)), key=ends.__getitem__)
     return [calls[i] for i in order], cost if cost is not None else _no_cost()
+
+
+class _ErrorTexts:
+    """The ``error`` text of each call that raised, one exception at a time.
+
+    An exception usually passes through several calls (each caller re-raises it). Its
+    message is made into text once (bounded like any string, secrets inside it
+    redacted; see `error_text`) and kept whole in the first call that records it (the
+    outermost); the others keep its first `_REPEAT` characters and the id of that call.
+    """
+
+    __slots__ = ("_max", "_seen")
+
+    def __init__(self, max_chars: int) -> None:
+        self._max = max_chars
+        self._seen: dict[int, tuple[BaseException, str, str]] = {}
+
+    def text(self, error: BaseException, call_id: str) -> str:
+        seen = self._seen.get(id(error))
+        if seen is None:
+            text = error_text(error, self._max)
+            self._seen[id(error)] = (error, text, call_id)
+            return text
+        _error, text, first = seen
+        if len(text) <= _REPEAT:
+            return text
+        return f"{text[:_REPEAT]}...[{TRUNCATED}: the same error as call {first}]"
+
+
+# How much of an exception's message the second and later calls it passed through keep.
+_REPEAT = 1_000
 
 
 def _placed(app: App, root: _Call) -> list[tuple[_Call, list[RecordAppCallMethod], int]]:

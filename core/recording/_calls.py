@@ -56,6 +56,7 @@ app's call goes on unchanged; the app's own exceptions propagate unchanged.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
 import threading
@@ -66,7 +67,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._classpath import ClassCache
 from ..instrument._context import _STATE, current_state, recording_suspended, set_call_handler
-from ..plugins._manager import call_first
+from ..plugins._manager import call_first_named, on_plugins_changed, report_fault
+from ..serial._jsonify import DEFAULT_MAX_ITEMS
 from . import _build, _deliver
 from ._block import Recording, enter, leave
 from ._build import PendingRecords, _log_once
@@ -259,7 +261,8 @@ def _open(site: CallSite, state: Any, instance: Any, args: Any, kwargs: Any) -> 
     root = state.root
     if root is None:  # a scope: this is a root call, if some recording knows the instance
         key = id(instance)
-        recordings = tuple(r for r in state.recordings if r.app._knows(key))
+        # A block closed out of order may still be in a state restored later: skip it.
+        recordings = tuple(r for r in state.recordings if r.open and r.app._knows(key))
         if not recordings:
             return None
         call = _Call(site, instance, args, kwargs, None)
@@ -292,16 +295,32 @@ def _kind_of(tp: type) -> int | Callable[..., Any]:
         if issubclass(tp, _future_types()):
             return _FUTURE
         if tp.__module__ != "builtins":
-            wrap = call_first("spyglass_stream_wrapper", ret_type=tp)
+            plugin, wrap = call_first_named("spyglass_stream_wrapper", ret_type=tp)
             if wrap is not None:
-                return wrap  # type: ignore[no-any-return]
+                return _guarded(plugin, wrap)
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("asking adapters for a stream wrapper", exc)
     return 0
 
 
+def _guarded(plugin: str | None, wrap: Callable[..., Any]) -> Callable[..., Any]:
+    """``wrap`` as the hot path calls it: if it raises, the fault is logged once naming
+    the plugin, the call ends with the object as returned, and the app gets that object."""
+
+    def guarded(ret: Any, finish: Callable[..., None]) -> Any:
+        try:
+            return wrap(ret, finish)
+        except Exception as exc:  # noqa: BLE001 - a plugin's fault never reaches the app
+            report_fault(plugin, "spyglass_stream_wrapper", exc)
+            finish(ret)
+            return ret
+
+    return guarded
+
+
 # return type -> what its calls are (see _kind_of), decided on first sight of the type.
 _KINDS: ClassCache[int | Callable[..., Any]] = ClassCache(_kind_of)
+on_plugins_changed(_KINDS.clear)  # a new or removed adapter may wrap other types
 
 
 def _future_types() -> tuple[type, ...]:
@@ -415,8 +434,65 @@ def _finish_root(root: _Call) -> None:
         _STATE.reset(token)
 
 
-# type -> its shallow copy, for the containers `_freeze` copies
-_COPIES: dict[type, Callable[[Any], Any]] = {list: list.copy, dict: dict.copy, set: set.copy}
+# The most items a record keeps of a list, dict or set (jsonify's default `max_items`),
+# plus one, so that the serialiser still sees there were more.
+_KEEP = DEFAULT_MAX_ITEMS + 1
+
+
+class _ListHead(list):  # type: ignore[type-arg]
+    """The first `_KEEP` items of a longer list, and its true length (``len``)."""
+
+    __slots__ = ("total",)
+    total: int
+
+    def __len__(self) -> int:
+        return self.total
+
+
+class _DictHead(dict):  # type: ignore[type-arg]
+    """The first `_KEEP` items of a longer dict, and its true length (``len``)."""
+
+    __slots__ = ("total",)
+    total: int
+
+    def __len__(self) -> int:
+        return self.total
+
+
+class _SetHead(set):  # type: ignore[type-arg]
+    """`_KEEP` items of a larger set, and its true size (``len``)."""
+
+    __slots__ = ("total",)
+    total: int
+
+    def __len__(self) -> int:
+        return self.total
+
+
+def _head(kind: type, items: Any, total: int) -> Any:
+    head = kind(itertools.islice(items, _KEEP))
+    head.total = total
+    return head
+
+
+def _copy_list(value: list[Any]) -> list[Any]:
+    n = len(value)
+    return value.copy() if n <= _KEEP else _head(_ListHead, value, n)
+
+
+def _copy_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    n = len(value)
+    return value.copy() if n <= _KEEP else _head(_DictHead, value.items(), n)
+
+
+def _copy_set(value: set[Any]) -> set[Any]:
+    n = len(value)
+    return value.copy() if n <= _KEEP else _head(_SetHead, value, n)
+
+
+# type -> its copy, for the containers `_freeze` copies: whole, or (when longer than a
+# record keeps) the part a record keeps, so the app's thread pays for what is kept.
+_COPIES: dict[type, Callable[[Any], Any]] = {list: _copy_list, dict: _copy_dict, set: _copy_set}
 
 
 def _freeze(calls: list[_Call]) -> None:

@@ -24,6 +24,7 @@ of one stream); only the first end counts, which is the sink's to keep.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -105,7 +106,8 @@ def proxy_generator(
         except GeneratorExit:
             with _closing(current, sink):
                 close = getattr(gen, "close", None)
-                if close is not None:
+                # A source already running is being closed by whoever runs it.
+                if close is not None and not getattr(gen, "gi_running", False):
                     close()
             raise
         except BaseException as exc:  # noqa: BLE001 - thrown in by the reader: passed on
@@ -141,9 +143,7 @@ async def proxy_async_generator(
             step = asend
         except GeneratorExit:
             with _closing(current, sink):
-                aclose = getattr(agen, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+                await _aclose_source(agen)
             raise
         except BaseException as exc:  # noqa: BLE001 - thrown in by the reader: passed on
             step, value = athrow, exc
@@ -187,6 +187,45 @@ def _closing(current: RecordingState | None, sink: StreamSink) -> Iterator[None]
     finally:
         _STATE.reset(token)
         sink.ended(None, CLOSED)
+
+
+async def _aclose_source(agen: Any) -> None:
+    """Close the source of a proxy that is being closed, unless someone else is.
+
+    A stream abandoned mid-iteration is closed by whoever gets there first: its
+    reader's ``aclose()``, the event loop's finalizer of the proxy, and the loop's
+    finalizer of the source itself (it became unreachable with the proxy). Closing a
+    source that is already closing raises "asynchronous generator is already running"
+    -- which the loop would log as an error of the proxy -- so a source that is running
+    is left to the closer that runs it, and that error is not passed on; so is a
+    source that the loop's finalizer already took over (proxy and source were collected
+    together: each gets its own closing task, and the proxy's must not race the source's).
+    """
+    aclose = getattr(agen, "aclose", None)
+    if aclose is None or getattr(agen, "ag_running", False) or _loop_closes(agen):
+        return
+    try:
+        await aclose()
+    except RuntimeError as exc:
+        if "already running" not in str(exc):
+            raise
+
+
+def _loop_closes(agen: Any) -> bool:
+    """Whether the running asyncio loop has taken ``agen`` over to close it.
+
+    asyncio keeps every async generator it has seen start in ``loop._asyncgens`` (a
+    weak set) until its finalizer hands the generator a closing task (it was collected)
+    or the loop shuts down. A generator missing from it is being closed by the loop, or
+    never started (closing it would do nothing). Loops without that set (other event
+    loops) answer False: the proxy closes its source itself.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    known = getattr(loop, "_asyncgens", None)
+    return known is not None and agen not in known
 
 
 def _raise(exc: BaseException) -> Any:

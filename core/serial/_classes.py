@@ -134,7 +134,7 @@ class Class(BaseModel):
         """
         what = f"class {self!r}"
         module = _import_allowed(self.module.module_name, allowed_modules, what)
-        loaded = _lookup(module, self.name, what)
+        loaded = _lookup(module, self.name, what, allowed_modules)
         if not isinstance(loaded, type):
             raise TypeError(f"Cannot load {what}: {loaded!r} is not a class.")
         return loaded

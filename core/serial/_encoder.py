@@ -22,8 +22,9 @@ from typing import Any
 from .._classpath import ClassCache
 from . import _encoders
 from ._objects import ObjectForms
-from ._secrets import is_secret_key, secret_values
+from ._secrets import is_secret_key, redact_urls, secret_values
 from ._types import (
+    _HUGE_INT,
     _JSON,
     _LAZY_FUNCTIONS,
     _PLAIN,
@@ -41,6 +42,7 @@ from ._types import (
     _len,
     _safe_text,
     _utf8,
+    huge_int_text,
 )
 
 __all__ = ["_Encoder"]
@@ -173,19 +175,25 @@ class _Encoder(ObjectForms):
     def encode(self, o: Any, depth: int) -> _JSON:
         t = type(o)
         if t is str:
-            if len(o) > self.max_str or (secret_values and self.redact and o in secret_values):
+            if len(o) > self.max_str or (
+                self.redact and ((secret_values and o in secret_values) or "@" in o)
+            ):
                 return self.string(o)
             return o
-        if t is int or t is bool or o is None:
+        if t is bool or o is None:
             return o
+        if t is int:
+            return o if -_HUGE_INT < o < _HUGE_INT else huge_int_text(o)
         if t is float:
             return o if isfinite(o) else _float(o)
         result = self.container(o, t, depth)
         return self.plain(o, t) if result is _PLAIN else result
 
     def string(self, s: str) -> str:
-        if self.redact and s in secret_values:
-            return REDACTED
+        if self.redact:
+            if s in secret_values:
+                return REDACTED
+            s = redact_urls(s)
         if len(s) > self.max_str:
             return f"{s[: self.max_str]}...[{TRUNCATED}: {len(s)} chars]"
         return s
@@ -353,13 +361,20 @@ class _Encoder(ObjectForms):
         # A dict cannot grow while its items are read (that raises), so all of them is
         # at most `limit`; other mappings may say one length and yield more.
         for k, v in rest if whole else itertools.islice(rest, limit):
-            key = k if type(k) is str else self.key(k)
+            kt = type(k)
+            key = (
+                k
+                if kt is str
+                else str(k)
+                if kt is int and -_HUGE_INT < k < _HUGE_INT
+                else self.key(k)
+            )
             if key in out:
-                key = f"{key} ({type(k).__name__})"
+                key = f"{key} ({kt.__name__})"
             if v is None:
                 out[key] = None
                 continue
-            if redact:
+            if redact and kt is not int:  # a number is never a secret's name
                 secret = is_secret_key(key)
                 if secret:
                     out[key] = REDACTED
@@ -367,10 +382,13 @@ class _Encoder(ObjectForms):
             t = type(v)
             if t is str:
                 out[key] = (
-                    v if len(v) <= max_str and not (secrets and v in secrets) else self.string(v)
+                    v
+                    if len(v) <= max_str
+                    and not (redact and ((secrets and v in secrets) or "@" in v))
+                    else self.string(v)
                 )
             elif t is int or t is bool:
-                out[key] = v
+                out[key] = v if -_HUGE_INT < v < _HUGE_INT else huge_int_text(v)
             elif t is float:
                 out[key] = v if isfinite(v) else _float(v)
             else:
@@ -387,6 +405,7 @@ class _Encoder(ObjectForms):
         """Elements as a list; ``exact``: ``total`` is their true count."""
         limit = self.max_items
         secrets = self.secrets
+        redact = self.redact
         max_str = self.max_str
         child = depth + 1
         iterator = iter(items)
@@ -399,10 +418,15 @@ class _Encoder(ObjectForms):
             t = type(v)
             if t is str:
                 append(
-                    v if len(v) <= max_str and not (secrets and v in secrets) else self.string(v)
+                    v
+                    if len(v) <= max_str
+                    and not (redact and ((secrets and v in secrets) or "@" in v))
+                    else self.string(v)
                 )
-            elif t is int or t is bool or v is None:
+            elif v is None or t is bool:
                 append(v)
+            elif t is int:
+                append(v if -_HUGE_INT < v < _HUGE_INT else huge_int_text(v))
             elif t is float:
                 append(v if isfinite(v) else _float(v))
             else:
@@ -472,7 +496,7 @@ _BY_KIND: dict[str, _Handler] = {
     "set": _Encoder.by_set,
     "text": lambda e, o, t, d, depth: str(o),
     "lazy": lambda e, o, t, detail, depth: detail,
-    "exception": lambda e, o, t, d, depth: _exception_form(o),
+    "exception": lambda e, o, t, d, depth: _exception_form(o, e.max_str, e.redact),
     "encoder": _Encoder.encoded,
     "secret": lambda e, o, t, d, depth: REDACTED if e.redact else "**********",
     "bytes": lambda e, o, t, d, depth: e.binary(o),

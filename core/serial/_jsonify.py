@@ -91,6 +91,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from .._redact import guard
 from ._classes import CLASS_INFO
 from ._encoder import _Encoder
 from ._encoders import register_encoder, unregister_encoder
@@ -101,6 +102,7 @@ from ._secrets import (
     unregister_secret,
 )
 from ._types import (
+    _HUGE_INT,
     _JSON,
     BYTES,
     CIRCULAR,
@@ -129,7 +131,7 @@ __all__ = [
     "unregister_secret",
 ]
 
-logger = logging.getLogger(__name__)
+logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
 
 DEFAULT_MAX_DEPTH = 64
 DEFAULT_MAX_ITEMS = 10_000
@@ -176,9 +178,13 @@ def jsonify(
         that ``json.dumps(..., allow_nan=False)`` accepts.
     """
     t = type(obj)
-    if t is int or t is bool or obj is None:
+    if t is bool or obj is None or (t is int and -_HUGE_INT < obj < _HUGE_INT):
         return obj
-    if t is str and len(obj) <= max_str and not (redact and secret_values and obj in secret_values):
+    if (
+        t is str
+        and len(obj) <= max_str
+        and not (redact and ((secret_values and obj in secret_values) or "@" in obj))
+    ):
         return obj
     try:
         encoder = _Encoder(
@@ -224,15 +230,20 @@ class Jsonifier:
         self._max_str = self._encoder.max_str
         self._redact = redact
 
+    @property
+    def max_str(self) -> int:
+        """The most characters a string keeps."""
+        return self._max_str
+
     def value(self, obj: Any) -> _JSON:
         """``jsonify(obj, ...)`` with this serialiser's settings and memo."""
         t = type(obj)
-        if t is int or t is bool or obj is None:
+        if t is bool or obj is None or (t is int and -_HUGE_INT < obj < _HUGE_INT):
             return obj
         if (
             t is str
             and len(obj) <= self._max_str
-            and not (self._redact and secret_values and obj in secret_values)
+            and not (self._redact and ((secret_values and obj in secret_values) or "@" in obj))
         ):
             return obj
         return self._encoder.top(obj)

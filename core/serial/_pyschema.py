@@ -45,6 +45,7 @@ from ._safe_load import (
     _import_allowed,
     _lookup,
     _prefixes,
+    defined_attribute,
     load_pickled,
     module_allowed,
 )
@@ -258,7 +259,8 @@ class Method(FunctionOrMethod):
 
     def load(self, *, allowed_modules: Iterable[str] | str = ()) -> Callable[..., Any]:
         """Rebuild the object (`Obj.load`) and return its bound method."""
-        return getattr(self.obj.load(allowed_modules=allowed_modules), self.name)  # type: ignore[no-any-return]
+        obj = self.obj.load(allowed_modules=allowed_modules)
+        return defined_attribute(obj, self.name, allowed_modules, f"method {self.name!r}")  # type: ignore[no-any-return]
 
 
 class Function(FunctionOrMethod):
@@ -316,11 +318,12 @@ class Function(FunctionOrMethod):
 
     def load(self, *, allowed_modules: Iterable[str] | str = ()) -> Callable[..., Any]:
         """Import and return the function, if its module is allowed (see `Class.load`)."""
-        if self.cls is not None:
-            return getattr(self.cls.load(allowed_modules=allowed_modules), self.name)  # type: ignore[no-any-return]
         what = f"function {self.module.module_name}.{self.name}"
+        if self.cls is not None:
+            owner = self.cls.load(allowed_modules=allowed_modules)
+            return defined_attribute(owner, self.name, allowed_modules, what)  # type: ignore[no-any-return]
         module = _import_allowed(self.module.module_name, allowed_modules, what)
-        loaded = _lookup(module, self.name, what)
+        loaded = _lookup(module, self.name, what, allowed_modules)
         if not callable(loaded):
             raise TypeError(f"Cannot load {what}: {loaded!r} is not callable.")
         return loaded  # type: ignore[no-any-return]

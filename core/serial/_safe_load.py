@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import importlib
 import pickle
+import types
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 
 from ..errors import UnsafeLoadError
 
-__all__ = ["SerialBytes", "load_pickled", "module_allowed"]
+__all__ = ["SerialBytes", "defined_attribute", "load_pickled", "module_allowed"]
 
 # Modules always allowed to be imported when loading stored data.
 _ALWAYS_ALLOWED = ("spyglass",)
@@ -62,7 +63,22 @@ def _import_allowed(module_name: str, allowed_modules: Iterable[str] | str, what
     return importlib.import_module(module_name)
 
 
-def _lookup(module: Any, qualname: str, what: str) -> Any:
+def _lookup(
+    module: Any, qualname: str, what: str, allowed_modules: Iterable[str] | str = ()
+) -> Any:
+    """The function or class ``qualname`` DEFINED in ``module`` (an allowed module).
+
+    Stored data chooses ``qualname``, so it is resolved step by step through the
+    module's and its classes' own namespaces (``vars``: no ``__getattr__`` hook or
+    property runs), and only through classes: never through another module the
+    allowed one imported (``myapp.os.system``), an instance or a builtin. What it
+    finds must be a function or class whose ``__module__`` is an allowed module, and
+    each class it steps through too.
+
+    Raises:
+        UnsafeLoadError: the path leaves what the allowed modules define.
+        ImportError: nothing is defined under that name.
+    """
     if "<locals>" in qualname:
         raise ImportError(
             f"Cannot load {what}: it was defined inside a function ({qualname}); "
@@ -71,12 +87,73 @@ def _lookup(module: Any, qualname: str, what: str) -> Any:
     value = module
     for part in qualname.split("."):
         try:
-            value = getattr(value, part)
-        except AttributeError:
+            namespace = vars(value)
+        except TypeError:
+            namespace = {}
+        if part not in namespace:
             raise ImportError(
-                f"Cannot load {what}: module {module.__name__!r} has no attribute {qualname!r}."
-            ) from None
+                f"Cannot load {what}: module {module.__name__!r} defines no {qualname!r}."
+            )
+        value = namespace[part]
+        if isinstance(value, (classmethod, staticmethod)):
+            value = value.__func__
+        _check_defined(value, allowed_modules, what)
     return value
+
+
+# What stored data may name: functions and classes written in Python or C, by their
+# defining module (never a module object, an instance, a descriptor of another kind).
+_DEFINABLE = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    type,
+)
+
+
+def _check_defined(value: Any, allowed_modules: Iterable[str] | str, what: str) -> None:
+    """Refuse ``value`` unless it is a function or class defined in an allowed module."""
+    owner = getattr(value, "__module__", None) if isinstance(value, _DEFINABLE) else None
+    if not isinstance(owner, str) or not module_allowed(owner, allowed_modules):
+        kind = type(value).__name__
+        defined = f" defined in {owner!r}" if isinstance(owner, str) else ""
+        raise UnsafeLoadError(
+            f"Refusing to load {what}: it leads to a {kind}{defined}, not a function or "
+            "class defined in an allowed module. Stored data may only name functions and "
+            "classes that the allowed modules define themselves, not what they import."
+        )
+
+
+def defined_attribute(
+    owner: Any, name: str, allowed_modules: Iterable[str] | str, what: str
+) -> Any:
+    """``getattr(owner, name)`` for a method ``name`` DEFINED by an allowed class.
+
+    ``owner`` is a loaded class or an object built from one; ``name`` comes from stored
+    data, so it must name a function (plain, class or static method) in the namespace
+    of a class of ``owner``'s MRO that an allowed module defines, and not a protocol
+    method (``__init__``, ``__reduce__``, ...; ``__call__`` is allowed): never
+    ``__class__``, ``__subclasses__`` or anything ``object`` provides.
+
+    Raises:
+        UnsafeLoadError: ``name`` is not such a method.
+    """
+    cls = owner if isinstance(owner, type) else type(owner)
+    # Protocol methods are never feedbacks (`__call__` is: a callable object's feedback).
+    dunder = name.startswith("__") and name.endswith("__") and name != "__call__"
+    for klass in () if dunder else cls.__mro__:
+        found = vars(klass).get(name)
+        if found is None:
+            continue
+        function = found.__func__ if isinstance(found, (classmethod, staticmethod)) else found
+        if isinstance(function, types.FunctionType):
+            _check_defined(klass, allowed_modules, what)
+            _check_defined(function, allowed_modules, what)
+            return getattr(owner, name)
+        break
+    raise UnsafeLoadError(
+        f"Refusing to load {what}: {name!r} is not a method that a class of an allowed "
+        f"module defines on {cls.__qualname__}."
+    )
 
 
 # ---------------------------------------------------------------------- pickles

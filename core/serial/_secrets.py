@@ -18,7 +18,11 @@ streamed piece of text; nor are configuration names such as ``input_key``. So
 ``access_token`` and ``client_secret`` are secret; ``key``, ``token``, ``eos_token``,
 ``memory_key`` and ``max_tokens`` are not.
 
-Values passed to `register_secret` are redacted wherever they appear as a string.
+Values passed to `register_secret` are redacted wherever they appear as a string, and
+inside the texts that carry free-form messages (exception messages, the "could not
+determine" texts): `redact_text`. Credentials written into a URL
+(``postgresql://user:pw@host/db``) are redacted inside every string: the password
+becomes ``__tru_redacted`` (``postgresql://user:__tru_redacted@host/db``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,17 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["is_secret_key", "register_secret", "unregister_secret"]
+from .._redact import redact_text, redact_urls, secret_values
+
+__all__ = [
+    "is_secret_key",
+    "redact_text",
+    "redact_urls",
+    "register_secret",
+    "secret_values",
+    "unregister_secret",
+]
+
 
 _SECRET_NAMES = frozenset(
     {"api_key", "apikey", "secret", "authorization", "credential", "credentials", "kaggle_key"}
@@ -53,9 +67,6 @@ _NOT_SECRET_TOKENS = frozenset({
 # fmt: on
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
-
-# Registered secret values. Read without a lock: set membership is atomic.
-secret_values: set[str] = set()
 
 
 # Read on every dict key jsonify meets: decided once per key, for the 10,000 latest keys.

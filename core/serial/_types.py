@@ -38,6 +38,7 @@ from pydantic import BaseModel
 from .._classpath import ClassCache
 from . import _encoders
 from ._classes import Class
+from ._secrets import redact_text, secret_values
 
 CIRCULAR = "__tru_circular_reference"
 NON_SERIALIZED = "__tru_non_serialized_object"
@@ -169,6 +170,8 @@ def _float(value: float) -> float | str:
 
 def _safe_text(value: object) -> str:
     """``str(value)``, else ``repr(value)``, else a description that cannot fail."""
+    if type(value) is int and not -_HUGE_INT < value < _HUGE_INT:
+        return huge_int_text(value)
     for render in (str, repr):
         try:
             text = render(value)
@@ -179,19 +182,50 @@ def _safe_text(value: object) -> str:
     return f"<unprintable {type(value).__qualname__} at {id(value):#x}>"
 
 
+# Integers at least this large are written as a description: Python refuses to turn
+# integers of more than 4300 digits into text, and JSON readers lose precision far earlier.
+_HUGE_INT = 10**4000
+
+
+def huge_int_text(value: int) -> str:
+    """The text a record keeps for an integer too large to write: its size, approximately."""
+    digits = int(value.bit_length() * math.log10(2)) + 1
+    sign = "-" if value < 0 else ""
+    return f"{sign}...[{TRUNCATED}: an integer of about {digits} digits]"
+
+
 def _class_info(t: type, with_bases: bool = False) -> _JSON:
     return Class.of_class(t, with_bases=with_bases).model_dump()
 
 
-def _exception_form(exc: BaseException) -> _JSON:
+def _exception_form(exc: BaseException, max_chars: int = 1_000_000, redact: bool = True) -> _JSON:
     t = type(exc)
     return {
         EXCEPTION: {
             "type": getattr(t, "__qualname__", "?"),
             "module": getattr(t, "__module__", "?"),
-            "message": _safe_text(exc),
+            "message": error_text(exc, max_chars, redact),
         }
     }
+
+
+def error_text(exc: BaseException, max_chars: int, redact: bool = True) -> str:
+    """``str(exc)`` as a record keeps it: at most ``max_chars`` characters (then a
+    truncation marker), registered secrets and URL passwords inside it redacted.
+
+    Redacts only what is kept (plus the longest secret's length, so that a secret cut
+    at the end is not half-kept), so a huge message costs what is kept.
+    """
+    text = _safe_text(exc)
+    total = len(text)
+    if total > max_chars:
+        longest = max(map(len, secret_values), default=0) if redact else 0
+        text = text[: max_chars + longest]
+    if redact:
+        text = redact_text(text)
+    if total > max_chars:
+        text = f"{text[:max_chars]}...[{TRUNCATED}: {total} chars]"
+    return text
 
 
 def _utf8(raw: bytes, cut: bool) -> str | None:
