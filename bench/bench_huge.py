@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 
 N = 1_000_000
 KEPT = 10_000
@@ -45,7 +45,7 @@ class App:
         raise ValueError("m" * 5_000_000)
 
 
-def build_ms(recorder: TruCustomApp, call: Callable[[], Any]) -> float:
+def build_ms(recorder: TruApp, call: Callable[[], Any]) -> float:
     """Median time to build the record of ``call()`` (the call itself is not timed)."""
     samples = []
     for _ in range(RUNS):
@@ -72,7 +72,7 @@ def floor_ms(value: list[int]) -> float:
 
 def main() -> None:
     app = App()
-    recorder = TruCustomApp(app, app_name="bench-huge")
+    recorder = TruApp(app, app_name="bench-huge")
     big = list(range(N))
     small_ms = build_ms(recorder, lambda: app.respond([1, 2, 3]))
     floor = floor_ms(big)

@@ -10,7 +10,7 @@ import textwrap
 import threading
 import time
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import Feedback, FeedbackMode, Select
 from spyglass.core.feedback import feedback_pool
 from spyglass.core.feedback._pool import FairPool
@@ -37,8 +37,8 @@ def test_a_recorder_whose_feedback_hangs_does_not_starve_another() -> None:
     blocked = Feedback(lambda text: gate.wait(30) and 1.0, name="blocked").on_output()
     quick = Feedback(lambda text: 1.0, name="quick").on_output()
     app_a, app_b = RAG(), RAG()
-    slow = TruCustomApp(app_a, feedbacks=[blocked] * feedback_pool().workers * 2)
-    fast = TruCustomApp(app_b, feedbacks=[quick])
+    slow = TruApp(app_a, feedbacks=[blocked] * feedback_pool().workers * 2)
+    fast = TruApp(app_b, feedbacks=[quick])
     try:
         with slow as rec_a:
             app_a.respond("q")
@@ -83,7 +83,7 @@ def test_a_feedback_that_changes_its_arguments_cannot_change_the_record() -> Non
     app = RAG()
     context = Select.RecordCalls.retriever.retrieve.rets
     fb = Feedback(vandal, name="vandal").on(docs=context)
-    recorder = TruCustomApp(app, feedbacks=[fb], feedback_mode=FeedbackMode.WITH_APP)
+    recorder = TruApp(app, feedbacks=[fb], feedback_mode=FeedbackMode.WITH_APP)
     with recorder as recording:
         app.respond("q")
     record = recording.get()
@@ -96,7 +96,7 @@ def test_a_feedback_that_changes_its_arguments_cannot_change_the_record() -> Non
 _HANGING_APP = textwrap.dedent(
     """
     import threading
-    from spyglass.adapters.custom import TruCustomApp, instrument
+    from spyglass.adapters.custom import TruApp, instrument
     from spyglass.core import Feedback
     from spyglass.core.feedback import set_exit_grace
 
@@ -109,7 +109,7 @@ _HANGING_APP = textwrap.dedent(
     fb = Feedback(lambda text: never.wait() and 1.0, name="never").on_output()
     set_exit_grace(0.5)
     app = App()
-    with TruCustomApp(app, feedbacks=[fb]) as recording:
+    with TruApp(app, feedbacks=[fb]) as recording:
         app.respond("q")
     recording.get()  # its feedback is now running, and never returns
     print("app done", flush=True)

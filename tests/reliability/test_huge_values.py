@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core.serial._jsonify import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STR, TRUNCATED
 
 N = 1_000_000
@@ -44,13 +44,13 @@ class App:
 
 
 @pytest.fixture()
-def app() -> Iterator[tuple[App, TruCustomApp]]:
+def app() -> Iterator[tuple[App, TruApp]]:
     a = App()
-    recorder = TruCustomApp(a, app_name="huge")
+    recorder = TruApp(a, app_name="huge")
     yield a, recorder
 
 
-def _record(recorder: TruCustomApp, call: Any) -> Any:
+def _record(recorder: TruApp, call: Any) -> Any:
     with recorder as recording:
         try:
             call()

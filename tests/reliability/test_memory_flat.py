@@ -7,7 +7,7 @@ import gc
 import weakref
 from typing import Any
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 
 N = 10_000
 
@@ -44,7 +44,7 @@ def test_classes_made_per_call_do_not_accumulate_over_10000_records() -> None:
     """After 10,000 records no class the app made is alive, and the number of live
     objects is flat (a few hundred at most: weak-reference bookkeeping)."""
     app = ClassFactoryApp()
-    recorder = TruCustomApp(app, app_name="class-factory")
+    recorder = TruApp(app, app_name="class-factory")
 
     def run(n: int) -> None:
         for _ in range(n):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import register_secret
 from spyglass.core.plugins import _manager as plugins
 from spyglass.core.plugins.hookspecs import hookimpl
@@ -65,7 +65,7 @@ def _assert_clean(text: str) -> None:
 def test_url_passwords_and_secrets_never_reach_a_record(secret: None) -> None:
     """Arguments, returns, main input/output, errors and the app definition are clean."""
     app = App()
-    recorder = TruCustomApp(app, app_name="secrets")
+    recorder = TruApp(app, app_name="secrets")
     with recorder as recording:
         app.respond({"dsn": DSN, "note": f"use {DSN} now"})
         with pytest.raises(RuntimeError) as raised:
@@ -80,7 +80,7 @@ def test_url_passwords_and_secrets_never_reach_a_record(secret: None) -> None:
 def test_key_named_values_never_reach_the_main_input_fallback_text() -> None:
     """ "Could not determine main input from ..." quotes redacted, bounded values."""
     app = App()
-    recorder = TruCustomApp(app, app_name="fallback")
+    recorder = TruApp(app, app_name="fallback")
     with recorder as recording:
         app.respond({"question": "q", "api_key": SECRET, "password": PASSWORD})
     record = recording.get()
@@ -101,7 +101,7 @@ class LeakyPlugin:
 def test_secrets_never_reach_a_log_line(secret: None, caplog: pytest.LogCaptureFixture) -> None:
     """A hook failing with a secret in its message is logged with the secret redacted."""
     app = App()
-    recorder = TruCustomApp(app, app_name="logs")
+    recorder = TruApp(app, app_name="logs")
     name = plugins.register_plugin(LeakyPlugin(), name="leaky-test-plugin")
     try:
         with caplog.at_level(logging.DEBUG, logger="spyglass"), recorder as recording:
@@ -120,7 +120,7 @@ def test_secrets_never_reach_a_log_line(secret: None, caplog: pytest.LogCaptureF
 def test_key_named_values_never_reach_the_main_output_fallback(secret: None) -> None:
     """The main output rule never makes a secret-named value or a quoted secret the output."""
     app = App()
-    recorder = TruCustomApp(app, app_name="leaky")
+    recorder = TruApp(app, app_name="leaky")
     with recorder as recording:
         app.settings()
         app.config()
