@@ -459,7 +459,7 @@ class TruSession:
     def get_apps(self) -> list[dict[str, Any]]:
         """Every stored app definition, as JSON data."""
         with self._reading() as conn:
-            return [_loads(v) for v in conn.execute(sa.select(self._tables.apps.c.app_json))]
+            return [_loads(v) for v in conn.execute(sa.select(self._tables.apps.c.app_json)).scalars()]
 
     def get_app(self, app_id: str) -> dict[str, Any] | None:
         """One stored app definition as JSON data, or ``None``."""
