@@ -32,7 +32,7 @@ from spyglass.core.feedback import feedback_pool
 from spyglass.core.sinks import current_store, flush as flush_sinks, set_current_store
 
 from . import _migrate, _read
-from ._deps import pandas as pd, sqlalchemy as sa
+from ._deps import pandas, sqlalchemy as sa
 from ._engine import create_engine, explain, is_sqlite, masked, parse_url, write_transaction
 from ._rows import app_row, feedback_def_row, pending_row, record_rows, result_from_row, result_row
 from ._tables import Tables, tables
@@ -417,7 +417,7 @@ class TruSession:
         app_version: str | None = None,
         offset: int | None = None,
         limit: int | None = None,
-    ) -> tuple[pd.DataFrame, list[str]]:
+    ) -> tuple[Any, list[str]]:
         """Records, newest first, with their feedback: ``(DataFrame, feedback names)``.
 
         Columns: ``app_name, app_version, app_id, app_json, type, record_id, input,
@@ -443,7 +443,7 @@ class TruSession:
         group_by_metadata_key: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> pd.DataFrame:
+    ) -> Any:
         """One row per ``(app_name, app_version)``: the mean of each feedback, mean
         ``latency``, mean ``total_cost`` and ``records`` (the count), computed in SQL."""
         with self._reading() as conn:
@@ -483,7 +483,7 @@ class TruSession:
         with self._reading() as conn:
             return [Record.model_validate(_loads(v)) for (v,) in conn.execute(query)]
 
-    def get_feedback_defs(self, feedback_definition_id: str | None = None) -> pd.DataFrame:
+    def get_feedback_defs(self, feedback_definition_id: str | None = None) -> Any:
         """Stored feedback definitions: ``feedback_definition_id, name, feedback_json,
         run_location`` (``feedback_json`` as data; load one with
         ``FeedbackDefinition.load``)."""
@@ -496,7 +496,7 @@ class TruSession:
         for row in rows:
             row["feedback_json"] = _loads(row["feedback_json"])
         columns = ["feedback_definition_id", "name", "feedback_json", "run_location"]
-        return pd.DataFrame(rows, columns=columns)
+        return pandas().DataFrame(rows, columns=columns)
 
     def get_feedback_results(
         self, record_id: str | None = None, app_ids: Sequence[str] | None = None
