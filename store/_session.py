@@ -158,15 +158,18 @@ class TruSession:
         self._key = (url.render_as_string(hide_password=False), prefix)
         self.database_redact_keys = bool(options.get("database_redact_keys"))
         self._tables: Tables = tables(prefix)
+        self.engine = create_engine(url, **(options.get("database_args") or {}))
         try:
-            self.engine = create_engine(url, **(options.get("database_args") or {}))
             if is_sqlite(url):
                 with write_transaction(self.engine):
                     pass  # BEGIN IMMEDIATE: fails now if the file cannot be written
             if options.get("database_check_revision") is not False:
                 _migrate.ensure_schema(self.engine, url, prefix)
-        except sa.exc.SQLAlchemyError as exc:
-            raise explain(exc, url) from None
+        except BaseException as exc:
+            self.engine.dispose()
+            if isinstance(exc, sa.exc.SQLAlchemyError):
+                raise explain(exc, url) from None
+            raise
         self._writer = Writer(self.engine, self._tables, url)
         self._sink = StoreSink(self)
         self._feedbacks: dict[str, Any] = {}  # definition id -> Feedback of this process
