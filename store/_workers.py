@@ -280,7 +280,7 @@ class Worker:
         while not stop.is_set():
             try:
                 rows = self.claim(self.batch)
-            except Exception:  # noqa: BLE001 - a worker outlives a failing database
+            except Exception:
                 logger.exception("spyglass evaluator %s: claiming failed; retrying", self.name)
                 stop.wait(poll_interval)
                 continue
@@ -291,7 +291,7 @@ class Worker:
                 continue
             try:
                 records = self.read_records([row["record_id"] for row in rows])
-            except Exception:  # noqa: BLE001 - the leases expire and others retry
+            except Exception:
                 logger.exception("spyglass evaluator %s: reading records failed", self.name)
                 stop.wait(poll_interval)
                 continue
@@ -299,7 +299,7 @@ class Worker:
                 record, app_json = records.get(row["record_id"], (None, None))
                 try:
                     self.evaluate(row, record, app_json)
-                except Exception:  # noqa: BLE001 - logged; the lease lets another retry
+                except Exception:
                     logger.exception(
                         "spyglass evaluator %s: evaluating %s failed",
                         self.name,

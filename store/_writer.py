@@ -178,7 +178,9 @@ class Writer:
             return True
         with self._lock:
             if self._thread is None:
-                thread = threading.Thread(target=self._run, name="spyglass-store-writer", daemon=True)
+                thread = threading.Thread(
+                    target=self._run, name="spyglass-store-writer", daemon=True
+                )
                 try:
                     thread.start()
                 except RuntimeError:  # interpreter shutting down

@@ -53,9 +53,20 @@ def _worker(url: str, folder: Path, calls: Path, n: int) -> subprocess.Popen[byt
     env = {**os.environ, "PYTHONPATH": str(folder), "SPYGLASS_CALLS_FILE": str(calls)}
     with open(folder / f"worker{n}.log", "wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "spyglass.store.evaluator", "--database-url", url,
-             "--workers", "1", "--allow-module", "spy_deferred_fb", "--lease-seconds", "3",
-             "--exit-when-idle"],
+            [
+                sys.executable,
+                "-m",
+                "spyglass.store.evaluator",
+                "--database-url",
+                url,
+                "--workers",
+                "1",
+                "--allow-module",
+                "spy_deferred_fb",
+                "--lease-seconds",
+                "3",
+                "--exit-when-idle",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,
@@ -176,8 +187,9 @@ def test_expired_leases_end_in_failed_after_capped_attempts(session: TruSession)
     with recorder:
         echo.answer(1)
     session.flush(10)
-    dying = Worker(session.engine, tables(session.database_prefix), lease_seconds=0.01,
-                   max_attempts=2)
+    dying = Worker(
+        session.engine, tables(session.database_prefix), lease_seconds=0.01, max_attempts=2
+    )
     for _ in range(2):  # claim, then "die" (never finish) and let the lease expire
         assert 1 == len(dying.claim())
         time.sleep(0.05)

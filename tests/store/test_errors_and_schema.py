@@ -11,10 +11,10 @@ from spyglass.adapters.custom import TruCustomApp, instrument
 from spyglass.core import Record, TruSession
 from spyglass.core.sinks import set_current_store
 from spyglass.store import (
-    _writer,
     DatabaseUnavailableError,
     DatabaseURLError,
     DatabaseVersionError,
+    _writer,
 )
 
 
