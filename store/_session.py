@@ -163,6 +163,7 @@ class TruSession:
         self._key = (url.render_as_string(hide_password=False), prefix)
         self.database_redact_keys = bool(options.get("database_redact_keys"))
         self._tables: Tables = tables(prefix)
+        self._sqlite = is_sqlite(url)
         self.engine = create_engine(url, **(options.get("database_args") or {}))
         try:
             if is_sqlite(url):
@@ -214,7 +215,7 @@ class TruSession:
         return self._sink
 
     def _rows_of(self, record: Record, app: Any) -> Rows:
-        row, calls = record_rows(record)
+        row, calls = record_rows(record, sqlite=self._sqlite)
         pending = []
         if getattr(app, "feedback_mode", None) is FeedbackMode.DEFERRED:
             pending = [
@@ -328,7 +329,7 @@ class TruSession:
         for record in records:
             if not isinstance(record, Record):
                 raise TypeError(f"add_records() takes Record objects, not {record!r}")
-            row, calls = record_rows(record)
+            row, calls = record_rows(record, sqlite=self._sqlite)
             rows.extend(Rows(records=[row], calls=calls))
             ids.append(record.record_id)
         self._write(rows)
