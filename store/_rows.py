@@ -116,12 +116,14 @@ def _result(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def result_row(result: FeedbackResult) -> dict[str, Any]:
-    """The feedback result's row (no claim: ``worker`` and ``lease_until`` empty)."""
+def result_row(result: FeedbackResult, app_id: str | None) -> dict[str, Any]:
+    """The feedback result's row (no claim: ``worker`` and ``lease_until`` empty);
+    ``app_id`` is its record's app."""
     return {
         "feedback_result_id": result.feedback_result_id,
         "record_id": result.record_id,
         "feedback_definition_id": result.feedback_definition_id,
+        "app_id": app_id,
         "name": result.name,
         "status": FeedbackResultStatus(result.status).value,
         "result": _result(result.result),
@@ -136,12 +138,13 @@ def result_row(result: FeedbackResult) -> dict[str, Any]:
     }
 
 
-def pending_row(record_id: str, definition: FeedbackDefinition) -> dict[str, Any]:
+def pending_row(record: Record, definition: FeedbackDefinition) -> dict[str, Any]:
     """A pending (``none``) result of ``definition`` on a record, for deferred evaluation."""
     return {
         "feedback_result_id": "feedback_result_" + uuid.uuid4().hex,
-        "record_id": record_id,
+        "record_id": record.record_id,
         "feedback_definition_id": definition.feedback_definition_id,
+        "app_id": record.app_id,
         "name": definition.name,
         "status": FeedbackResultStatus.NONE.value,
         "result": None,
