@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "RecordAppCallMethod": "spyglass.core.schema",
     "RecordIngestMode": "spyglass.core.schema",
     "RecordSink": "spyglass.core.sinks",
+    "RecordStore": "spyglass.core.sinks",
     "Recording": "spyglass.core.recording",
     "RecordingError": "spyglass.core.errors",
     "Select": "spyglass.core.lens",
@@ -69,6 +70,9 @@ _EXPORTS: dict[str, str] = {
     "Step": "spyglass.core.lens",
     "StepItemOrAttribute": "spyglass.core.lens",
     "StreamTee": "spyglass.core.recording",
+    # The one name core re-exports from a layer above it (the store needs SQLAlchemy):
+    # imported only when first used, so `import spyglass.core` never imports the store.
+    "TruSession": "spyglass.store",
     "UnsafeLoadError": "spyglass.core.errors",
     "active_adapters": "spyglass.core.plugins",
     "add_sink": "spyglass.core.sinks",
@@ -191,6 +195,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .sinks import (
         RecordSink as RecordSink,
+        RecordStore as RecordStore,
         add_sink as add_sink,
         remove_sink as remove_sink,
     )

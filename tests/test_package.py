@@ -167,7 +167,7 @@ def _copy_sources(dest: Path) -> None:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dest / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("core", "adapters", "testing", "providers", "feedback"):
+    for folder in ("core", "adapters", "testing", "providers", "feedback", "store"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
 
 
@@ -195,6 +195,9 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     assert "spyglass/testing/__init__.py" in names
     assert "spyglass/providers/huggingface/provider.py" in names
     assert "spyglass/feedback/__init__.py" in names
+    # The store's Alembic migrations ship inside the package.
+    assert "spyglass/store/migrations/env.py" in names
+    assert "spyglass/store/migrations/versions/0001_initial.py" in names
 
     _run(
         [
