@@ -45,7 +45,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import FeedbackResult, FeedbackResultStatus, Record
 from spyglass.core.sinks import set_current_store
 from spyglass.store import TruSession
@@ -84,7 +84,7 @@ def _per_call_us(recorder: Any, app: App, calls: int) -> float:
 
 def _template() -> Record:
     app = App()
-    recorder = TruCustomApp(app, app_name="template")
+    recorder = TruApp(app, app_name="template")
     with recorder as recording:
         app.respond("template")
     record = recording.get()
@@ -128,14 +128,13 @@ def run_engine(name: str, url: str, template: Record, baseline_us: float, record
     session = TruSession(database_url=url)
     session.reset_database()
     app = App()
-    stored = TruCustomApp(app, app_name="bench-handover", session=session)
+    stored = TruApp(app, app_name="bench-handover", session=session)
     _per_call_us(stored, app, 200)  # warm up
     with_session_us = _per_call_us(stored, app, CALLS)
     session.flush(60)
 
     recorders = [
-        TruCustomApp(App(), app_name="bench", app_version=f"v{k}", session=session)
-        for k in range(4)
+        TruApp(App(), app_name="bench", app_version=f"v{k}", session=session) for k in range(4)
     ]
     app_ids = [r.app_id for r in recorders]
     sink = session._sink
@@ -194,7 +193,7 @@ def main() -> None:
 
     template = _template()
     app = App()
-    baseline = TruCustomApp(app, app_name="baseline")  # no session exists yet
+    baseline = TruApp(app, app_name="baseline")  # no session exists yet
     _per_call_us(baseline, app, 200)
     baseline_us = _per_call_us(baseline, app, CALLS)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.store import TruSession
 
 
@@ -27,7 +27,7 @@ def main() -> None:
     url, mode, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     session = TruSession(database_url=url)
     app = App()
-    recorder = TruCustomApp(app, app_name="child", record_ingest_mode=mode)
+    recorder = TruApp(app, app_name="child", record_ingest_mode=mode)
     n = 0
     while count <= 0 or n < count:
         with recorder as recording:

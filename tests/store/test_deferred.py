@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp, TruVirtual, VirtualRecord, instrument
+from spyglass.adapters.custom import TruApp, TruVirtual, VirtualRecord, instrument
 from spyglass.core import Feedback, FeedbackMode, FeedbackResultStatus, TruSession
 
 PENDING = 1000
@@ -85,7 +85,7 @@ def test_four_workers_one_killed_evaluate_each_pending_feedback_once(
     module, calls = feedback_module
     feedback = Feedback(module.counted).on_output()
     echo = Echo()
-    recorder = TruCustomApp(echo, feedbacks=[feedback], feedback_mode="deferred")
+    recorder = TruApp(echo, feedbacks=[feedback], feedback_mode="deferred")
     with recorder:
         for n in range(PENDING):
             echo.answer(n)
@@ -122,7 +122,7 @@ def test_in_process_evaluator_uses_the_recorders_feedbacks(session: TruSession) 
     stop_evaluator() stops it; a second start without restart is an error."""
     feedback = Feedback(_length).on_output()
     echo = Echo()
-    recorder = TruCustomApp(echo, feedbacks=[feedback], feedback_mode=FeedbackMode.DEFERRED)
+    recorder = TruApp(echo, feedbacks=[feedback], feedback_mode=FeedbackMode.DEFERRED)
     with recorder as recording:
         echo.answer(7)
     assert [] == recording.get().feedback_and_future_results
@@ -163,9 +163,9 @@ def test_unloadable_implementation_fails_with_the_reason(session: TruSession) ->
     """A stored definition whose module is not allowed gives a failed result naming it."""
     feedback = Feedback(_length).on_output()
     echo = Echo()
-    TruCustomApp(echo, feedbacks=[feedback], feedback_mode="deferred")
+    TruApp(echo, feedbacks=[feedback], feedback_mode="deferred")
     session._feedbacks.clear()  # as in another process: only the stored definition
-    recorder = TruCustomApp(echo, app_name="other", feedbacks=[feedback], feedback_mode="deferred")
+    recorder = TruApp(echo, app_name="other", feedbacks=[feedback], feedback_mode="deferred")
     session._feedbacks.clear()
     with recorder:
         echo.answer(1)
@@ -183,7 +183,7 @@ def test_expired_leases_end_in_failed_after_capped_attempts(session: TruSession)
 
     feedback = Feedback(_length).on_output()
     echo = Echo()
-    recorder = TruCustomApp(echo, feedbacks=[feedback], feedback_mode="deferred")
+    recorder = TruApp(echo, feedbacks=[feedback], feedback_mode="deferred")
     with recorder:
         echo.answer(1)
     session.flush(10)

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import Record, TruSession
 from spyglass.core.sinks import set_current_store
 from spyglass.store import (
@@ -114,7 +114,7 @@ def test_another_tools_tables_are_left_alone(database_url: str) -> None:
     session = TruSession(database_url=database_url)
     try:
         tiny = Tiny()
-        with TruCustomApp(tiny, app_name="tiny"):
+        with TruApp(tiny, app_name="tiny"):
             tiny.run("hello")
         session.flush(10)
         assert 1 == session.get_leaderboard().loc[("tiny", "base"), "records"]
@@ -139,7 +139,7 @@ def test_recording_goes_on_when_the_database_fails(sqlite_url: str, monkeypatch)
     session = TruSession(database_url=sqlite_url)
     try:
         tiny = Tiny()
-        recorder = TruCustomApp(tiny, app_name="tiny")
+        recorder = TruApp(tiny, app_name="tiny")
         with session.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE spyglass_calls"))
         with recorder:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import FeedbackMode, TruSession
 from spyglass.core.sinks import current_store, set_current_store
 
@@ -28,21 +28,21 @@ def test_session_argument_wins_over_the_last_made(tmp_path) -> None:
     try:
         assert second is current_store()
         tiny = Tiny()
-        with TruCustomApp(tiny, app_name="explicit", session=first):
+        with TruApp(tiny, app_name="explicit", session=first):
             tiny.run("abc")
-        with TruCustomApp(tiny, app_name="implicit"):
+        with TruApp(tiny, app_name="implicit"):
             tiny.run("abc")
         assert {"explicit"} == _names(first)
         assert {"implicit"} == _names(second)
         assert 1 == len(first.get_records())
 
         set_current_store(None)
-        with TruCustomApp(tiny, app_name="unstored") as recording:
+        with TruApp(tiny, app_name="unstored") as recording:
             tiny.run("abc")
         assert "cba" == recording.get().main_output
         assert {"explicit"} == _names(first) and {"implicit"} == _names(second)
         with pytest.raises(ValueError, match="TruSession"):
-            TruCustomApp(tiny, feedback_mode=FeedbackMode.DEFERRED)
+            TruApp(tiny, feedback_mode=FeedbackMode.DEFERRED)
     finally:
         first.close()
         second.close()

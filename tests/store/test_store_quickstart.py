@@ -7,7 +7,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.adapters.langchain import TruChain
 from spyglass.core import Feedback, FeedbackResultStatus, TruSession
 from spyglass.core.sinks import set_current_store
@@ -36,7 +36,7 @@ def _quickstart(session: TruSession) -> None:
     length = Feedback(answer_length, name="length").on_output()
 
     rag = RAG()
-    custom = TruCustomApp(rag, app_name="rag", app_version="v1", feedbacks=[length])
+    custom = TruApp(rag, app_name="rag", app_version="v1", feedbacks=[length])
     with custom as recording:
         rag.respond("spyglass")
         rag.respond("trulens")
