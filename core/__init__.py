@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "RecordAppCallMethod": "spyglass.core.schema",
     "RecordIngestMode": "spyglass.core.schema",
     "RecordSink": "spyglass.core.sinks",
+    "RecordStore": "spyglass.core.sinks",
     "Recording": "spyglass.core.recording",
     "RecordingError": "spyglass.core.errors",
     "Select": "spyglass.core.lens",
@@ -68,6 +69,9 @@ _EXPORTS: dict[str, str] = {
     "Step": "spyglass.core.lens",
     "StepItemOrAttribute": "spyglass.core.lens",
     "StreamTee": "spyglass.core.recording",
+    # The one name core re-exports from a layer above it (the store needs SQLAlchemy):
+    # imported only when first used, so `import spyglass.core` never imports the store.
+    "TruSession": "spyglass.store",
     "UnsafeLoadError": "spyglass.core.errors",
     "active_adapters": "spyglass.core.plugins",
     "add_sink": "spyglass.core.sinks",
@@ -177,8 +181,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         register_encoder as register_encoder,
         register_secret as register_secret,
     )
+    from spyglass.store import TruSession as TruSession
+
     from .sinks import (
         RecordSink as RecordSink,
+        RecordStore as RecordStore,
         add_sink as add_sink,
         remove_sink as remove_sink,
     )

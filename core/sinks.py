@@ -57,11 +57,15 @@ __all__ = [
     "EXIT_TIMEOUT",
     "QUEUE_SIZE",
     "RecordSink",
+    "RecordStore",
     "add_sink",
+    "current_store",
     "dropped",
     "flush",
+    "flush_sink",
     "process_sinks",
     "remove_sink",
+    "set_current_store",
     "shutdown",
 ]
 
@@ -384,6 +388,42 @@ def active() -> bool:
     return bool(_process)
 
 
+# ------------------------------------------------------------------ the store a recorder uses
+
+
+@runtime_checkable
+class RecordStore(Protocol):
+    """What keeps records past the process (``spyglass.store.TruSession``), seen from core.
+
+    A recorder given ``session=`` uses that store; otherwise the one set last with
+    :func:`set_current_store` (each ``TruSession`` sets itself when made); with none,
+    nothing is stored. Core imports no store: this protocol is the whole seam.
+    """
+
+    def sink_for(self, app: App) -> RecordSink:
+        """Called once when a recorder is made: store its definition (and its feedback
+        definitions) and return the sink its records and feedback results go to."""
+        ...
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until what was handed over so far is stored; ``False`` on timeout."""
+        ...
+
+
+_store: RecordStore | None = None
+
+
+def set_current_store(store: RecordStore | None) -> None:
+    """Make ``store`` the one recorders made from now on use (``None``: none)."""
+    global _store
+    _store = store
+
+
+def current_store() -> RecordStore | None:
+    """The store recorders made now use when given no ``session=``, or ``None``."""
+    return _store
+
+
 # ------------------------------------------------------------------ the dispatcher
 
 
@@ -499,6 +539,23 @@ def flush(timeout: float | None = None) -> bool:
         ``False`` on timeout.
     """
     return _each_channel(_FLUSH, None if timeout is None else time.monotonic() + timeout)
+
+
+def flush_sink(sink: RecordSink, timeout: float | None = None) -> bool:
+    """Wait until the records submitted so far reached ``sink`` and its ``flush`` returned.
+
+    Unlike :func:`flush`, waits for this one sink only (not for running feedbacks).
+    Returns ``False`` on timeout, or if the sink's flush said so.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    if not wait_dispatched(_remaining(deadline)):
+        return False
+    channel = channel_for(sink)
+    if channel.on_worker():
+        return bool(sink.flush(_remaining(deadline)))
+    barrier = _Barrier(1, deadline)
+    channel.offer(_FLUSH, barrier)
+    return barrier.wait()
 
 
 def shutdown(timeout: float | None = EXIT_TIMEOUT) -> bool:

@@ -16,8 +16,10 @@ so that ``record.feedback_results`` is filled as soon as the record can be read:
   (:class:`~spyglass.core.executor.ContextThreadPoolExecutor`, created on first use)
   and returns at once.
 - ``FeedbackMode.NONE``: nothing runs.
-- ``FeedbackMode.DEFERRED`` needs a database and is refused when the recorder is
-  built (:data:`DEFERRED_UNAVAILABLE` is the message).
+- ``FeedbackMode.DEFERRED``: nothing runs here; the recorder's session
+  (``spyglass.store.TruSession``) stores the record with its feedbacks pending, and
+  an evaluator runs them. Without a session the recorder refuses the mode
+  (:data:`DEFERRED_UNAVAILABLE` is the message).
 
 ``on_record`` is two idempotent steps, so a record reaching the runner on two threads
 is evaluated once: :meth:`FeedbackRunner.attach` fills
@@ -62,7 +64,8 @@ logger = logging.getLogger(__name__)
 
 DEFERRED_UNAVAILABLE = (
     "FeedbackMode.DEFERRED needs a database that holds records until a separate evaluator "
-    "runs their feedback, and spyglass has no persistence yet. Use "
+    "runs their feedback, and this recorder has none: create a spyglass.store.TruSession "
+    "first (or pass session=...), or use "
     "feedback_mode=FeedbackMode.WITH_APP_THREAD (the default: feedback runs in a background "
     "pool) or FeedbackMode.WITH_APP (the app's call returns after its feedback is done)."
 )
@@ -221,8 +224,10 @@ class FeedbackRunner(_sinks.RecordSink):
         with self._lock:
             if record.feedback_and_future_results is not None:
                 return
-            _, feedbacks, mode = self._plan(feedback_mode)
-            if mode is FeedbackMode.DEFERRED and feedbacks:
+            app, feedbacks, mode = self._plan(feedback_mode)
+            # Deferred: the recorder's session stores the record with its feedbacks
+            # pending, for an evaluator; without one they cannot run.
+            if mode is FeedbackMode.DEFERRED and feedbacks and getattr(app, "_store", None) is None:
                 logger.error(
                     "%s Record %s was not evaluated.", DEFERRED_UNAVAILABLE, record.record_id
                 )

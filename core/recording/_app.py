@@ -9,6 +9,7 @@ Recording itself is :mod:`spyglass.core.recording._calls`; building the records 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import time
@@ -31,7 +32,7 @@ from ..serial._jsonify import jsonify
 from ..serial._pyschema import Class
 from . import _calls as recording
 from ._build import dry_call
-from ._deliver import BUILD_NOW, DEFER, HAND_OFF, add_record
+from ._deliver import BUILD_NOW, DEFER, HAND_OFF, add_record, wait_committed
 from ._methods import MOVED, HybridMethod, name_of, qualname, through_class
 
 if TYPE_CHECKING:
@@ -86,11 +87,16 @@ class App:
         app_name: the app's name.
         app_version: the app's version; ``app_id`` is computed from name and version.
         feedbacks: feedback functions evaluated on each record.
-        feedback_mode: when feedbacks run (``FeedbackMode.DEFERRED`` is not available:
-            it needs a database).
+        feedback_mode: when feedbacks run (``FeedbackMode.DEFERRED`` needs a session:
+            the record is stored with its feedbacks pending, for an evaluator).
         sinks: record sinks (:class:`~spyglass.core.RecordSink`) that receive this
             recorder's records and feedback results, besides the process-wide ones.
-        record_ingest_mode: how records are stored (kept for compatibility).
+        session: the store (``spyglass.store.TruSession``) this recorder's definition,
+            records and feedback results go to; default: the session created last in
+            the process; with none, nothing is stored.
+        record_ingest_mode: with a session, ``"buffered"`` (default: the app's call
+            returns at once, a background writer stores the record) or
+            ``"immediate"`` (the app's call returns once its record is committed).
         tags: tags of the app.
         metadata: metadata of the app.
         app_extra_json: extra JSON merged into the app's serialised form.
@@ -104,9 +110,11 @@ class App:
     Raises:
         TypeError: an unknown keyword argument (the message lists the valid ones), or a
             sink that is not a ``RecordSink``.
-        ValueError: ``feedback_mode=FeedbackMode.DEFERRED``.
+        ValueError: ``feedback_mode=FeedbackMode.DEFERRED`` with no session.
         SelectorError: a feedback's selector cannot match the app.
     """
+
+    _commit_wait: Callable[[], object] | None = None  # set when ingest is "immediate"
 
     def __init__(
         self,
@@ -117,7 +125,8 @@ class App:
         feedbacks: Iterable[Any] = (),
         feedback_mode: FeedbackMode | str = FeedbackMode.WITH_APP_THREAD,
         sinks: Iterable[_sinks.RecordSink] = (),
-        record_ingest_mode: RecordIngestMode | str = RecordIngestMode.IMMEDIATE,
+        session: _sinks.RecordStore | None = None,
+        record_ingest_mode: RecordIngestMode | str = RecordIngestMode.BUFFERED,
         tags: str = "-",
         metadata: dict[str, Any] | None = None,
         app_extra_json: dict[str, Any] | None = None,
@@ -136,10 +145,11 @@ class App:
             raise TypeError(
                 f"{type(self).__name__}() got unexpected keyword argument(s) "
                 f"{', '.join(map(repr, sorted(kwargs)))}; valid options: {', '.join(valid)}"
-                " (TruLens's connector/session arguments have no equivalent yet)"
+                " (TruLens's connector= is session= here)"
             )
         mode = FeedbackMode(feedback_mode)
-        if mode is FeedbackMode.DEFERRED:
+        store = session if session is not None else _sinks.current_store()
+        if mode is FeedbackMode.DEFERRED and store is None:
             raise ValueError(DEFERRED_UNAVAILABLE)
         self.app = app
         self.feedbacks: list[Any] = list(feedbacks)
@@ -167,6 +177,17 @@ class App:
         )
         self._feedback_runner = FeedbackRunner(self)
         check_selectors(self)
+        self._store = store
+        if store is not None:
+            self._use_store(store)
+
+    def _use_store(self, store: _sinks.RecordStore) -> None:
+        """Store the definition now; hand records and results to the store's sink."""
+        sink = _sinks.check_sink(store.sink_for(self))
+        self._sinks = (*self._sinks, sink)
+        self._sink_channels = _sinks.channels_for(self._sinks)
+        if self.definition.record_ingest_mode is RecordIngestMode.IMMEDIATE:
+            self._commit_wait = functools.partial(wait_committed, sink)
 
     # ------------------------------------------------------------ construction
 

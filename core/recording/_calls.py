@@ -390,12 +390,16 @@ def _finish_root(root: _Call) -> None:
                 recording._defer(pending)
             if plan == _deliver.HAND_OFF:
                 _deliver.submit_pending(pending, recordings)
-            return
-        try:
-            built = _build.build_records(root)
-        finally:
-            root.calls = []  # the record holds what it needs; let the raw calls go
-        _deliver.deliver_built(built)
+        else:
+            try:
+                built = _build.build_records(root)
+            finally:
+                root.calls = []  # the record holds what it needs; let the raw calls go
+            _deliver.deliver_built(built)
+        for recording in recordings:  # record_ingest_mode="immediate": wait for the commit
+            wait = recording.app._commit_wait
+            if wait is not None:
+                wait()
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)
     finally:

@@ -43,10 +43,12 @@ __all__ = [
     "BUILD_NOW",
     "DEFER",
     "HAND_OFF",
+    "IMMEDIATE_TIMEOUT",
     "add_record",
     "deliver_built",
     "plan",
     "submit_pending",
+    "wait_committed",
 ]
 
 logger = logging.getLogger("spyglass.core.recording")
@@ -130,3 +132,22 @@ def add_record(app: App, record: Record, feedback_mode: FeedbackMode | str | Non
     if app._sink_channels or _sinks.active():
         _sinks.submit(functools.partial(_sinks.deliver_record, app._sink_channels, record, app))
     runner.schedule(record, feedback_mode)
+    if app._commit_wait is not None:
+        app._commit_wait()
+
+
+IMMEDIATE_TIMEOUT = 30.0
+"""The most seconds an app's call waits for its record to be committed
+(``record_ingest_mode="immediate"``); past this it returns, and the wait is logged."""
+
+
+def wait_committed(sink: _sinks.RecordSink) -> None:
+    """On the app's thread, at a root's end: wait until the store committed its record."""
+    if not _sinks.flush_sink(sink, IMMEDIATE_TIMEOUT):
+        _failures.log(
+            "immediate ingest",
+            "spyglass: a record was not committed within %g s (record_ingest_mode="
+            "'immediate'); the app goes on and the record is written when the store can",
+            IMMEDIATE_TIMEOUT,
+            exc_info=False,
+        )

@@ -1,0 +1,32 @@
+"""spyglass.store: records and feedback results kept in SQLite (embedded) or PostgreSQL.
+
+Usage::
+
+    from spyglass.store import TruSession     # also: from spyglass.core import TruSession
+
+    session = TruSession()                    # ./default.sqlite
+    session.reset_database()
+    ...                                       # recorders store into the session made last
+    session.flush()
+    session.get_leaderboard()
+
+Needs the ``store`` extra (SQLAlchemy, Alembic, pandas): ``pip install 'spyglass[store]'``,
+and ``'spyglass[postgres]'`` for PostgreSQL (psycopg 3).
+"""
+
+from __future__ import annotations
+
+from ._errors import DatabaseUnavailableError, DatabaseURLError, DatabaseVersionError, StoreError
+from ._session import StoreSink, TruSession
+from ._workers import Worker, WorkerPool
+
+__all__ = [
+    "DatabaseURLError",
+    "DatabaseUnavailableError",
+    "DatabaseVersionError",
+    "StoreError",
+    "StoreSink",
+    "TruSession",
+    "Worker",
+    "WorkerPool",
+]

@@ -1,0 +1,45 @@
+"""The one place the store imports its optional dependencies: SQLAlchemy, Alembic, pandas.
+
+Importing this module imports them, or raises
+:class:`~spyglass.core.MissingDependencyError` with the ``pip install`` line. The
+PostgreSQL driver (psycopg 3) is imported by SQLAlchemy itself when a
+``postgresql+psycopg://`` URL is used; :func:`check_driver` turns its absence into the
+same kind of error.
+"""
+
+from __future__ import annotations
+
+from spyglass.core import MissingDependencyError
+
+try:
+    import alembic
+    import alembic.command
+    import alembic.config
+    import alembic.migration
+    import alembic.script
+    import pandas
+    import sqlalchemy
+    import sqlalchemy.dialects.postgresql
+    import sqlalchemy.exc
+    import sqlalchemy.pool
+except ImportError as exc:  # pragma: no cover - the store's tests need the extra
+    raise MissingDependencyError(
+        f"spyglass.store needs SQLAlchemy, Alembic and pandas ({exc.name} is missing): "
+        "pip install 'spyglass[store]' (and 'spyglass[postgres]' for PostgreSQL)"
+    ) from exc
+
+__all__ = ["alembic", "check_driver", "pandas", "sqlalchemy"]
+
+
+def check_driver(url: sqlalchemy.engine.URL) -> None:
+    """Raise ``MissingDependencyError`` if the URL's PostgreSQL driver is not installed."""
+    if url.get_backend_name() != "postgresql":
+        return
+    try:
+        url.get_dialect().import_dbapi()
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"The database URL {url.render_as_string(hide_password=True)} needs the "
+            f"PostgreSQL driver {url.get_driver_name()!r}, which is not installed: "
+            "pip install 'spyglass[postgres]' (psycopg 3; use postgresql+psycopg:// URLs)"
+        ) from exc

@@ -1,0 +1,253 @@
+"""The reading queries: records with their feedback as a DataFrame, and the leaderboard in SQL.
+
+Shapes and column names are TruLens 1.x's (``get_records_and_feedback`` returns
+``(DataFrame, feedback column names)``; the leaderboard is indexed by
+``(app_name, app_version)``), with two differences said in the docs: the feedback names
+come back sorted, and the leaderboard has a ``records`` column (the count) and is
+aggregated by the database, not in pandas.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ._deps import pandas as pd, sqlalchemy as sa
+from ._tables import Tables
+
+__all__ = ["leaderboard", "records_and_feedback"]
+
+APP_COLUMNS = ["app_name", "app_version", "app_id", "app_json", "type"]
+RECORD_COLUMNS = ["record_id", "input", "output", "tags", "record_json", "cost_json", "perf_json"]
+RECORD_COLUMNS += ["ts"]
+TAIL_COLUMNS = ["latency", "total_tokens", "total_cost", "cost_currency"]
+
+
+def _loads(value: Any) -> Any:
+    if isinstance(value, (str, bytes)):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _type(app_json: dict[str, Any]) -> str:
+    root = app_json.get("root_class") or {}
+    module = (root.get("module") or {}).get("module_name", "")
+    return f"{root.get('name', '?')}({module})"
+
+
+def _filters(
+    t: Tables, app_ids: Sequence[str] | None, app_name: str | None, app_version: str | None
+) -> list[Any]:
+    where: list[Any] = []
+    if app_ids is not None:
+        where.append(t.records.c.app_id.in_(list(app_ids)))
+    if app_name is not None:
+        where.append(t.apps.c.app_name == app_name)
+    if app_version is not None:
+        where.append(t.apps.c.app_version == app_version)
+    return where
+
+
+def records_and_feedback(
+    conn: sa.engine.Connection,
+    t: Tables,
+    *,
+    app_ids: Sequence[str] | None = None,
+    app_name: str | None = None,
+    app_version: str | None = None,
+    offset: int | None = None,
+    limit: int | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Records, newest first, with one column per feedback name (the mean of its results),
+    ``<name>_calls`` and ``<name> feedback cost in <currency>``; see ``TruSession``."""
+    r, a, f = t.records, t.apps, t.feedbacks
+    query = (
+        sa.select(
+            a.c.app_name,
+            a.c.app_version,
+            a.c.app_id,
+            a.c.app_json,
+            r.c.record_id,
+            r.c.input,
+            r.c.output,
+            r.c.tags,
+            r.c.record_json,
+            r.c.ts,
+            r.c.latency,
+            r.c.total_tokens,
+            r.c.total_cost,
+            r.c.cost_currency,
+        )
+        .select_from(r.join(a, r.c.app_id == a.c.app_id))
+        .where(*_filters(t, app_ids, app_name, app_version))
+        .order_by(r.c.ts.desc(), r.c.record_id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    if offset is not None:
+        query = query.offset(offset)
+    rows = conn.execute(query).mappings().all()
+    ids = [row["record_id"] for row in rows]
+    results: dict[str, list[Any]] = {}
+    if ids:
+        fb_query = sa.select(
+            f.c.record_id, f.c.name, f.c.result, f.c.calls_json, f.c.cost_json, f.c.multi_result
+        ).where(f.c.record_id.in_(ids))
+        for fb in conn.execute(fb_query).mappings():
+            results.setdefault(fb["record_id"], []).append(fb)
+
+    app_cache: dict[str, tuple[Any, str]] = {}
+    out: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for row in rows:
+        app_id = row["app_id"]
+        if app_id not in app_cache:
+            app_json = _loads(row["app_json"])
+            app_cache[app_id] = (app_json, _type(app_json))
+        app_json, type_ = app_cache[app_id]
+        record_json = _loads(row["record_json"])
+        item: dict[str, Any] = {
+            "app_name": row["app_name"],
+            "app_version": row["app_version"],
+            "app_id": app_id,
+            "app_json": app_json,
+            "type": type_,
+            "record_id": row["record_id"],
+            "input": _loads(row["input"]),
+            "output": _loads(row["output"]),
+            "tags": row["tags"],
+            "record_json": record_json,
+            "cost_json": record_json.get("cost"),
+            "perf_json": record_json.get("perf"),
+            "ts": row["ts"].isoformat() if isinstance(row["ts"], datetime) else row["ts"],
+        }
+        values: dict[str, list[float]] = {}
+        for fb in results.get(row["record_id"], ()):
+            name = fb["name"]
+            names.add(name)
+            calls = _loads(fb["calls_json"]) or []
+            item.setdefault(f"{name}_calls", []).extend(calls)
+            cost = _loads(fb["cost_json"]) or {}
+            currency = cost.get("cost_currency", "USD")
+            key = f"{name} feedback cost in {currency}"
+            item[key] = item.get(key, 0.0) + float(cost.get("cost", 0.0))
+            multi = _loads(fb["multi_result"])
+            if isinstance(multi, dict):
+                for sub, value in multi.items():
+                    sub_name = f"{name}:::{sub}"
+                    names.add(sub_name)
+                    values.setdefault(sub_name, []).append(float(value))
+            elif fb["result"] is not None:
+                values.setdefault(name, []).append(fb["result"])
+        for name, found in values.items():
+            item[name] = sum(found) / len(found)
+        item["latency"] = row["latency"]
+        item["total_tokens"] = row["total_tokens"]
+        item["total_cost"] = row["total_cost"]
+        item["cost_currency"] = row["cost_currency"]
+        out.append(item)
+
+    # A feedback that returned a dict has ``name:::key`` columns instead of ``name``.
+    feedback_names = sorted(
+        n for n in names if ":::" in n or not any(m.startswith(n + ":::") for m in names)
+    )
+    extra = feedback_names + [f"{n}_calls" for n in sorted(names) if ":::" not in n]
+    cost_cols = sorted({k for item in out for k in item if " feedback cost in " in k})
+    columns = APP_COLUMNS + RECORD_COLUMNS + extra + cost_cols + TAIL_COLUMNS
+    frame = pd.DataFrame(out, columns=columns)
+    for name in feedback_names:
+        frame[name] = frame[name].astype("float64")
+    for name in sorted(n for n in names if ":::" not in n):
+        frame[f"{name}_calls"] = frame[f"{name}_calls"].apply(
+            lambda v: v if isinstance(v, list) else []
+        )
+    for col in cost_cols:
+        frame[col] = frame[col].fillna(0.0)
+    return frame, feedback_names
+
+
+def leaderboard(
+    conn: sa.engine.Connection,
+    t: Tables,
+    *,
+    app_ids: Sequence[str] | None = None,
+    group_by_metadata_key: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> pd.DataFrame:
+    """One row per ``(app_name, app_version[, metadata value])``: the mean of each feedback
+    (per record first, as TruLens), mean latency, mean total cost, and the record count."""
+    r, a, f = t.records, t.apps, t.feedbacks
+    keys: list[Any] = [a.c.app_name, a.c.app_version]
+    index = ["app_name", "app_version"]
+    if group_by_metadata_key is not None:
+        meta = r.c.record_json["meta"][group_by_metadata_key].as_string()
+        keys.append(meta.label(group_by_metadata_key))
+        index.append(group_by_metadata_key)
+    where = _filters(t, app_ids, None, None)
+
+    base = sa.select(r.c.record_id, r.c.app_id, r.c.latency, r.c.total_cost).where(*where)
+    if group_by_metadata_key is not None:
+        base = base.add_columns(meta.label("meta_key"))
+    if limit is not None or offset is not None:
+        base = base.order_by(r.c.ts.desc(), r.c.record_id).limit(limit).offset(offset)
+    recs = base.subquery("recs")
+    group: list[Any] = [a.c.app_name, a.c.app_version]
+    labels: list[Any] = [a.c.app_name, a.c.app_version]
+    if group_by_metadata_key is not None:
+        group.append(recs.c.meta_key)
+        labels.append(recs.c.meta_key.label(group_by_metadata_key))
+    join = recs.join(a, recs.c.app_id == a.c.app_id)
+    stats = conn.execute(
+        sa.select(
+            *labels,
+            sa.func.avg(recs.c.latency).label("latency"),
+            sa.func.avg(recs.c.total_cost).label("total_cost"),
+            sa.func.count().label("records"),
+        )
+        .select_from(join)
+        .group_by(*group)
+    ).all()
+
+    per_record = (
+        sa.select(f.c.record_id, f.c.name, sa.func.avg(f.c.result).label("value"))
+        .where(f.c.result.is_not(None))
+        .group_by(f.c.record_id, f.c.name)
+        .subquery("per_record")
+    )
+    means = conn.execute(
+        sa.select(*labels, per_record.c.name, sa.func.avg(per_record.c.value))
+        .select_from(join.join(per_record, per_record.c.record_id == recs.c.record_id))
+        .group_by(*group, per_record.c.name)
+    ).all()
+
+    width = len(index)
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in stats:
+        key = tuple(row[:width])
+        rows[key] = {"latency": row[width], "total_cost": row[width + 1], "records": row[width + 2]}
+    names: set[str] = set()
+    for row in means:
+        key = tuple(row[:width])
+        names.add(row[width])
+        rows.setdefault(key, {})[row[width]] = float(row[width + 1])
+    feedback_cols = sorted(names)
+    columns = [*feedback_cols, "latency", "total_cost", "records"]
+    frame = pd.DataFrame(
+        [[values.get(c) for c in columns] for values in rows.values()],
+        columns=columns,
+        index=pd.MultiIndex.from_tuples(list(rows), names=index)
+        if rows
+        else pd.MultiIndex.from_tuples([], names=index),
+    )
+    for col in [*feedback_cols, "latency", "total_cost"]:
+        frame[col] = frame[col].astype("float64")
+    frame["records"] = frame["records"].astype("int64")
+    if feedback_cols:
+        frame = frame.sort_values(by=feedback_cols, ascending=False)
+    return frame

@@ -1,0 +1,617 @@
+"""`TruSession`: records, feedback results and app definitions kept in a database.
+
+One session per database in a process. Recorders hand their records to the session's
+sink (:class:`StoreSink`) through the sink seam of :mod:`spyglass.core.sinks`; the
+sink turns them into rows on its worker thread and the background writer
+(:mod:`spyglass.store._writer`) commits them in batches. Reading is
+:mod:`spyglass.store._read`; deferred evaluation is :mod:`spyglass.store._workers`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, as_completed
+from typing import Any
+
+from spyglass.core import (
+    AppDefinition,
+    Feedback,
+    FeedbackDefinition,
+    FeedbackMode,
+    FeedbackResult,
+    FeedbackResultStatus,
+    Record,
+    RecordSink,
+)
+from spyglass.core.feedback import feedback_pool
+from spyglass.core.sinks import current_store, flush as flush_sinks, set_current_store
+
+from . import _migrate, _read
+from ._deps import pandas as pd, sqlalchemy as sa
+from ._engine import create_engine, explain, is_sqlite, masked, parse_url, write_transaction
+from ._rows import app_row, feedback_def_row, pending_row, record_rows, result_from_row, result_row
+from ._tables import Tables, tables
+from ._workers import MAX_ATTEMPTS, Worker, WorkerPool
+from ._writer import Rows, Writer, write_rows
+
+__all__ = ["DEFAULT_URL", "EXIT_TIMEOUT", "StoreSink", "TruSession"]
+
+logger = logging.getLogger("spyglass.store")
+
+DEFAULT_URL = "sqlite:///default.sqlite"
+"""TruLens's default: a SQLite file in the working directory."""
+EXIT_TIMEOUT = 5.0
+"""The most seconds spent at interpreter exit writing what is still queued."""
+
+_sessions: dict[tuple[str, str], TruSession] = {}
+_sessions_lock = threading.Lock()
+
+
+class StoreSink(RecordSink):
+    """The session's record sink: rows made on the sink's thread, written by the writer."""
+
+    name = "TruSession"
+
+    def __init__(self, session: TruSession) -> None:
+        self._session = session
+
+    def on_record(self, record: Record, app: Any) -> None:
+        """Queue the record, its calls and, in deferred mode, its pending feedbacks."""
+        self._session._writer.put(self._session._rows_of(record, app))
+
+    def on_feedback_result(self, result: FeedbackResult) -> None:
+        """Queue a feedback result."""
+        self._session._writer.put(Rows(results=[result_row(result)]))
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until what was queued is committed."""
+        return self._session._writer.flush(timeout)
+
+    def shutdown(self) -> None:
+        """Write what is queued (bounded) and stop the writer."""
+        self._session._writer.close(EXIT_TIMEOUT)
+
+
+class TruSession:
+    """A database of apps, records and feedback results (TruLens's ``TruSession``).
+
+    Usage::
+
+        session = TruSession()                       # ./default.sqlite
+        session = TruSession(database_url="postgresql+psycopg://user:pw@host/db")
+        session.reset_database()
+        recorder = TruCustomApp(app, feedbacks=[f])  # uses the session made last
+        ...
+        session.flush()
+        df, feedback_names = session.get_records_and_feedback()
+        session.get_leaderboard()
+
+    Args:
+        database_url: any SQLAlchemy URL; default ``sqlite:///default.sqlite`` (a file in
+            the working directory). PostgreSQL: ``postgresql+psycopg://...``.
+        database_prefix: prefix of every table, the Alembic version table included.
+        database_redact_keys: kept for TruLens; records are always redacted of secrets
+            when serialised (see the serialisation docs).
+        database_args: extra ``sqlalchemy.create_engine`` arguments.
+        database_check_revision: check the schema revision when opening (default);
+            ``False`` opens an older database so that :meth:`migrate_database` can run.
+
+    Constructing it again with the same arguments returns the same session; the same
+    database with different arguments, while the first is open, is an error.
+
+    Raises:
+        DatabaseURLError: the URL is malformed or names an unknown driver.
+        DatabaseUnavailableError: the database cannot be reached, opened or written.
+        DatabaseVersionError: the schema is newer (upgrade spyglass) or older (migrate).
+        MissingDependencyError: the driver the URL names is not installed.
+    """
+
+    _url: sa.engine.URL
+    _options: dict[str, Any]
+
+    def __new__(cls, database_url: str | None = None, **kwargs: Any) -> TruSession:
+        valid = {
+            "database_prefix",
+            "database_redact_keys",
+            "database_args",
+            "database_check_revision",
+        }
+        unknown = sorted(set(kwargs) - valid)
+        if unknown:
+            raise TypeError(
+                f"TruSession() got unexpected keyword argument(s) {', '.join(unknown)}; valid: "
+                f"database_url, {', '.join(sorted(valid))}"
+            )
+        url = _absolute(parse_url(database_url or DEFAULT_URL))
+        prefix = kwargs.get("database_prefix", "spyglass_")
+        options = {k: kwargs.get(k) for k in sorted(valid - {"database_prefix"})}
+        key = (url.render_as_string(hide_password=False), prefix)
+        with _sessions_lock:
+            existing = _sessions.get(key)
+            if existing is not None:
+                if existing._options != options:
+                    raise ValueError(
+                        f"A TruSession on {masked(url)} (prefix {prefix!r}) is already open with "
+                        f"other arguments ({existing._options}); use that one, or close() it "
+                        "before opening the database again."
+                    )
+                set_current_store(existing)
+                return existing
+            self = super().__new__(cls)
+            self._open(url, prefix, options)
+            _sessions[key] = self
+            set_current_store(self)
+            return self
+
+    def __init__(self, database_url: str | None = None, **kwargs: Any) -> None:
+        """Everything happens in ``__new__`` (one session per database)."""
+
+    def _open(self, url: sa.engine.URL, prefix: str, options: dict[str, Any]) -> None:
+        self._url = url
+        self._prefix = prefix
+        self._options = options
+        self._key = (url.render_as_string(hide_password=False), prefix)
+        self.database_redact_keys = bool(options.get("database_redact_keys"))
+        self._tables: Tables = tables(prefix)
+        try:
+            self.engine = create_engine(url, **(options.get("database_args") or {}))
+            if is_sqlite(url):
+                with write_transaction(self.engine):
+                    pass  # BEGIN IMMEDIATE: fails now if the file cannot be written
+            if options.get("database_check_revision") is not False:
+                _migrate.ensure_schema(self.engine, url, prefix)
+        except sa.exc.SQLAlchemyError as exc:
+            raise explain(exc, url) from None
+        self._writer = Writer(self.engine, self._tables, url)
+        self._sink = StoreSink(self)
+        self._feedbacks: dict[str, Any] = {}  # definition id -> Feedback of this process
+        self._evaluator: WorkerPool | None = None
+        self._closed = False
+        atexit.register(self._at_exit)
+
+    # ------------------------------------------------------------ identity
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, with its password masked."""
+        return masked(self._url)
+
+    @property
+    def database_prefix(self) -> str:
+        """The prefix of every table of this session."""
+        return self._prefix
+
+    def __repr__(self) -> str:
+        return f"TruSession(database_url={self.database_url!r}, prefix={self._prefix!r})"
+
+    # ------------------------------------------------------------ the sink seam
+
+    def sink_for(self, app: Any) -> RecordSink:
+        """Store a recorder's definition and feedback definitions; return the sink its
+        records go to. Called by the recorder when it is made; never raises for the
+        database (a failure is logged, and the records are tried again)."""
+        feedbacks = [fb for fb in getattr(app, "feedbacks", ()) if isinstance(fb, Feedback)]
+        for fb in feedbacks:
+            self._feedbacks[fb.feedback_definition_id] = fb
+        rows = Rows(apps=[app_row(app.definition)], defs=[feedback_def_row(f) for f in feedbacks])
+        try:
+            self._write(rows)
+        except Exception:  # noqa: BLE001 - recording goes on; the writer logs what it loses
+            logger.exception("spyglass store: storing the definition of %r failed", app)
+        return self._sink
+
+    def _rows_of(self, record: Record, app: Any) -> Rows:
+        row, calls = record_rows(record)
+        pending = []
+        if getattr(app, "feedback_mode", None) is FeedbackMode.DEFERRED:
+            pending = [
+                pending_row(record.record_id, fb)
+                for fb in getattr(app, "feedbacks", ())
+                if isinstance(fb, FeedbackDefinition)
+            ]
+        return Rows(records=[row], calls=calls, results=pending)
+
+    def _write(self, rows: Rows) -> None:
+        """Write rows now, on the caller's thread (the writing-by-hand methods)."""
+        try:
+            with write_transaction(self.engine) as conn:
+                write_rows(conn, self._tables, rows)
+        except sa.exc.IntegrityError as exc:
+            raise ValueError(
+                "The database rejected the rows (a record of an app it does not hold, or a "
+                "feedback result of a record it does not hold?): add the app with "
+                f"add_app(...) and the record with add_record(...) first. ({exc.orig})"
+            ) from None
+        except sa.exc.SQLAlchemyError as exc:
+            raise explain(exc, self._url) from None
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every record and feedback result handed over so far is committed,
+        and the feedbacks running on those records have been stored.
+
+        Returns:
+            ``True`` if all of it was done within ``timeout`` seconds.
+        """
+        return flush_sinks(timeout) and self._writer.flush(timeout)
+
+    def close(self) -> None:
+        """Flush (for at most a few seconds), stop the writer and evaluator, release the
+        database. Recorders made later no longer use this session."""
+        if self._closed:
+            return
+        self.flush(EXIT_TIMEOUT)
+        self._closed = True
+        if self._evaluator is not None:
+            self._evaluator.close()
+            self._evaluator = None
+        self._writer.close(EXIT_TIMEOUT)
+        self.engine.dispose()
+        with _sessions_lock:
+            _sessions.pop(self._key, None)
+        if current_store() is self:
+            set_current_store(None)
+        atexit.unregister(self._at_exit)
+
+    def _at_exit(self) -> None:
+        if self._evaluator is not None:
+            self._evaluator.stop.set()
+        if not self._writer.close(EXIT_TIMEOUT):
+            logger.warning(
+                "spyglass store: records still queued after %g s at exit were not written",
+                EXIT_TIMEOUT,
+            )
+
+    # ------------------------------------------------------------ schema
+
+    def migrate_database(self) -> None:
+        """Migrate the database to this spyglass's schema revision (never downgrades)."""
+        try:
+            _migrate.upgrade(self.engine, self._prefix)
+        except sa.exc.SQLAlchemyError as exc:
+            raise explain(exc, self._url) from None
+
+    def reset_database(self) -> None:
+        """Delete every app, record and feedback of this session's prefix (other tables
+        are left alone) and create the tables afresh."""
+        self.flush(EXIT_TIMEOUT)
+        try:
+            _migrate.wipe(self.engine, self._prefix)
+        except sa.exc.SQLAlchemyError as exc:
+            raise explain(exc, self._url) from None
+
+    # ------------------------------------------------------------ writing by hand
+
+    def add_app(self, app: AppDefinition | Any) -> str:
+        """Store (or replace) an app definition; returns its ``app_id``. A recorder is
+        accepted too (its definition is stored)."""
+        definition = getattr(app, "definition", app)
+        if not isinstance(definition, AppDefinition):
+            raise TypeError(f"add_app() takes an AppDefinition or a recorder, not {app!r}")
+        self._write(Rows(apps=[app_row(definition)]))
+        return definition.app_id
+
+    def delete_app(self, app_id: str) -> None:
+        """Delete an app with its records and their feedback results."""
+        t = self._tables
+        with write_transaction(self.engine) as conn:
+            ids = sa.select(t.records.c.record_id).where(t.records.c.app_id == app_id)
+            conn.execute(sa.delete(t.feedbacks).where(t.feedbacks.c.record_id.in_(ids)))
+            conn.execute(sa.delete(t.calls).where(t.calls.c.record_id.in_(ids)))
+            conn.execute(sa.delete(t.records).where(t.records.c.app_id == app_id))
+            conn.execute(sa.delete(t.apps).where(t.apps.c.app_id == app_id))
+
+    def add_record(self, record: Record | None = None, **kwargs: Any) -> str:
+        """Store a record now (its app must be stored); returns its ``record_id``.
+
+        With no record, one is built from ``kwargs``; otherwise ``kwargs`` update it.
+        """
+        record = Record(**kwargs) if record is None else _updated(record, kwargs)
+        return self.add_records([record])[0]
+
+    def add_records(self, records: Iterable[Record]) -> list[str]:
+        """Store records now, in one transaction; returns their ids."""
+        rows = Rows()
+        ids = []
+        for record in records:
+            if not isinstance(record, Record):
+                raise TypeError(f"add_records() takes Record objects, not {record!r}")
+            row, calls = record_rows(record)
+            rows.extend(Rows(records=[row], calls=calls))
+            ids.append(record.record_id)
+        self._write(rows)
+        return ids
+
+    def add_feedback(
+        self, name_or_result: str | FeedbackResult | Future[Any] | None = None, **kwargs: Any
+    ) -> str:
+        """Store a feedback result (e.g. human feedback); returns its id.
+
+        Forms: ``add_feedback(name="Human", record_id=rid, result=0.9)``,
+        ``add_feedback("Human", record_id=rid, result=0.9)``, ``add_feedback(result)``,
+        ``add_feedback(future)``. ``result=`` without ``status=`` means ``done``;
+        without a definition the result is ``anonymous`` (human feedback). ``app_id=``
+        is accepted (TruLens's quickstarts pass it) and must be the record's app.
+        """
+        kwargs.pop("app_id", None)
+        if isinstance(name_or_result, Future):
+            name_or_result = name_or_result.result()
+        if isinstance(name_or_result, FeedbackResult):
+            result = name_or_result.model_copy(update=kwargs)
+        else:
+            if isinstance(name_or_result, str):
+                kwargs["name"] = name_or_result
+            elif name_or_result is not None:
+                raise TypeError(
+                    "add_feedback() takes a feedback name, a FeedbackResult or a Future of "
+                    f"one, not {name_or_result!r}"
+                )
+            if kwargs.get("result") is not None and "status" not in kwargs:
+                kwargs["status"] = FeedbackResultStatus.DONE
+            kwargs.setdefault("feedback_definition_id", "anonymous")
+            result = FeedbackResult(**kwargs)
+        if result.feedback_definition_id is None:
+            result.feedback_definition_id = "anonymous"
+        self._write(Rows(results=[result_row(result)]))
+        return result.feedback_result_id
+
+    def add_feedbacks(self, results: Iterable[FeedbackResult | Future[Any]]) -> list[str]:
+        """Store several feedback results, in order; returns their ids."""
+        return [self.add_feedback(result) for result in results]
+
+    def run_feedback_functions(
+        self,
+        record: Record,
+        feedback_functions: Sequence[Feedback],
+        app: AppDefinition | None = None,
+        wait: bool = True,
+    ) -> Iterator[FeedbackResult | Future[FeedbackResult]]:
+        """Evaluate feedbacks on a record (a generator, as TruLens's: nothing runs until
+        it is iterated). Yields results in completion order (``wait=True``) or futures in
+        submission order. The results are not stored: pass them to :meth:`add_feedbacks`.
+
+        Raises:
+            ValueError: a wrong argument type, or ``app`` is another record's app.
+        """
+        if not isinstance(record, Record):
+            raise ValueError(f"record must be a Record, not {type(record).__name__}")
+        if not isinstance(feedback_functions, Sequence) or not all(
+            isinstance(f, Feedback) for f in feedback_functions
+        ):
+            raise ValueError("feedback_functions must be a sequence of Feedback")
+        if app is not None and not isinstance(app, AppDefinition):
+            raise ValueError(f"app must be an AppDefinition or None, not {type(app).__name__}")
+        if not isinstance(wait, bool):
+            raise ValueError("wait must be a bool")
+        return self._run_feedbacks(record, list(feedback_functions), app, wait)
+
+    def _run_feedbacks(
+        self, record: Record, feedbacks: list[Feedback], app: AppDefinition | None, wait: bool
+    ) -> Iterator[Any]:
+        app_json: Any = None
+        if app is not None:
+            if app.app_id != record.app_id:
+                raise ValueError(f"app {app.app_id} is not the record's app {record.app_id}")
+            app_json = app.model_dump(mode="json")
+            if self.get_app(app.app_id) is None:
+                self.add_app(app)
+        else:
+            app_json = self.get_app(record.app_id)
+        futures = [feedback_pool().submit(f.run, app=app_json, record=record) for f in feedbacks]
+        if not wait:
+            yield from futures
+            return
+        for fut in as_completed(futures):
+            yield fut.result()
+
+    # ------------------------------------------------------------ reading
+
+    def get_records_and_feedback(
+        self,
+        app_ids: Sequence[str] | None = None,
+        app_name: str | None = None,
+        app_version: str | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> tuple[pd.DataFrame, list[str]]:
+        """Records, newest first, with their feedback: ``(DataFrame, feedback names)``.
+
+        Columns: ``app_name, app_version, app_id, app_json, type, record_id, input,
+        output, tags, record_json, cost_json, perf_json, ts``, then one column per
+        feedback name (the mean of its results on the record), ``<name>_calls``,
+        ``<name> feedback cost in USD``, then ``latency, total_tokens, total_cost,
+        cost_currency``. ``limit``/``offset`` count records.
+        """
+        with self._reading() as conn:
+            return _read.records_and_feedback(
+                conn,
+                self._tables,
+                app_ids=app_ids,
+                app_name=app_name,
+                app_version=app_version,
+                offset=offset,
+                limit=limit,
+            )
+
+    def get_leaderboard(
+        self,
+        app_ids: Sequence[str] | None = None,
+        group_by_metadata_key: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> pd.DataFrame:
+        """One row per ``(app_name, app_version)``: the mean of each feedback, mean
+        ``latency``, mean ``total_cost`` and ``records`` (the count), computed in SQL."""
+        with self._reading() as conn:
+            return _read.leaderboard(
+                conn,
+                self._tables,
+                app_ids=app_ids,
+                group_by_metadata_key=group_by_metadata_key,
+                limit=limit,
+                offset=offset,
+            )
+
+    def get_apps(self) -> list[dict[str, Any]]:
+        """Every stored app definition, as JSON data."""
+        with self._reading() as conn:
+            return [_loads(v) for v in conn.execute(sa.select(self._tables.apps.c.app_json)).scalars()]
+
+    def get_app(self, app_id: str) -> dict[str, Any] | None:
+        """One stored app definition as JSON data, or ``None``."""
+        a = self._tables.apps
+        with self._reading() as conn:
+            found = conn.execute(sa.select(a.c.app_json).where(a.c.app_id == app_id)).scalar()
+        return None if found is None else _loads(found)
+
+    def get_records(
+        self,
+        app_ids: Sequence[str] | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> list[Record]:
+        """Stored records as ``Record`` objects, newest first."""
+        r = self._tables.records
+        query = sa.select(r.c.record_json).order_by(r.c.ts.desc(), r.c.record_id)
+        if app_ids is not None:
+            query = query.where(r.c.app_id.in_(list(app_ids)))
+        query = query.limit(limit).offset(offset)
+        with self._reading() as conn:
+            return [Record.model_validate(_loads(v)) for (v,) in conn.execute(query)]
+
+    def get_feedback_defs(self, feedback_definition_id: str | None = None) -> pd.DataFrame:
+        """Stored feedback definitions: ``feedback_definition_id, name, feedback_json,
+        run_location`` (``feedback_json`` as data; load one with
+        ``FeedbackDefinition.load``)."""
+        d = self._tables.feedback_defs
+        query = sa.select(d.c.feedback_definition_id, d.c.name, d.c.feedback_json, d.c.run_location)
+        if feedback_definition_id is not None:
+            query = query.where(d.c.feedback_definition_id == feedback_definition_id)
+        with self._reading() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        for row in rows:
+            row["feedback_json"] = _loads(row["feedback_json"])
+        columns = ["feedback_definition_id", "name", "feedback_json", "run_location"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def get_feedback_results(
+        self, record_id: str | None = None, app_ids: Sequence[str] | None = None
+    ) -> list[FeedbackResult]:
+        """Stored feedback results (pending ones included) as ``FeedbackResult`` objects."""
+        f, r = self._tables.feedbacks, self._tables.records
+        query = sa.select(f).order_by(f.c.last_ts)
+        if record_id is not None:
+            query = query.where(f.c.record_id == record_id)
+        if app_ids is not None:
+            ids = sa.select(r.c.record_id).where(r.c.app_id.in_(list(app_ids)))
+            query = query.where(f.c.record_id.in_(ids))
+        with self._reading() as conn:
+            return [result_from_row(row) for row in conn.execute(query).mappings()]
+
+    def _reading(self) -> Any:
+        session = self
+
+        class _Reading:
+            def __enter__(self) -> sa.engine.Connection:
+                try:
+                    self.conn = session.engine.connect()
+                except sa.exc.SQLAlchemyError as exc:
+                    raise explain(exc, session._url) from None
+                return self.conn
+
+            def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+                self.conn.close()
+                if isinstance(exc, sa.exc.SQLAlchemyError):
+                    raise explain(exc, session._url) from None
+
+        return _Reading()
+
+    # ------------------------------------------------------------ deferred evaluation
+
+    def start_evaluator(
+        self,
+        lease_seconds: float = 60.0,
+        *,
+        workers: int = 1,
+        allowed_modules: Iterable[str] = (),
+        restart: bool = False,
+        return_when_done: bool = False,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> WorkerPool | None:
+        """Run evaluator workers in this process on the pending feedback results.
+
+        Args:
+            lease_seconds: how long a claim lasts unless its worker renews it.
+            workers: worker threads.
+            allowed_modules: module prefixes stored implementations may be loaded from
+                (the feedbacks of recorders made in this process need none).
+            restart: stop a running evaluator first (else that is an error).
+            return_when_done: evaluate here until nothing is pending, then return ``None``.
+            max_attempts: claims of one result (each ended by an expired lease) before
+                it is ``failed``.
+
+        Returns:
+            The running pool (stop it with :meth:`stop_evaluator`), or ``None`` with
+            ``return_when_done``.
+        """
+        if self._evaluator is not None:
+            if not restart:
+                raise RuntimeError(
+                    "An evaluator is already running in this session: stop_evaluator() "
+                    "first, or pass restart=True."
+                )
+            self.stop_evaluator()
+        self.flush(EXIT_TIMEOUT)
+        pool = WorkerPool(
+            [
+                Worker(
+                    self.engine,
+                    self._tables,
+                    lease_seconds=lease_seconds,
+                    allowed_modules=allowed_modules,
+                    feedbacks=self._feedbacks,
+                    max_attempts=max_attempts,
+                )
+                for _ in range(workers)
+            ],
+            exit_when_idle=return_when_done,
+        ).start()
+        if return_when_done:
+            pool.join()
+            pool.close()
+            return None
+        self._evaluator = pool
+        return pool
+
+    def stop_evaluator(self) -> None:
+        """Stop the evaluator (each worker finishes the result it is evaluating).
+
+        Raises:
+            RuntimeError: no evaluator is running.
+        """
+        if self._evaluator is None:
+            raise RuntimeError("No evaluator is running in this session.")
+        self._evaluator.close()
+        self._evaluator = None
+
+
+def _updated(record: Record, kwargs: dict[str, Any]) -> Record:
+    for key, value in kwargs.items():
+        setattr(record, key, value)
+    return record
+
+
+def _loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _absolute(url: sa.engine.URL) -> sa.engine.URL:
+    """A relative SQLite path made absolute now (the working directory may change)."""
+    if is_sqlite(url) and url.database and url.database != ":memory:":
+        if not url.database.startswith("file:"):
+            return url.set(database=os.path.abspath(url.database))
+    return url

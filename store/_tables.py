@@ -1,0 +1,137 @@
+"""The store's tables, as SQLAlchemy Core tables named with the session's prefix.
+
+Every name carries the prefix (``spyglass_`` by default), Alembic's version table
+included (:func:`version_table`), so that spyglass never reads or writes another
+tool's tables in a shared database. The layout is the head of the migrations in
+``migrations/versions``; a change here comes with a new revision there.
+
+| table | one row per |
+| --- | --- |
+| ``<prefix>apps`` | app definition (``AppDefinition`` JSON) |
+| ``<prefix>feedback_defs`` | feedback definition |
+| ``<prefix>records`` | record: main input/output, cost and latency columns, the full JSON |
+| ``<prefix>calls`` | call of a record: path, method, start, end, error (queryable) |
+| ``<prefix>feedbacks`` | feedback result, pending ones included, with their claim (worker, lease) |
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ._deps import sqlalchemy as sa
+
+__all__ = ["JSONType", "Tables", "tables", "version_table"]
+
+# JSONB where the engine has it; SQLite stores JSON as text.
+JSONType: Any = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
+ID = sa.String(256)
+
+
+def version_table(prefix: str) -> str:
+    """The name of Alembic's version table for this prefix."""
+    return f"{prefix}alembic_version"
+
+
+class Tables:
+    """The tables of one prefix (``tables.apps``, ``tables.records``, ...)."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.metadata = metadata = sa.MetaData()
+        p = prefix
+        self.apps = sa.Table(
+            f"{p}apps",
+            metadata,
+            sa.Column("app_id", ID, primary_key=True),
+            sa.Column("app_name", sa.String(256), nullable=False),
+            sa.Column("app_version", sa.String(256), nullable=False),
+            sa.Column("app_json", JSONType, nullable=False),
+        )
+        self.feedback_defs = sa.Table(
+            f"{p}feedback_defs",
+            metadata,
+            sa.Column("feedback_definition_id", ID, primary_key=True),
+            sa.Column("name", sa.String(256), nullable=False),
+            sa.Column("feedback_json", JSONType, nullable=False),
+            sa.Column("run_location", sa.String(32)),
+        )
+        self.records = sa.Table(
+            f"{p}records",
+            metadata,
+            sa.Column("record_id", ID, primary_key=True),
+            sa.Column(
+                "app_id",
+                ID,
+                sa.ForeignKey(f"{p}apps.app_id", ondelete="CASCADE"),
+                nullable=False,
+            ),
+            sa.Column("input", sa.Text),  # JSON text of main_input
+            sa.Column("output", sa.Text),  # JSON text of main_output
+            sa.Column("error", sa.Text),
+            sa.Column("tags", sa.Text),
+            sa.Column("ts", sa.DateTime, nullable=False),
+            sa.Column("latency", sa.Float),
+            sa.Column("total_tokens", sa.Integer),
+            sa.Column("total_cost", sa.Float),
+            sa.Column("cost_currency", sa.String(16)),
+            sa.Column("record_json", JSONType, nullable=False),
+            sa.Index(f"{p}ix_records_app_ts", "app_id", "ts"),
+            sa.Index(f"{p}ix_records_ts", "ts"),
+            # Covers the leaderboard: its scan reads this index, not the records' JSON.
+            sa.Index(f"{p}ix_records_stats", "app_id", "latency", "total_cost"),
+        )
+        self.calls = sa.Table(
+            f"{p}calls",
+            metadata,
+            sa.Column(
+                "record_id",
+                ID,
+                sa.ForeignKey(f"{p}records.record_id", ondelete="CASCADE"),
+                primary_key=True,
+            ),
+            sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
+            sa.Column("path", sa.Text, nullable=False),
+            sa.Column("method", sa.String(256), nullable=False),
+            sa.Column("start_time", sa.DateTime),
+            sa.Column("end_time", sa.DateTime),
+            sa.Column("error", sa.Text),
+            sa.Index(f"{p}ix_calls_path", "path", "method"),
+        )
+        self.feedbacks = sa.Table(
+            f"{p}feedbacks",
+            metadata,
+            sa.Column("feedback_result_id", ID, primary_key=True),
+            sa.Column(
+                "record_id",
+                ID,
+                sa.ForeignKey(f"{p}records.record_id", ondelete="CASCADE"),
+                nullable=False,
+            ),
+            sa.Column("feedback_definition_id", ID),
+            sa.Column("name", sa.String(256), nullable=False),
+            sa.Column("status", sa.String(16), nullable=False),
+            sa.Column("result", sa.Float),
+            sa.Column("multi_result", sa.Text),
+            sa.Column("error", sa.Text),
+            sa.Column("calls_json", JSONType),
+            sa.Column("cost_json", JSONType),
+            sa.Column("last_ts", sa.DateTime, nullable=False),
+            sa.Column("worker", sa.String(256)),
+            sa.Column("lease_until", sa.DateTime),
+            sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+            # Covers the per-record means of the leaderboard and the records' feedback columns.
+            sa.Index(f"{p}ix_feedbacks_record", "record_id", "name", "result"),
+            sa.Index(f"{p}ix_feedbacks_status", "status", "lease_until"),
+            sa.Index(f"{p}ix_feedbacks_name", "name"),
+        )
+
+    def all(self) -> list[sa.Table]:
+        """Every table, parents first."""
+        return [self.apps, self.feedback_defs, self.records, self.calls, self.feedbacks]
+
+
+@functools.lru_cache(maxsize=None)
+def tables(prefix: str) -> Tables:
+    """The tables for ``prefix`` (one object per prefix)."""
+    return Tables(prefix)

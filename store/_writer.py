@@ -1,0 +1,264 @@
+"""The background writer: a bounded queue, one thread, one transaction per batch.
+
+Whatever is handed over (records with their calls and pending feedbacks, feedback
+results) is written by this thread, never by the app's: :meth:`Writer.put` queues the
+rows; the thread takes everything queued (up to :data:`BATCH`), writes it in one
+transaction, and goes on. :meth:`Writer.flush` waits until what was queued before it
+is committed: that is what ``session.flush()`` and ``record_ingest_mode="immediate"``
+acknowledge, and a committed transaction survives ``kill -9`` of the process.
+
+When the database fails (down, locked past the busy timeout) the batch is retried
+with a growing pause for up to :data:`RETRY_FOR` seconds, then dropped with a warning
+that names the cause and counts what was lost; a batch that the database rejects
+(a record of an app it does not hold) is written row by row so that only the bad rows
+are dropped. A full queue makes the caller (a sink worker, not the app) wait up to
+:data:`PUT_TIMEOUT` seconds, then drops the item, counted.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from ._deps import sqlalchemy as sa
+from ._engine import masked, write_transaction
+from ._tables import Tables
+
+__all__ = ["BATCH", "PUT_TIMEOUT", "QUEUE_SIZE", "RETRY_FOR", "Rows", "Writer", "write_rows"]
+
+logger = logging.getLogger("spyglass.store")
+
+QUEUE_SIZE = 20_000
+"""Items the writer's queue holds before callers wait."""
+BATCH = 1_000
+"""The most items written in one transaction."""
+PUT_TIMEOUT = 5.0
+"""How long a caller waits at a full queue before the item is dropped."""
+RETRY_FOR = 30.0
+"""How long a failing batch is retried before it is dropped."""
+
+
+class Rows:
+    """What one item writes: apps, definitions, records, calls, feedback results."""
+
+    __slots__ = ("apps", "calls", "defs", "records", "results")
+
+    def __init__(
+        self,
+        *,
+        apps: Iterable[dict[str, Any]] = (),
+        defs: Iterable[dict[str, Any]] = (),
+        records: Iterable[dict[str, Any]] = (),
+        calls: Iterable[dict[str, Any]] = (),
+        results: Iterable[dict[str, Any]] = (),
+    ) -> None:
+        self.apps = list(apps)
+        self.defs = list(defs)
+        self.records = list(records)
+        self.calls = list(calls)
+        self.results = list(results)
+
+    def extend(self, other: Rows) -> None:
+        """Add another item's rows to these."""
+        self.apps += other.apps
+        self.defs += other.defs
+        self.records += other.records
+        self.calls += other.calls
+        self.results += other.results
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.results) + len(self.apps) + len(self.defs)
+
+
+def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, replacing those with the same primary key."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    keys = {c.name for c in table.primary_key.columns}
+    update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
+
+
+def write_rows(conn: sa.engine.Connection, tables: Tables, rows: Rows) -> None:
+    """Write ``rows`` on ``conn`` (in the caller's transaction), parents first."""
+    _upsert(conn, tables.apps, rows.apps)
+    _upsert(conn, tables.feedback_defs, rows.defs)
+    if rows.records:
+        _upsert(conn, tables.records, rows.records)
+        # A record written again replaces its calls.
+        ids = [r["record_id"] for r in rows.records]
+        conn.execute(sa.delete(tables.calls).where(tables.calls.c.record_id.in_(ids)))
+        if rows.calls:
+            conn.execute(sa.insert(tables.calls), rows.calls)
+    _upsert(conn, tables.feedbacks, rows.results)
+
+
+class _Marker:
+    """A flush marker: set once the writer has committed everything queued before it."""
+
+    __slots__ = ("event", "ok")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.ok = True
+
+
+class Writer:
+    """Writes queued rows to the database on its own thread (started on first use)."""
+
+    def __init__(self, engine: sa.engine.Engine, tables: Tables, url: sa.engine.URL) -> None:
+        self._engine = engine
+        self._tables = tables
+        self._where = masked(url)
+        self._queue: queue.Queue[Rows | _Marker | None] = queue.Queue(QUEUE_SIZE)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self.dropped = 0
+        self.written = 0
+        self._warned: set[str] = set()
+
+    # ------------------------------------------------------------ callers
+
+    def put(self, rows: Rows) -> bool:
+        """Queue rows to write; ``False`` (and counted) if dropped. Never raises."""
+        if self._closed or not self._start():
+            self._drop(len(rows), "the session is closed")
+            return False
+        try:
+            self._queue.put(rows, timeout=PUT_TIMEOUT)
+        except queue.Full:
+            self._drop(len(rows), f"its queue stayed full for {PUT_TIMEOUT:g} s")
+            return False
+        return True
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything queued before this call is committed (or dropped).
+
+        Returns ``False`` on timeout, or if something queued before was dropped.
+        """
+        if self._thread is None or self._closed:
+            return True
+        marker = _Marker()
+        try:
+            self._queue.put(marker, timeout=timeout)
+        except queue.Full:
+            return False
+        return marker.event.wait(timeout) and marker.ok
+
+    def close(self, timeout: float | None = 5.0) -> bool:
+        """Write what is queued (for at most ``timeout`` seconds) and stop the thread."""
+        with self._lock:
+            if self._closed:
+                return True
+            self._closed = True
+            thread = self._thread
+        if thread is None:
+            return True
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            return False
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    # ------------------------------------------------------------ the thread
+
+    def _start(self) -> bool:
+        if self._thread is not None:
+            return True
+        with self._lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="spyglass-store-writer", daemon=True)
+                try:
+                    thread.start()
+                except RuntimeError:  # interpreter shutting down
+                    return False
+                self._thread = thread
+        return True
+
+    def _run(self) -> None:
+        get = self._queue.get
+        while True:
+            item = get()
+            batch = Rows()
+            markers: list[_Marker] = []
+            stop = False
+            while True:
+                if item is None:
+                    stop = True
+                elif isinstance(item, _Marker):
+                    markers.append(item)
+                else:
+                    batch.extend(item)
+                if stop or len(batch) >= BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            ok = self._write(batch) if len(batch) else True
+            for marker in markers:
+                marker.ok = ok
+                marker.event.set()
+            if stop:
+                return
+
+    def _write(self, batch: Rows) -> bool:
+        deadline = time.monotonic() + RETRY_FOR
+        pause = 0.05
+        while True:
+            try:
+                with write_transaction(self._engine) as conn:
+                    write_rows(conn, self._tables, batch)
+                self.written += len(batch.records)
+                return True
+            except sa.exc.IntegrityError:
+                return self._write_one_by_one(batch)
+            except Exception as exc:  # noqa: BLE001 - the database is down or locked: retry
+                if time.monotonic() + pause > deadline or self._closed:
+                    self._drop(len(batch), f"the database {self._where} failed: {exc}")
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    def _write_one_by_one(self, batch: Rows) -> bool:
+        """Write each item alone so that only rows the database rejects are lost."""
+        ok = True
+        calls: dict[str, list[dict[str, Any]]] = {}
+        for call in batch.calls:
+            calls.setdefault(call["record_id"], []).append(call)
+        items = [Rows(apps=[a]) for a in batch.apps] + [Rows(defs=[d]) for d in batch.defs]
+        items += [Rows(records=[r], calls=calls.get(r["record_id"], ())) for r in batch.records]
+        items += [Rows(results=[r]) for r in batch.results]
+        for item in items:
+            try:
+                with write_transaction(self._engine) as conn:
+                    write_rows(conn, self._tables, item)
+                self.written += len(item.records)
+            except Exception as exc:  # noqa: BLE001 - counted and logged, never raised
+                ok = False
+                self._drop(1, f"the database {self._where} rejected it: {exc}")
+        return ok
+
+    def _drop(self, count: int, cause: str) -> None:
+        self.dropped += count
+        key = cause.split(":")[0]
+        level = logging.WARNING if key not in self._warned else logging.DEBUG
+        self._warned.add(key)
+        logger.log(
+            level,
+            "spyglass store: %d item(s) not written because %s (%d dropped so far)",
+            count,
+            cause,
+            self.dropped,
+        )

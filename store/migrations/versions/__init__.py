@@ -1,0 +1,1 @@
+"""Alembic revisions, oldest first; each creates or alters the prefixed tables."""
