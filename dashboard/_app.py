@@ -236,7 +236,7 @@ def create_app(session: Any, token: str | None = None) -> Any:
             flt=flt,
             apps=source.apps(),
             names=source.feedback_names(),
-            sorts=SORTS,
+            sorts=list(SORTS),
         )
 
     @api.get("/records/{record_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -195,7 +195,7 @@ class Source:
             .group_by(r.c.app_id, f.c.name)
         )
         with self.engine.connect() as c:
-            for app_id, latency, tokens, cost, errors in c.execute(stats):
+            for app_id, latency, tokens, cost, errors in c.execute(stats).all():
                 if app_id in rows:
                     rows[app_id].update(
                         latency_mean=latency,
@@ -455,7 +455,10 @@ class Source:
             return {"counts": {}, "latest": []}
         f = t["feedbacks"]
         with self.engine.connect() as c:
-            counts = dict(c.execute(sa.select(f.c.status, sa.func.count()).group_by(f.c.status)))
+            counts = {
+                s: n
+                for s, n in c.execute(sa.select(f.c.status, sa.func.count()).group_by(f.c.status))
+            }
             cols = [f.c[n] for n in ("feedback_result_id", "record_id", "name", "status")]
             cols += [f.c[n] for n in ("result", "error", "last_ts", "worker", "attempts")]
             latest = [
