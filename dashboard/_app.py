@@ -213,6 +213,10 @@ def create_app(session: Any, token: str | None = None) -> Any:
             return empty(request)
         return fastapi.responses.RedirectResponse("/leaderboard", status_code=303)
 
+    @api.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Any:
+        return fastapi.responses.RedirectResponse("/static/favicon.svg", status_code=301)
+
     @api.get("/leaderboard", response_class=HTMLResponse, include_in_schema=False)
     def leaderboard_page(request: Request) -> Any:
         if source.is_empty():
