@@ -48,6 +48,12 @@ DatabaseUrl = typer.Option(
     show_default=False,
 )
 AsJson = typer.Option(False, "--json", help="Write JSON (for scripts) instead of a table.")
+AllowModule = typer.Option(
+    None, "--allow-module", help="Module prefix stored feedbacks may be loaded from (repeat)."
+)
+OutputFile = typer.Option(
+    None, "--output", "-o", help="File to write (default: standard output, jsonl only)."
+)
 
 
 def _fail(message: str, code: int = FAILED) -> NoReturn:
@@ -125,9 +131,7 @@ def dashboard(
 def evaluate(
     database_url: str | None = DatabaseUrl,
     workers: int = typer.Option(1, "--workers", min=1, help="Worker threads."),
-    allow_module: list[str] = typer.Option(
-        [], "--allow-module", help="Module prefix stored feedbacks may be loaded from."
-    ),
+    allow_module: list[str] | None = AllowModule,
     lease_seconds: float = typer.Option(60.0, "--lease-seconds", min=1.0),
     until_done: bool = typer.Option(
         False, "--until-done", help="Stop when nothing is pending instead of waiting for more."
@@ -142,7 +146,7 @@ def evaluate(
             session.start_evaluator(
                 lease_seconds,
                 workers=workers,
-                allowed_modules=allow_module,
+                allowed_modules=allow_module or (),
                 return_when_done=True,
             )
         counts = source.evaluation(limit=0)["counts"]
@@ -155,7 +159,7 @@ def evaluate(
         return
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
-    session.start_evaluator(lease_seconds, workers=workers, allowed_modules=allow_module)
+    session.start_evaluator(lease_seconds, workers=workers, allowed_modules=allow_module or ())
     err.print(f"{workers} evaluator worker(s) running; Ctrl-C stops them.", highlight=False)
     try:
         with err.status("") as status:
@@ -388,9 +392,7 @@ def db_reset(
 def export(
     database_url: str | None = DatabaseUrl,
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl or parquet."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="File to write (default: standard output, jsonl only)."
-    ),
+    output: Path | None = OutputFile,
     app_id: str | None = typer.Option(None, "--app-id"),
 ) -> None:
     """Export records with their feedback scores as JSON lines or Parquet."""

@@ -154,9 +154,9 @@ def _parent(
     for other_stack, other in nodes:
         if other is node or other_stack != want:
             continue
-        if node.start and other.start and other.end and node.end:
-            if not (other.start <= node.start and node.end <= other.end):
-                continue
+        timed = node.start and other.start and other.end and node.end
+        if timed and not (other.start <= node.start and node.end <= other.end):  # type: ignore[operator]
+            continue
         best = other
     return best
 

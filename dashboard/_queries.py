@@ -22,7 +22,7 @@ from typing import Any
 
 from ._deps import sqlalchemy as sa
 
-__all__ = ["Filters", "Source", "SORTS"]
+__all__ = ["SORTS", "Filters", "Source"]
 
 SORTS = ("ts", "latency", "total_cost", "total_tokens")
 """Record columns the records page sorts by (besides a feedback's score)."""
@@ -130,9 +130,7 @@ class Source:
         if t is None:
             return []
         a, r = t["apps"], t["records"]
-        counts = (
-            sa.select(r.c.app_id, sa.func.count().label("n")).group_by(r.c.app_id).subquery()
-        )
+        counts = sa.select(r.c.app_id, sa.func.count().label("n")).group_by(r.c.app_id).subquery()
         q = (
             sa.select(a.c.app_id, a.c.app_name, a.c.app_version, counts.c.n)
             .outerjoin(counts, counts.c.app_id == a.c.app_id)

@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _dash_data
 import pytest
 
 from spyglass.core.sinks import set_current_store
 from spyglass.dashboard import run_dashboard, stop_dashboard
 from spyglass.store import TruSession
-
-import _dash_data
 
 REQUIRE = "SPYGLASS_REQUIRE_BROWSER"
 CHROMIUM = "/usr/bin/chromium"
@@ -72,9 +71,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The example apps recorded with XSS payloads in names, inputs, outputs, reasons."""
-    yield from _served(
-        tmp_path_factory.mktemp("hostile"), lambda s: _dash_data.fill(s, xss=True)
-    )
+    yield from _served(tmp_path_factory.mktemp("hostile"), lambda s: _dash_data.fill(s, xss=True))
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +107,7 @@ class Page:
     def __init__(self, page: Any) -> None:
         self.page = page
         self.errors: list[str] = []
-        page.on(
-            "console", lambda m: self.errors.append(m.text) if m.type == "error" else None
-        )
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
 

@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _dash_data
 import pytest
 
 from spyglass.adapters.custom import TruCustomApp
 from spyglass.core import Feedback
 from spyglass.core.sinks import set_current_store
 from spyglass.store import TruSession
-
-import _dash_data
 
 SPYGLASS = shutil.which("spyglass", path=str(Path(sys.executable).parent))
 
@@ -153,8 +152,15 @@ def test_evaluate_runs_deferred_feedback(tmp_path: Path, monkeypatch: pytest.Mon
     assert 2 == run_json("db", "info", "--database-url", url)["pending"]
     env = {"PYTHONPATH": str(tmp_path)}
     counts = run_json(
-        "evaluate", "--database-url", url, "--until-done", "--allow-module", "dash_deferred_fb",
-        "--workers", "2", env=env,
+        "evaluate",
+        "--database-url",
+        url,
+        "--until-done",
+        "--allow-module",
+        "dash_deferred_fb",
+        "--workers",
+        "2",
+        env=env,
     )
     assert {"done": 2} == counts
 

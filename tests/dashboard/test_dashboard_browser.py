@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import ROOT, Page, Served
-
 import _dash_data
+from conftest import ROOT, Page, Served
 
 PAGES = ["/leaderboard", "/records", "/compare", "/evaluation", "/apps"]
 
 
-def test_walk_from_leaderboard_to_a_reason_and_human_feedback(
-    recorded: Served, page: Page
-) -> None:
+def test_walk_from_leaderboard_to_a_reason_and_human_feedback(recorded: Served, page: Page) -> None:
     """Leaderboard → records → a record → a call expanded → a feedback's reason → compare
     two versions → human feedback stored; screenshots of each step, no console error."""
     p = page.page

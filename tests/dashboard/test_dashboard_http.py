@@ -7,13 +7,13 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import _dash_data
 import pytest
 
 from spyglass.adapters.custom import TruCustomApp
@@ -22,8 +22,6 @@ from spyglass.core.sinks import set_current_store
 from spyglass.dashboard import run_dashboard, stop_dashboard
 from spyglass.dashboard.display import get_feedback_result
 from spyglass.store import TruSession
-
-import _dash_data
 
 PAGES = ["/", "/leaderboard", "/records", "/compare", "/evaluation", "/apps"]
 
@@ -128,14 +126,16 @@ def test_writes_need_a_same_origin_request(small: tuple[TruSession, Any, Path]) 
         assert not any(h.lower().startswith("access-control-") for h in headers)
         status, headers, _ = http(post, "OPTIONS", headers={"Origin": "http://evil.example"})
         assert not any(h.lower().startswith("access-control-") for h in headers)
-        assert [] == [r for r in session.get_feedback_results(record_id=record_id)
-                      if r.name == "reviewer"]
+        assert [] == [
+            r for r in session.get_feedback_results(record_id=record_id) if r.name == "reviewer"
+        ]
         origin = {"Origin": url}
         assert 422 == http(post, "POST", {"name": "reviewer", "score": 7}, origin)[0]
         status, _, text = http(post, "POST", body, origin)
         assert 200 == status, text
-        stored = [r for r in session.get_feedback_results(record_id=record_id)
-                  if r.name == "reviewer"]
+        stored = [
+            r for r in session.get_feedback_results(record_id=record_id) if r.name == "reviewer"
+        ]
         assert [0.75] == [r.result for r in stored]
         assert 404 == http(f"{url}/api/records/record_nope/feedback", "POST", body, origin)[0]
     finally:
