@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean postgres-server
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,17 +26,29 @@ $(VENV)/.dev: pyproject.toml $(PLUGINS) | $(PY)
 demo: $(VENV)/.all
 	$(PY) examples/demo.py
 
+# The store's tests start a throwaway PostgreSQL server from the machine's initdb/pg_ctl;
+# installed from the OS packages when missing (as root, as CI runs), and required: with
+# SPYGLASS_REQUIRE_POSTGRES=1 those tests fail rather than skip.
+postgres-server:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "PostgreSQL server binaries (initdb, pg_ctl) are missing and this is not root:"; \
+		echo "install PostgreSQL (apt-get install postgresql) for the store's PostgreSQL tests."; \
+	fi
+
 # The dashboard's browser tests drive the Chromium of the OS packages through Playwright
 # (never `playwright install`, which downloads a browser build).
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then \
-		apt-get install -y --no-install-recommends chromium \
-		|| (apt-get update && apt-get install -y --no-install-recommends chromium); \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium); \
 	else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi
 
-test: $(VENV)/.dev $(CHROMIUM)
-	SPYGLASS_REQUIRE_BROWSER=1 $(PY) -m pytest
+test: $(VENV)/.dev postgres-server $(CHROMIUM)
+	SPYGLASS_REQUIRE_POSTGRES=1 SPYGLASS_REQUIRE_BROWSER=1 $(PY) -m pytest
 
 bench: $(VENV)/.dev
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
@@ -44,8 +56,8 @@ bench: $(VENV)/.dev
 # mypy checks `core/` as the package `spyglass.core`, through the same mapping the install uses.
 TYPECHECK := build/typecheck
 lint: $(VENV)/.dev
-	$(PY) -m ruff check core adapters testing dashboard cli tests bench examples
-	$(PY) -m ruff format --check core adapters testing dashboard cli tests bench examples
+	$(PY) -m ruff check core adapters testing store dashboard cli tests bench examples
+	$(PY) -m ruff format --check core adapters testing store dashboard cli tests bench examples
 	mkdir -p $(TYPECHECK)/spyglass && ln -sfn ../../../core $(TYPECHECK)/spyglass/core
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.core
 

@@ -97,6 +97,8 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from spyglass.store import TruSession as TruSession
+
     from .errors import (
         LensError as LensError,
         LensIndexError as LensIndexError,
@@ -181,8 +183,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         register_encoder as register_encoder,
         register_secret as register_secret,
     )
-    from spyglass.store import TruSession as TruSession
-
     from .sinks import (
         RecordSink as RecordSink,
         RecordStore as RecordStore,

@@ -1,6 +1,7 @@
 """The one place the store imports its optional dependencies: SQLAlchemy, Alembic, pandas.
 
-Importing this module imports them, or raises
+Importing this module imports SQLAlchemy and Alembic (pandas on first use, through
+:func:`pandas`), or raises
 :class:`~spyglass.core.MissingDependencyError` with the ``pip install`` line. The
 PostgreSQL driver (psycopg 3) is imported by SQLAlchemy itself when a
 ``postgresql+psycopg://`` URL is used; :func:`check_driver` turns its absence into the
@@ -8,6 +9,8 @@ same kind of error.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from spyglass.core import MissingDependencyError
 
@@ -17,7 +20,6 @@ try:
     import alembic.config
     import alembic.migration
     import alembic.script
-    import pandas
     import sqlalchemy
     import sqlalchemy.dialects.postgresql
     import sqlalchemy.exc
@@ -29,6 +31,19 @@ except ImportError as exc:  # pragma: no cover - the store's tests need the extr
     ) from exc
 
 __all__ = ["alembic", "check_driver", "pandas", "sqlalchemy"]
+
+
+def pandas() -> Any:
+    """The ``pandas`` module, imported on first use (only reading needs it, and it takes
+    a second to import: evaluator workers and recording processes never pay for it)."""
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - the store's tests need the extra
+        raise MissingDependencyError(
+            "Reading spyglass.store results as DataFrames needs pandas: "
+            "pip install 'spyglass[store]'"
+        ) from exc
+    return pd
 
 
 def check_driver(url: sqlalchemy.engine.URL) -> None:

@@ -106,7 +106,10 @@ def create_engine(url: sa.engine.URL, **engine_params: Any) -> sa.engine.Engine:
             params.setdefault("poolclass", sa.pool.StaticPool)
             params.setdefault("connect_args", {"check_same_thread": False})
         else:
-            folder = os.path.dirname(os.path.abspath(url.database or ""))
+            path = url.database or ""
+            if path.startswith("file:"):  # a SQLite URI filename: its own query decides
+                path = path[5:].split("?")[0]
+            folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder):
                 raise DatabaseUnavailableError(
                     f"Cannot open the SQLite database {masked(url)}: the folder {folder} does "

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ._deps import pandas as pd, sqlalchemy as sa
+from ._deps import pandas, sqlalchemy as sa
 from ._tables import Tables
 
 __all__ = ["leaderboard", "records_and_feedback"]
@@ -62,7 +62,7 @@ def records_and_feedback(
     app_version: str | None = None,
     offset: int | None = None,
     limit: int | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[Any, list[str]]:
     """Records, newest first, with one column per feedback name (the mean of its results),
     ``<name>_calls`` and ``<name> feedback cost in <currency>``; see ``TruSession``."""
     r, a, f = t.records, t.apps, t.feedbacks
@@ -159,6 +159,7 @@ def records_and_feedback(
     extra = feedback_names + [f"{n}_calls" for n in sorted(names) if ":::" not in n]
     cost_cols = sorted({k for item in out for k in item if " feedback cost in " in k})
     columns = APP_COLUMNS + RECORD_COLUMNS + extra + cost_cols + TAIL_COLUMNS
+    pd = pandas()
     frame = pd.DataFrame(out, columns=columns)
     for name in feedback_names:
         frame[name] = frame[name].astype("float64")
@@ -179,7 +180,7 @@ def leaderboard(
     group_by_metadata_key: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
-) -> pd.DataFrame:
+) -> Any:
     """One row per ``(app_name, app_version[, metadata value])``: the mean of each feedback
     (per record first, as TruLens), mean latency, mean total cost, and the record count."""
     r, a, f = t.records, t.apps, t.feedbacks
@@ -238,6 +239,7 @@ def leaderboard(
         rows.setdefault(key, {})[row[width]] = float(row[width + 1])
     feedback_cols = sorted(names)
     columns = [*feedback_cols, "latency", "total_cost", "records"]
+    pd = pandas()
     frame = pd.DataFrame(
         [[values.get(c) for c in columns] for values in rows.values()],
         columns=columns,

@@ -16,7 +16,8 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
-from typing import Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from spyglass.core import (
     AppDefinition,
@@ -32,12 +33,15 @@ from spyglass.core.feedback import feedback_pool
 from spyglass.core.sinks import current_store, flush as flush_sinks, set_current_store
 
 from . import _migrate, _read
-from ._deps import pandas as pd, sqlalchemy as sa
+from ._deps import pandas, sqlalchemy as sa
 from ._engine import create_engine, explain, is_sqlite, masked, parse_url, write_transaction
 from ._rows import app_row, feedback_def_row, pending_row, record_rows, result_from_row, result_row
 from ._tables import Tables, tables
 from ._workers import MAX_ATTEMPTS, Worker, WorkerPool
 from ._writer import Rows, Writer, write_rows
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["DEFAULT_URL", "EXIT_TIMEOUT", "StoreSink", "TruSession"]
 
@@ -114,7 +118,7 @@ class TruSession:
     _url: sa.engine.URL
     _options: dict[str, Any]
 
-    def __new__(cls, database_url: str | None = None, **kwargs: Any) -> TruSession:
+    def __new__(cls, database_url: str | None = None, **kwargs: Any) -> Self:
         valid = {
             "database_prefix",
             "database_redact_keys",
@@ -135,9 +139,10 @@ class TruSession:
             existing = _sessions.get(key)
             if existing is not None:
                 if existing._options != options:
+                    differ = sorted(k for k in options if options[k] != existing._options[k])
                     raise ValueError(
                         f"A TruSession on {masked(url)} (prefix {prefix!r}) is already open with "
-                        f"other arguments ({existing._options}); use that one, or close() it "
+                        f"other values of {', '.join(differ)}; use that one, or close() it "
                         "before opening the database again."
                     )
                 set_current_store(existing)
@@ -158,15 +163,18 @@ class TruSession:
         self._key = (url.render_as_string(hide_password=False), prefix)
         self.database_redact_keys = bool(options.get("database_redact_keys"))
         self._tables: Tables = tables(prefix)
+        self.engine = create_engine(url, **(options.get("database_args") or {}))
         try:
-            self.engine = create_engine(url, **(options.get("database_args") or {}))
             if is_sqlite(url):
                 with write_transaction(self.engine):
                     pass  # BEGIN IMMEDIATE: fails now if the file cannot be written
             if options.get("database_check_revision") is not False:
                 _migrate.ensure_schema(self.engine, url, prefix)
-        except sa.exc.SQLAlchemyError as exc:
-            raise explain(exc, url) from None
+        except BaseException as exc:
+            self.engine.dispose()
+            if isinstance(exc, sa.exc.SQLAlchemyError):
+                raise explain(exc, url) from None
+            raise
         self._writer = Writer(self.engine, self._tables, url)
         self._sink = StoreSink(self)
         self._feedbacks: dict[str, Any] = {}  # definition id -> Feedback of this process
@@ -201,7 +209,7 @@ class TruSession:
         rows = Rows(apps=[app_row(app.definition)], defs=[feedback_def_row(f) for f in feedbacks])
         try:
             self._write(rows)
-        except Exception:  # noqa: BLE001 - recording goes on; the writer logs what it loses
+        except Exception:
             logger.exception("spyglass store: storing the definition of %r failed", app)
         return self._sink
 
@@ -378,15 +386,17 @@ class TruSession:
             ValueError: a wrong argument type, or ``app`` is another record's app.
         """
         if not isinstance(record, Record):
-            raise ValueError(f"record must be a Record, not {type(record).__name__}")
+            # ValueError, not TypeError: TruLens's exception for these checks.
+            raise ValueError(f"record must be a Record, not {type(record).__name__}")  # noqa: TRY004
         if not isinstance(feedback_functions, Sequence) or not all(
             isinstance(f, Feedback) for f in feedback_functions
         ):
             raise ValueError("feedback_functions must be a sequence of Feedback")
         if app is not None and not isinstance(app, AppDefinition):
-            raise ValueError(f"app must be an AppDefinition or None, not {type(app).__name__}")
+            what = type(app).__name__
+            raise ValueError(f"app must be an AppDefinition or None, not {what}")
         if not isinstance(wait, bool):
-            raise ValueError("wait must be a bool")
+            raise ValueError("wait must be a bool")  # noqa: TRY004
         return self._run_feedbacks(record, list(feedback_functions), app, wait)
 
     def _run_feedbacks(
@@ -417,7 +427,7 @@ class TruSession:
         app_version: str | None = None,
         offset: int | None = None,
         limit: int | None = None,
-    ) -> tuple[pd.DataFrame, list[str]]:
+    ) -> tuple[Any, list[str]]:
         """Records, newest first, with their feedback: ``(DataFrame, feedback names)``.
 
         Columns: ``app_name, app_version, app_id, app_json, type, record_id, input,
@@ -443,7 +453,7 @@ class TruSession:
         group_by_metadata_key: str | None = None,
         limit: int | None = None,
         offset: int | None = None,
-    ) -> pd.DataFrame:
+    ) -> Any:
         """One row per ``(app_name, app_version)``: the mean of each feedback, mean
         ``latency``, mean ``total_cost`` and ``records`` (the count), computed in SQL."""
         with self._reading() as conn:
@@ -459,7 +469,9 @@ class TruSession:
     def get_apps(self) -> list[dict[str, Any]]:
         """Every stored app definition, as JSON data."""
         with self._reading() as conn:
-            return [_loads(v) for v in conn.execute(sa.select(self._tables.apps.c.app_json)).scalars()]
+            return [
+                _loads(v) for v in conn.execute(sa.select(self._tables.apps.c.app_json)).scalars()
+            ]
 
     def get_app(self, app_id: str) -> dict[str, Any] | None:
         """One stored app definition as JSON data, or ``None``."""
@@ -483,7 +495,7 @@ class TruSession:
         with self._reading() as conn:
             return [Record.model_validate(_loads(v)) for (v,) in conn.execute(query)]
 
-    def get_feedback_defs(self, feedback_definition_id: str | None = None) -> pd.DataFrame:
+    def get_feedback_defs(self, feedback_definition_id: str | None = None) -> Any:
         """Stored feedback definitions: ``feedback_definition_id, name, feedback_json,
         run_location`` (``feedback_json`` as data; load one with
         ``FeedbackDefinition.load``)."""
@@ -496,7 +508,7 @@ class TruSession:
         for row in rows:
             row["feedback_json"] = _loads(row["feedback_json"])
         columns = ["feedback_definition_id", "name", "feedback_json", "run_location"]
-        return pd.DataFrame(rows, columns=columns)
+        return pandas().DataFrame(rows, columns=columns)
 
     def get_feedback_results(
         self, record_id: str | None = None, app_ids: Sequence[str] | None = None
@@ -512,23 +524,14 @@ class TruSession:
         with self._reading() as conn:
             return [result_from_row(row) for row in conn.execute(query).mappings()]
 
-    def _reading(self) -> Any:
-        session = self
-
-        class _Reading:
-            def __enter__(self) -> sa.engine.Connection:
-                try:
-                    self.conn = session.engine.connect()
-                except sa.exc.SQLAlchemyError as exc:
-                    raise explain(exc, session._url) from None
-                return self.conn
-
-            def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-                self.conn.close()
-                if isinstance(exc, sa.exc.SQLAlchemyError):
-                    raise explain(exc, session._url) from None
-
-        return _Reading()
+    @contextmanager
+    def _reading(self) -> Iterator[sa.engine.Connection]:
+        """A connection for reading; a database error becomes one that says what to do."""
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as exc:
+            raise explain(exc, self._url) from None
 
     # ------------------------------------------------------------ deferred evaluation
 
@@ -631,7 +634,7 @@ def _loads(value: Any) -> Any:
 
 def _absolute(url: sa.engine.URL) -> sa.engine.URL:
     """A relative SQLite path made absolute now (the working directory may change)."""
-    if is_sqlite(url) and url.database and url.database != ":memory:":
-        if not url.database.startswith("file:"):
-            return url.set(database=os.path.abspath(url.database))
+    database = url.database or ""
+    if is_sqlite(url) and database not in ("", ":memory:") and not database.startswith("file:"):
+        return url.set(database=os.path.abspath(database))
     return url

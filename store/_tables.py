@@ -131,7 +131,7 @@ class Tables:
         return [self.apps, self.feedback_defs, self.records, self.calls, self.feedbacks]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tables(prefix: str) -> Tables:
     """The tables for ``prefix`` (one object per prefix)."""
     return Tables(prefix)

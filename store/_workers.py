@@ -20,6 +20,7 @@ cannot be loaded gives a ``failed`` result whose error says why.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -37,16 +38,32 @@ from ._engine import write_transaction
 from ._rows import result_row
 from ._tables import Tables
 
-__all__ = ["MAX_ATTEMPTS", "Worker", "WorkerPool"]
+__all__ = ["BATCH", "MAX_ATTEMPTS", "Worker", "WorkerPool"]
 
 logger = logging.getLogger("spyglass.store.evaluator")
 
 MAX_ATTEMPTS = 3
 """Claims of one result (each ended by an expired lease) before it is ``failed``."""
+BATCH = 4
+"""Results a worker claims in one transaction."""
 
 RUNNING = FeedbackResultStatus.RUNNING.value
 PENDING = FeedbackResultStatus.NONE.value
 FAILED = FeedbackResultStatus.FAILED.value
+
+
+# The columns a finished evaluation writes.
+_FINISHED = (
+    "status",
+    "result",
+    "multi_result",
+    "error",
+    "calls_json",
+    "cost_json",
+    "last_ts",
+    "lease_until",
+)
+_UNREAD = object()
 
 
 def _now() -> datetime:
@@ -65,6 +82,9 @@ class Worker:
         feedbacks: definition id -> ``Feedback`` (those of this process's recorders).
         name: the worker's name, stored with its claims (default: host, pid, thread).
         max_attempts: see :data:`MAX_ATTEMPTS`.
+        batch: results claimed at a time. A worker that dies loses the claims on those
+            it had not finished until their leases expire; only the one it was
+            evaluating can have been judged twice.
     """
 
     def __init__(
@@ -77,7 +97,9 @@ class Worker:
         feedbacks: Mapping[str, Any] | None = None,
         name: str | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        batch: int = BATCH,
     ) -> None:
+        self.batch = batch
         self.engine = engine
         self.t = tables
         self.lease = timedelta(seconds=lease_seconds)
@@ -89,73 +111,104 @@ class Worker:
         self._loaded: dict[str, Any] = {}
         self._apps: dict[str, Any] = {}
         self._postgres = engine.dialect.name == "postgresql"
+        self._statements()
+
+    # ------------------------------------------------------------ statements
+
+    def _statements(self) -> None:
+        """Build the statements once: they run per result, and SQLAlchemy reuses the
+        compiled form of a statement object it has seen (bound values change only)."""
+        f, r = self.t.feedbacks, self.t.records
+        now = sa.bindparam("now", type_=sa.DateTime)
+        expired = sa.and_(f.c.status == RUNNING, f.c.lease_until < now)
+        self._give_up = (
+            sa.update(f)
+            .where(expired, f.c.attempts >= self.max_attempts)
+            .values(
+                status=FAILED,
+                lease_until=None,
+                last_ts=now,
+                error=(
+                    f"Evaluation did not finish in {self.max_attempts} attempts: each time "
+                    "the worker's lease expired (the worker died or stalled). Look at the "
+                    "worker logs; the feedback may crash its process."
+                ),
+            )
+        )
+        candidates = (
+            sa.select(f.c.feedback_result_id)
+            .where(sa.or_(f.c.status == PENDING, expired))
+            .limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
+        )
+        if self._postgres:
+            candidates = candidates.with_for_update(skip_locked=True)
+        self._claim = (
+            sa.update(f)
+            .where(f.c.feedback_result_id.in_(candidates.scalar_subquery()))
+            .values(
+                status=RUNNING,
+                worker=self.name,
+                lease_until=sa.bindparam("until", type_=sa.DateTime),
+                attempts=f.c.attempts + 1,
+                last_ts=now,
+            )
+            .returning(f.c.feedback_result_id, f.c.record_id, f.c.feedback_definition_id, f.c.name)
+        )
+        self._renew = (
+            sa.update(f)
+            .where(f.c.worker == self.name, f.c.status == RUNNING)
+            .values(lease_until=sa.bindparam("until", type_=sa.DateTime))
+        )
+        self._records = sa.select(r.c.record_id, r.c.record_json, r.c.app_id).where(
+            r.c.record_id.in_(sa.bindparam("ids", expanding=True))
+        )
+        self._finish_stmt = (
+            sa.update(f)
+            .where(
+                f.c.feedback_result_id == sa.bindparam("id"),
+                f.c.worker == self.name,
+                f.c.status == RUNNING,
+            )
+            .values({c: sa.bindparam(f"v_{c}") for c in _FINISHED})
+        )
 
     # ------------------------------------------------------------ claiming
 
     def claim(self, limit: int = 1) -> list[Any]:
-        """Claim up to ``limit`` pending results (and expired claims); return their rows."""
-        f = self.t.feedbacks
+        """Claim up to ``limit`` pending results (and expired claims); return their rows.
+
+        Results whose lease expired :attr:`max_attempts` times are failed first.
+        """
         now = _now()
-        expired = sa.and_(f.c.status == RUNNING, f.c.lease_until < now)
         with write_transaction(self.engine) as conn:
-            conn.execute(
-                sa.update(f)
-                .where(expired, f.c.attempts >= self.max_attempts)
-                .values(
-                    status=FAILED,
-                    lease_until=None,
-                    last_ts=now,
-                    error=(
-                        f"Evaluation did not finish in {self.max_attempts} attempts: each time "
-                        "the worker's lease expired (the worker died or stalled). Look at the "
-                        "worker logs; the feedback may crash its process."
-                    ),
-                )
-            )
-            candidates = (
-                sa.select(f.c.feedback_result_id)
-                .where(sa.or_(f.c.status == PENDING, expired))
-                .limit(limit)
-            )
-            if self._postgres:
-                candidates = candidates.with_for_update(skip_locked=True)
+            conn.execute(self._give_up, {"now": now})
             claimed = conn.execute(
-                sa.update(f)
-                .where(f.c.feedback_result_id.in_(candidates.scalar_subquery()))
-                .values(
-                    status=RUNNING,
-                    worker=self.name,
-                    lease_until=now + self.lease,
-                    attempts=f.c.attempts + 1,
-                    last_ts=now,
-                )
-                .returning(
-                    f.c.feedback_result_id,
-                    f.c.record_id,
-                    f.c.feedback_definition_id,
-                    f.c.name,
-                )
+                self._claim, {"now": now, "until": now + self.lease, "limit": limit}
             )
             return list(claimed.mappings().all())
 
     def renew(self) -> None:
         """Extend the leases of every result this worker holds."""
-        f = self.t.feedbacks
         with write_transaction(self.engine) as conn:
-            conn.execute(
-                sa.update(f)
-                .where(f.c.worker == self.name, f.c.status == RUNNING)
-                .values(lease_until=_now() + self.lease)
-            )
+            conn.execute(self._renew, {"until": _now() + self.lease})
 
     # ------------------------------------------------------------ evaluating
 
-    def evaluate(self, row: Mapping[str, Any]) -> bool:
-        """Evaluate one claimed row and store its result; ``False`` if the claim was lost."""
+    def evaluate(self, row: Mapping[str, Any], record: Any = _UNREAD, app_json: Any = None) -> bool:
+        """Evaluate one claimed row and store its result; ``False`` if the claim was lost.
+
+        Args:
+            row: a row :meth:`claim` returned.
+            record: its record, if already read (else it is read here).
+            app_json: its app's JSON, with ``record``.
+        """
+        if record is _UNREAD:
+            record, app_json = self.read_records([row["record_id"]]).get(
+                row["record_id"], (None, None)
+            )
         feedback = self._feedback(row["feedback_definition_id"])
-        record, app_json = self._record(row["record_id"])
         if record is None:
-            return self._finish(row, None, "the record no longer exists")
+            return self._finish(row, None, "The record no longer exists.")
         if feedback is None:
             return self._finish(
                 row,
@@ -167,27 +220,16 @@ class Worker:
         return self._finish(row, result, None)
 
     def _finish(self, row: Mapping[str, Any], result: Any, error: str | None) -> bool:
-        f = self.t.feedbacks
         if result is not None:
             values = result_row(result)
-            for key in ("feedback_result_id", "record_id", "worker", "attempts"):
-                values.pop(key)
-            values["feedback_definition_id"] = row["feedback_definition_id"]
-            values["name"] = row["name"]
         else:
-            values = {"status": FAILED, "error": error, "last_ts": _now()}
-        values["lease_until"] = None
+            values = {"status": FAILED, "error": error, "last_ts": _now(), "result": None}
+            values.update(calls_json=[], cost_json={}, multi_result=None)
+        params = {f"v_{c}": values.get(c) for c in _FINISHED}
+        params["v_lease_until"] = None
+        params["id"] = row["feedback_result_id"]
         with write_transaction(self.engine) as conn:
-            done = conn.execute(
-                sa.update(f)
-                .where(
-                    f.c.feedback_result_id == row["feedback_result_id"],
-                    f.c.worker == self.name,
-                    f.c.status == RUNNING,
-                )
-                .values(**values)
-            )
-            return bool(done.rowcount)
+            return bool(conn.execute(self._finish_stmt, params).rowcount)
 
     def _feedback(self, definition_id: str | None) -> Any:
         if definition_id in self.local:
@@ -205,20 +247,24 @@ class Worker:
             )
         return self._loaded[str(definition_id)]
 
-    def _record(self, record_id: str) -> tuple[Record | None, Any]:
-        r, a = self.t.records, self.t.apps
+    def read_records(self, record_ids: list[str]) -> dict[str, tuple[Record, Any]]:
+        """The records (and their apps' JSON) of claimed rows, read in one query."""
+        a = self.t.apps
+        out: dict[str, tuple[Record, Any]] = {}
         with self.engine.connect() as conn:
-            found = conn.execute(
-                sa.select(r.c.record_json, r.c.app_id).where(r.c.record_id == record_id)
-            ).first()
-            if found is None:
-                return None, None
-            app_id = found.app_id
-            if app_id not in self._apps:
-                self._apps[app_id] = conn.execute(
-                    sa.select(a.c.app_json).where(a.c.app_id == app_id)
-                ).scalar()
-        return Record.model_validate(found.record_json), self._apps[app_id]
+            for found in conn.execute(self._records, {"ids": list(set(record_ids))}):
+                if found.app_id not in self._apps:
+                    self._apps[found.app_id] = conn.execute(
+                        sa.select(a.c.app_json).where(a.c.app_id == found.app_id)
+                    ).scalar()
+                record_json = found.record_json
+                if isinstance(record_json, str):
+                    record_json = json.loads(record_json)
+                out[found.record_id] = (
+                    Record.model_validate(record_json),
+                    self._apps[found.app_id],
+                )
+        return out
 
     # ------------------------------------------------------------ the loop
 
@@ -233,8 +279,8 @@ class Worker:
         nothing is pending). Errors are logged; the loop goes on."""
         while not stop.is_set():
             try:
-                rows = self.claim(1)
-            except Exception:  # noqa: BLE001 - a worker outlives a failing database
+                rows = self.claim(self.batch)
+            except Exception:
                 logger.exception("spyglass evaluator %s: claiming failed; retrying", self.name)
                 stop.wait(poll_interval)
                 continue
@@ -243,10 +289,17 @@ class Worker:
                     return
                 stop.wait(poll_interval)
                 continue
+            try:
+                records = self.read_records([row["record_id"] for row in rows])
+            except Exception:
+                logger.exception("spyglass evaluator %s: reading records failed", self.name)
+                stop.wait(poll_interval)
+                continue
             for row in rows:
+                record, app_json = records.get(row["record_id"], (None, None))
                 try:
-                    self.evaluate(row)
-                except Exception:  # noqa: BLE001 - logged; the lease lets another retry
+                    self.evaluate(row, record, app_json)
+                except Exception:
                     logger.exception(
                         "spyglass evaluator %s: evaluating %s failed",
                         self.name,

@@ -178,7 +178,9 @@ class Writer:
             return True
         with self._lock:
             if self._thread is None:
-                thread = threading.Thread(target=self._run, name="spyglass-store-writer", daemon=True)
+                thread = threading.Thread(
+                    target=self._run, name="spyglass-store-writer", daemon=True
+                )
                 try:
                     thread.start()
                 except RuntimeError:  # interpreter shutting down
@@ -226,7 +228,8 @@ class Writer:
                 return self._write_one_by_one(batch)
             except Exception as exc:  # noqa: BLE001 - the database is down or locked: retry
                 if time.monotonic() + pause > deadline or self._closed:
-                    self._drop(len(batch), f"the database {self._where} failed: {exc}")
+                    cause = getattr(exc, "orig", None) or exc  # the driver's words, no SQL
+                    self._drop(len(batch), f"the database {self._where} failed: {cause}")
                     return False
                 time.sleep(pause)
                 pause = min(pause * 2, 2.0)
@@ -247,7 +250,8 @@ class Writer:
                 self.written += len(item.records)
             except Exception as exc:  # noqa: BLE001 - counted and logged, never raised
                 ok = False
-                self._drop(1, f"the database {self._where} rejected it: {exc}")
+                cause = getattr(exc, "orig", None) or exc
+                self._drop(1, f"the database {self._where} rejected it: {cause}")
         return ok
 
     def _drop(self, count: int, cause: str) -> None:

@@ -62,12 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         url = parse_url(args.database_url)
         engine = create_engine(url)
-        ensure_schema(engine, url, args.database_prefix)
     except StoreError as exc:
         print(f"spyglass evaluator: {exc}", file=sys.stderr)
         return 2
-    except sa.exc.SQLAlchemyError as exc:
-        print(f"spyglass evaluator: {explain(exc, url)}", file=sys.stderr)
+    try:
+        ensure_schema(engine, url, args.database_prefix)
+    except (StoreError, sa.exc.SQLAlchemyError) as exc:
+        error = explain(exc, url) if isinstance(exc, sa.exc.SQLAlchemyError) else exc
+        print(f"spyglass evaluator: {error}", file=sys.stderr)
+        engine.dispose()
         return 2
     pool = WorkerPool(
         [

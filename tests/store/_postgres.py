@@ -65,13 +65,32 @@ class PostgresServer:
 
     def start(self) -> None:
         """initdb, then start the server listening on the unix socket only."""
-        self._run("initdb", "-D", str(self.data), "-U", "spyglass", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "spyglass",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         options = (
             f"-k {self.socket} -c listen_addresses='' -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
         )
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-l",
-                  str(self.root / "log"), "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.root / "log"),
+            "start",
+        )
 
     def stop(self) -> None:
         """Stop the server and remove its files."""
@@ -88,7 +107,8 @@ class PostgresServer:
         """Create a database; return its URL."""
         import psycopg
 
-        with psycopg.connect(f"host={self.socket} user=spyglass dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host={self.socket} user=spyglass dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)

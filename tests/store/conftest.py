@@ -7,11 +7,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from _postgres import PostgresServer, find_bin
 
 from spyglass.core.sinks import set_current_store
 from spyglass.store import TruSession
-
-from _postgres import PostgresServer, find_bin
 
 REQUIRE = "SPYGLASS_REQUIRE_POSTGRES"
 

@@ -59,11 +59,27 @@ def _quickstart(session: TruSession) -> None:
     frame, names = session.get_records_and_feedback()
     assert ["length"] == names
     assert 3 == len(frame)
-    by_input = {row.input if isinstance(row.input, str) else "chain": row for row in frame.itertuples()}
+    by_input = {
+        row.input if isinstance(row.input, str) else "chain": row for row in frame.itertuples()
+    }
     assert pytest.approx(len("spyglass: 2 passages") / 100) == by_input["spyglass"].length
-    for column in ("app_id", "app_name", "app_version", "record_id", "input", "output", "tags",
-                   "record_json", "cost_json", "perf_json", "ts", "latency", "total_tokens",
-                   "total_cost", "length_calls"):
+    for column in (
+        "app_id",
+        "app_name",
+        "app_version",
+        "record_id",
+        "input",
+        "output",
+        "tags",
+        "record_json",
+        "cost_json",
+        "perf_json",
+        "ts",
+        "latency",
+        "total_tokens",
+        "total_cost",
+        "length_calls",
+    ):
         assert column in frame.columns
 
     record_id = by_input["spyglass"].record_id
