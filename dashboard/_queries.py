@@ -412,37 +412,40 @@ class Source:
         return out
 
     def shared_inputs(self, left: str, right: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Records of two app versions with the same main input, side by side."""
+        """Records of two app versions with the same main input, side by side: the
+        newest ``limit`` inputs of ``left`` that ``right`` also has (the inputs are not
+        indexed, so this reads a window of ``left`` and looks those up in ``right`` with one
+        ``IN``, instead of joining the two versions on text)."""
         t = self.tables()
         if t is None:
             return []
         r = t["records"]
-        r1, r2 = r.alias("r1"), r.alias("r2")
-        q = (
-            sa.select(
-                r1.c.input,
-                r1.c.record_id.label("left_id"),
-                r1.c.output.label("left_output"),
-                r2.c.record_id.label("right_id"),
-                r2.c.output.label("right_output"),
-            )
-            .join(r2, r1.c.input == r2.c.input)
-            .where(r1.c.app_id == left, r2.c.app_id == right)
-            .order_by(r1.c.ts.desc())
-            .limit(limit)
-        )
+        cols = (r.c.input, r.c.record_id, r.c.output)
+        window = sa.select(*cols).where(r.c.app_id == left).order_by(r.c.ts.desc()).limit(500)
         with self.engine.connect() as c:
-            rows = [dict(m) for m in c.execute(q).mappings()]
-            scores = self._scores(c, [x["left_id"] for x in rows] + [x["right_id"] for x in rows])
-        for x in rows:
-            x["input"] = _loads(x["input"])
-            x["left_output"], x["right_output"] = (
-                _loads(x["left_output"]),
-                _loads(x["right_output"]),
-            )
-            x["left_scores"] = scores.get(x["left_id"], {})
-            x["right_scores"] = scores.get(x["right_id"], {})
-        return rows
+            lefts: dict[str, tuple[str, Any]] = {}
+            for text, rid, output in c.execute(window):
+                lefts.setdefault(text, (rid, output))
+            rights: dict[str, tuple[str, Any]] = {}
+            if lefts:
+                found = sa.select(*cols).where(r.c.app_id == right, r.c.input.in_(list(lefts)))
+                for text, rid, output in c.execute(found):
+                    rights.setdefault(text, (rid, output))
+            shared = [text for text in lefts if text in rights][:limit]
+            ids = [lefts[x][0] for x in shared] + [rights[x][0] for x in shared]
+            scores = self._scores(c, ids)
+        return [
+            {
+                "input": _loads(text),
+                "left_id": lefts[text][0],
+                "left_output": _loads(lefts[text][1]),
+                "right_id": rights[text][0],
+                "right_output": _loads(rights[text][1]),
+                "left_scores": scores.get(lefts[text][0], {}),
+                "right_scores": scores.get(rights[text][0], {}),
+            }
+            for text in shared
+        ]
 
     # -- evaluation -----------------------------------------------------------------
 
