@@ -20,7 +20,7 @@ import math
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -92,8 +92,6 @@ class _Guard:
             name, _, value = part.strip().partition("=")
             if name == TOKEN_COOKIE and hmac.compare_digest(value.encode(), want):
                 return True, False
-        from urllib.parse import parse_qs
-
         given = parse_qs(query).get("token", [""])[0]
         if given and hmac.compare_digest(given.encode(), want):
             return True, True
@@ -168,9 +166,9 @@ def create_app(session: Any, token: str | None = None) -> Any:
         docs_url=None,  # the hosted API explorers load assets from the internet
         redoc_url=None,
     )
-    from fastapi.staticfiles import StaticFiles
-
-    api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    api.mount(
+        "/static", fastapi.staticfiles.StaticFiles(directory=str(HERE / "static")), name="static"
+    )
 
     def page(request: Request, name: str, title: str, **ctx: Any) -> HTMLResponse:
         body = env.get_template(name).render(request=request, title=title, **ctx)

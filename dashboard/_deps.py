@@ -12,6 +12,7 @@ from spyglass.core import MissingDependencyError
 try:
     import fastapi
     import fastapi.responses
+    import fastapi.staticfiles
     import jinja2
     import pandas
     import sqlalchemy

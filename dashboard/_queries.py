@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from ._deps import sqlalchemy as sa
 
@@ -50,8 +51,6 @@ class Filters:
 
     def query_string(self, **changes: Any) -> str:
         """This filter set as URL query parameters, with ``changes`` applied."""
-        from urllib.parse import urlencode
-
         values = {**self.__dict__, **changes}
         values["descending"] = int(bool(values["descending"]))
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})

@@ -17,10 +17,10 @@ import _dash_data
 import pytest
 
 from spyglass.adapters.custom import TruCustomApp
-from spyglass.core import Feedback
+from spyglass.core import Feedback, Record
 from spyglass.core.sinks import set_current_store
 from spyglass.dashboard import run_dashboard, stop_dashboard
-from spyglass.dashboard.display import get_feedback_result
+from spyglass.dashboard.display import get_feedback_result, record_html
 from spyglass.store import TruSession
 
 PAGES = ["/", "/leaderboard", "/records", "/compare", "/evaluation", "/apps"]
@@ -218,3 +218,14 @@ def test_get_feedback_result_is_the_why_of_a_score(small: tuple[TruSession, Any,
     assert frame["reason"][0].startswith("why: ")
     with pytest.raises(TimeoutError, match="grounded"):
         get_feedback_result(record, "nope", timeout=0.2)
+
+
+def test_record_html_for_notebooks_escapes_values(small: tuple[TruSession, Any, Path]) -> None:
+    """display.record_html shows input, output, scores and calls, every value escaped."""
+    html = record_html(small[1].records[0])
+    assert "What is the capital of France?" in html and "RAG.retrieve" in html
+    assert "grounded" in html and "1.0" in html
+    hostile = Record(app_id="app_x", main_input=_dash_data.XSS, main_output=_dash_data.XSS)
+    html = record_html(hostile)
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in html
