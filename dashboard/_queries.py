@@ -164,49 +164,51 @@ class Source:
 
     # -- leaderboard ----------------------------------------------------------------
 
-    def leaderboard(self) -> list[dict[str, Any]]:
-        """One row per app version: record count, latency p50/p95, tokens, cost and, per
-        feedback, the mean score with its 95 % confidence interval and count."""
+    def leaderboard(self, app_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """One row per app version (of ``app_ids``, or all): record count, latency
+        p50/p95, tokens, cost and, per feedback, the mean score with its 95 % confidence
+        interval and count.
+
+        Each aggregate reads only indexable columns of the records (never their JSON), one
+        app version at a time, so an index on ``(app_id, record_id, latency, ...)`` serves
+        it without touching the rows.
+        """
         t = self.tables()
         if t is None:
             return []
         r, f = t["records"], t["feedbacks"]
-        rows = {a["app_id"]: {**a, "feedbacks": {}} for a in self.apps()}
-        stats = sa.select(
-            r.c.app_id,
-            sa.func.avg(r.c.latency),
-            sa.func.sum(r.c.total_tokens),
-            sa.func.sum(r.c.total_cost),
-            sa.func.sum(sa.case((r.c.error.is_not(None), 1), else_=0)),
-        ).group_by(r.c.app_id)
-        scores = (
-            sa.select(
-                r.c.app_id,
-                f.c.name,
-                sa.func.count(f.c.result),
-                sa.func.avg(f.c.result),
-                sa.func.avg(f.c.result * f.c.result),
-            )
-            .join(r, r.c.record_id == f.c.record_id)
-            .where(f.c.status == "done")
-            .group_by(r.c.app_id, f.c.name)
-        )
+        rows = {
+            a["app_id"]: {**a, "feedbacks": {}}
+            for a in self.apps()
+            if app_ids is None or a["app_id"] in app_ids
+        }
         with self.engine.connect() as c:
-            for app_id, latency, tokens, cost, errors in c.execute(stats).all():
-                if app_id in rows:
-                    rows[app_id].update(
-                        latency_mean=latency,
-                        total_tokens=tokens or 0,
-                        total_cost=cost or 0.0,
-                        errors=errors or 0,
+            for app_id, row in rows.items():
+                stats = sa.select(
+                    sa.func.avg(r.c.latency),
+                    sa.func.sum(r.c.total_tokens),
+                    sa.func.sum(r.c.total_cost),
+                ).where(r.c.app_id == app_id)
+                latency, tokens, cost = c.execute(stats).one()
+                row.update(latency_mean=latency, total_tokens=tokens or 0, total_cost=cost or 0.0)
+                # Results not done have no score: count() and avg() skip the NULLs.
+                scores = (
+                    sa.select(
+                        f.c.name,
+                        sa.func.count(f.c.result),
+                        sa.func.avg(f.c.result),
+                        sa.func.avg(f.c.result * f.c.result),
                     )
-            for app_id, name, n, mean, mean_sq in c.execute(scores):
-                if app_id in rows and n:
-                    var = max(0.0, (mean_sq or 0.0) - mean * mean) * n / max(1, n - 1)
-                    half = 1.96 * math.sqrt(var / n) if n > 1 else None
-                    rows[app_id]["feedbacks"][name] = {"mean": mean, "ci": half, "n": n}
-            for row in rows.values():
-                row["p50"], row["p95"] = self._percentiles(c, row["app_id"], row["records"])
+                    .join(r, r.c.record_id == f.c.record_id)
+                    .where(r.c.app_id == app_id)
+                    .group_by(f.c.name)
+                )
+                for name, n, mean, mean_sq in c.execute(scores).all():
+                    if n:
+                        var = max(0.0, (mean_sq or 0.0) - mean * mean) * n / max(1, n - 1)
+                        half = 1.96 * math.sqrt(var / n) if n > 1 else None
+                        row["feedbacks"][name] = {"mean": mean, "ci": half, "n": n}
+                row["p50"], row["p95"] = self._percentiles(c, app_id, row["records"])
         return list(rows.values())
 
     def _percentiles(self, c: sa.Connection, app_id: str, n: int) -> tuple[Any, Any]:
