@@ -97,8 +97,6 @@ __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from spyglass.store import TruSession as TruSession
-
     from .errors import (
         LensError as LensError,
         LensIndexError as LensIndexError,

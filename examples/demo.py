@@ -7,16 +7,20 @@ API keys: the "LLM" is a few lines of Python. What it shows:
 2. ``TruCustomApp`` recording it, and ``print_instrumented()`` saying what is recorded;
 3. a record: its calls, its layout (``layout_calls_as_app()``) and lens selections;
 4. a streamed answer, recorded when the stream ends;
-5. feedback evaluation on the records.
+5. feedback evaluation on the records;
+6. the records kept in the embedded database (``TruSession``, SQLite), feedback
+   evaluated there too (deferred), and read back as a leaderboard and a table.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 from collections.abc import Iterator
 
 from spyglass.adapters.custom import TruCustomApp, instrument
-from spyglass.core import Feedback, Select, SelectorError
+from spyglass.core import Feedback, FeedbackMode, Select, SelectorError, TruSession
 
 DOCUMENTS = [
     "A lens is a path into a record, such as the return value of a retriever.",
@@ -112,8 +116,8 @@ def groundedness(sources: list[list[str]], statement: str) -> tuple[float, dict[
     return score, {"reason": "unsupported words: " + (", ".join(missing) or "none")}
 
 
-def show_feedback(rag: RAG) -> None:
-    """Record a few questions with two feedbacks and print their results per record."""
+def make_feedbacks() -> list[Feedback]:
+    """Context relevance (one evaluation per retrieved document) and groundedness."""
     f_context_relevance = (
         Feedback(context_relevance, name="Context Relevance")
         .on(Select.RecordCalls.retriever.retrieve.args.query)
@@ -125,21 +129,28 @@ def show_feedback(rag: RAG) -> None:
         .on(Select.RecordCalls.retriever.retrieve.rets.collect())  # all documents, one argument
         .on_output()
     )
+    return [f_context_relevance, f_groundedness]
+
+
+QUESTIONS = [
+    "What does a lens select in a record?",
+    "What do feedback functions score?",
+    "Is it sunny in the demo?",
+]
+
+
+def show_feedback(rag: RAG) -> None:
+    """Record a few questions with two feedbacks and print their results per record."""
     # The selectors are checked against the app when the recorder is built; feedback runs
     # in a background pool (FeedbackMode.WITH_APP_THREAD, the default).
     recorder = TruCustomApp(
         rag,
         app_name="demo RAG",
         app_version="v1 with feedback",
-        feedbacks=[f_context_relevance, f_groundedness],
+        feedbacks=make_feedbacks(),
     )
-    questions = [
-        "What does a lens select in a record?",
-        "What do feedback functions score?",
-        "Is it sunny in the demo?",
-    ]
     with recorder as recording:
-        for question in questions:
+        for question in QUESTIONS:
             rag.respond(question)
     for record in recording.records:
         print(f"\n{record.main_input!r} -> {record.main_output!r}")
@@ -158,6 +169,44 @@ def show_feedback(rag: RAG) -> None:
     except SelectorError as err:
         print("\nA selector that cannot match is refused when the recorder is built:")
         print(" ", str(err).replace("\n", "\n  "))
+
+
+def show_store(rag: RAG) -> None:
+    """Keep records in the embedded database and read them back, TruLens-style."""
+    folder = tempfile.mkdtemp(prefix="spyglass-demo-")
+    session = TruSession(database_url=f"sqlite:///{os.path.join(folder, 'default.sqlite')}")
+    session.reset_database()
+    print(session)
+    # Recorders made from now on store into the session made last: the app's definition
+    # now, each record and feedback result by a background writer.
+    v1 = TruCustomApp(rag, app_name="demo RAG", app_version="v1", feedbacks=make_feedbacks())
+    # Deferred: the record is stored with its feedback pending; an evaluator runs it later.
+    v2 = TruCustomApp(
+        rag,
+        app_name="demo RAG",
+        app_version="v2 deferred",
+        feedbacks=make_feedbacks(),
+        feedback_mode=FeedbackMode.DEFERRED,
+    )
+    for recorder in (v1, v2):
+        with recorder:
+            for question in QUESTIONS:
+                rag.respond(question)
+    session.flush(timeout=30)
+    pending = [r.status.value for r in session.get_feedback_results(app_ids=[v2.app_id])]
+    print(f"v2's feedback before the evaluator: {pending}")
+    session.start_evaluator(return_when_done=True)
+
+    frame, feedback_names = session.get_records_and_feedback()
+    record_id = frame.loc[frame["app_version"] == "v1", "record_id"].iloc[0]
+    session.add_feedback(name="Human", record_id=record_id, result=1.0)  # feedback by hand
+
+    print("\nget_leaderboard():")
+    print(session.get_leaderboard().round(3).to_string())
+    print(f"\nget_records_and_feedback(): {len(frame)} records, feedback {feedback_names}")
+    columns = ["app_version", "input", *feedback_names]
+    print(frame[columns].round(2).to_string(index=False))
+    session.close()
 
 
 def _short(value: object, width: int = 50) -> str:
@@ -213,6 +262,9 @@ def main() -> None:
     # ---- FEEDBACK EVALUATION: H6 adds feedbacks here (evaluated per record, printed). ----
     show_feedback(rag)
     # ---- END FEEDBACK EVALUATION ----
+
+    section("Stored: TruSession on the embedded database")
+    show_store(rag)
 
 
 if __name__ == "__main__":

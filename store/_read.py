@@ -71,7 +71,6 @@ def records_and_feedback(
             a.c.app_name,
             a.c.app_version,
             a.c.app_id,
-            a.c.app_json,
             r.c.record_id,
             r.c.input,
             r.c.output,
@@ -102,13 +101,17 @@ def records_and_feedback(
             results.setdefault(fb["record_id"], []).append(fb)
 
     app_cache: dict[str, tuple[Any, str]] = {}
+    app_ids_found = sorted({row["app_id"] for row in rows})
+    if app_ids_found:  # each app's JSON once, not once per record
+        for app_id, app_json in conn.execute(
+            sa.select(a.c.app_id, a.c.app_json).where(a.c.app_id.in_(app_ids_found))
+        ):
+            app_json = _loads(app_json)
+            app_cache[app_id] = (app_json, _type(app_json))
     out: list[dict[str, Any]] = []
     names: set[str] = set()
     for row in rows:
         app_id = row["app_id"]
-        if app_id not in app_cache:
-            app_json = _loads(row["app_json"])
-            app_cache[app_id] = (app_json, _type(app_json))
         app_json, type_ = app_cache[app_id]
         record_json = _loads(row["record_json"])
         item: dict[str, Any] = {
@@ -183,6 +186,8 @@ def leaderboard(
 ) -> Any:
     """One row per ``(app_name, app_version[, metadata value])``: the mean of each feedback
     (per record first, as TruLens), mean latency, mean total cost, and the record count."""
+    if group_by_metadata_key is None and limit is None and offset is None:
+        return _leaderboard_by_app(conn, t, app_ids)
     r, a, f = t.records, t.apps, t.feedbacks
     keys: list[Any] = [a.c.app_name, a.c.app_version]
     index = ["app_name", "app_version"]
@@ -228,15 +233,60 @@ def leaderboard(
     ).all()
 
     width = len(index)
+    return _frame(
+        index,
+        {tuple(row[:width]): tuple(row[width:]) for row in stats},
+        [(tuple(row[:width]), row[width], row[width + 1]) for row in means],
+    )
+
+
+def _leaderboard_by_app(
+    conn: sa.engine.Connection, t: Tables, app_ids: Sequence[str] | None
+) -> Any:
+    """The whole leaderboard from two grouped scans of covering indexes, no join:
+    records by app (``ix_records_stats``), feedback results by app, name and record
+    (``ix_feedbacks_board``; a result row carries its record's app)."""
+    r, a, f = t.records, t.apps, t.feedbacks
+    stats_q = sa.select(
+        r.c.app_id, sa.func.avg(r.c.latency), sa.func.avg(r.c.total_cost), sa.func.count()
+    ).group_by(r.c.app_id)
+    per_record = sa.select(f.c.app_id, f.c.name, sa.func.avg(f.c.result).label("value")).where(
+        f.c.result.is_not(None)
+    )
+    if app_ids is not None:
+        stats_q = stats_q.where(r.c.app_id.in_(list(app_ids)))
+        per_record = per_record.where(f.c.app_id.in_(list(app_ids)))
+    per = per_record.group_by(f.c.app_id, f.c.name, f.c.record_id).subquery("per_record")
+    means_q = sa.select(per.c.app_id, per.c.name, sa.func.avg(per.c.value)).group_by(
+        per.c.app_id, per.c.name
+    )
+    apps = conn.execute(sa.select(a.c.app_id, a.c.app_name, a.c.app_version))
+    names = {row.app_id: (row.app_name, row.app_version) for row in apps}
+    stats = {names[row[0]]: tuple(row[1:]) for row in conn.execute(stats_q) if row[0] in names}
+    means = [
+        (names[app_id], name, value)
+        for app_id, name, value in conn.execute(means_q)
+        if app_id in names
+    ]
+    return _frame(["app_name", "app_version"], stats, means)
+
+
+def _frame(
+    index: list[str],
+    stats: dict[tuple[Any, ...], tuple[Any, ...]],
+    means: list[tuple[tuple[Any, ...], str, Any]],
+) -> Any:
+    """The leaderboard frame: ``stats`` key -> (latency, total_cost, records); ``means``
+    (key, feedback name, mean)."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in stats:
-        key = tuple(row[:width])
-        rows[key] = {"latency": row[width], "total_cost": row[width + 1], "records": row[width + 2]}
+    for key, (latency, total_cost, count) in stats.items():
+        rows[key] = {"latency": latency, "total_cost": total_cost, "records": count}
     names: set[str] = set()
-    for row in means:
-        key = tuple(row[:width])
-        names.add(row[width])
-        rows.setdefault(key, {})[row[width]] = float(row[width + 1])
+    for key, name, value in means:
+        if key not in rows:
+            continue
+        names.add(name)
+        rows[key][name] = float(value)
     feedback_cols = sorted(names)
     columns = [*feedback_cols, "latency", "total_cost", "records"]
     pd = pandas()

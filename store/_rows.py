@@ -38,41 +38,57 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def record_rows(record: Record) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The record's row and its calls' rows."""
+def _iso(value: datetime | None) -> str | None:
+    # The text SQLAlchemy's SQLite DateTime stores, reads back and sorts by.
+    return None if value is None else value.isoformat(" ", "microseconds")
+
+
+def record_rows(record: Record, *, sqlite: bool) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """The record's row and its calls' rows, as tuples in the tables' column order.
+
+    Made on the sink's thread, ready for the driver's ``executemany``: times are text on
+    SQLite (``sqlite=True``), ``datetime`` for the other engines' drivers.
+    """
     perf = record.perf
     cost = record.cost
     latency = (perf.end_time - perf.start_time).total_seconds() if perf is not None else None
     error = record.main_error
-    row = {
-        "record_id": record.record_id,
-        "app_id": record.app_id,
-        "input": _json_text(record.main_input),
-        "output": _json_text(record.main_output),
-        "error": None if error is None else str(error),
-        "tags": record.tags,
-        "ts": record.ts,
-        "latency": latency,
-        "total_tokens": cost.n_tokens if cost is not None else 0,
-        "total_cost": cost.cost if cost is not None else 0.0,
-        "cost_currency": cost.cost_currency if cost is not None else "USD",
-        "record_json": RawJSON(record.model_dump_json()),
-    }
+    time = _iso if sqlite else _same
+    record_id = record.record_id
+    row = (
+        record_id,
+        record.app_id,
+        _json_text(record.main_input),
+        _json_text(record.main_output),
+        None if error is None else str(error),
+        record.tags,
+        time(record.ts),
+        latency,
+        cost.n_tokens if cost is not None else 0,
+        cost.cost if cost is not None else 0.0,
+        cost.cost_currency if cost is not None else "USD",
+        RawJSON(record.model_dump_json()),
+    )
     calls = []
     for idx, call in enumerate(record.calls):
         top = call.stack[-1] if call.stack else None
+        call_perf = call.perf
         calls.append(
-            {
-                "record_id": record.record_id,
-                "idx": idx,
-                "path": str(top.path) if top is not None else "",
-                "method": top.method.name if top is not None else "",
-                "start_time": call.perf.start_time if call.perf is not None else None,
-                "end_time": call.perf.end_time if call.perf is not None else None,
-                "error": call.error,
-            }
+            (
+                record_id,
+                idx,
+                str(top.path) if top is not None else "",
+                top.method.name if top is not None else "",
+                time(call_perf.start_time) if call_perf is not None else None,
+                time(call_perf.end_time) if call_perf is not None else None,
+                call.error,
+            )
         )
     return row, calls
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def app_row(app: AppDefinition) -> dict[str, Any]:
@@ -100,12 +116,14 @@ def _result(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def result_row(result: FeedbackResult) -> dict[str, Any]:
-    """The feedback result's row (no claim: ``worker`` and ``lease_until`` empty)."""
+def result_row(result: FeedbackResult, app_id: str | None) -> dict[str, Any]:
+    """The feedback result's row (no claim: ``worker`` and ``lease_until`` empty);
+    ``app_id`` is its record's app."""
     return {
         "feedback_result_id": result.feedback_result_id,
         "record_id": result.record_id,
         "feedback_definition_id": result.feedback_definition_id,
+        "app_id": app_id,
         "name": result.name,
         "status": FeedbackResultStatus(result.status).value,
         "result": _result(result.result),
@@ -120,12 +138,13 @@ def result_row(result: FeedbackResult) -> dict[str, Any]:
     }
 
 
-def pending_row(record_id: str, definition: FeedbackDefinition) -> dict[str, Any]:
+def pending_row(record: Record, definition: FeedbackDefinition) -> dict[str, Any]:
     """A pending (``none``) result of ``definition`` on a record, for deferred evaluation."""
     return {
         "feedback_result_id": "feedback_result_" + uuid.uuid4().hex,
-        "record_id": record_id,
+        "record_id": record.record_id,
         "feedback_definition_id": definition.feedback_definition_id,
+        "app_id": record.app_id,
         "name": definition.name,
         "status": FeedbackResultStatus.NONE.value,
         "result": None,

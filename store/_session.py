@@ -10,6 +10,7 @@ sink turns them into rows on its worker thread and the background writer
 from __future__ import annotations
 
 import atexit
+import collections
 import json
 import logging
 import os
@@ -49,6 +50,8 @@ logger = logging.getLogger("spyglass.store")
 
 DEFAULT_URL = "sqlite:///default.sqlite"
 """TruLens's default: a SQLite file in the working directory."""
+RECENT_RECORDS = 50_000
+"""Records whose app the sink remembers for the feedback results that follow them."""
 EXIT_TIMEOUT = 5.0
 """The most seconds spent at interpreter exit writing what is still queued."""
 
@@ -63,14 +66,21 @@ class StoreSink(RecordSink):
 
     def __init__(self, session: TruSession) -> None:
         self._session = session
+        # record id -> app id of recent records: a result names only its record, and its
+        # row carries the app too (results arrive after their record, on this thread).
+        self._apps: collections.OrderedDict[str, str] = collections.OrderedDict()
 
     def on_record(self, record: Record, app: Any) -> None:
         """Queue the record, its calls and, in deferred mode, its pending feedbacks."""
+        self._apps[record.record_id] = record.app_id
+        if len(self._apps) > RECENT_RECORDS:
+            self._apps.popitem(last=False)
         self._session._writer.put(self._session._rows_of(record, app))
 
     def on_feedback_result(self, result: FeedbackResult) -> None:
         """Queue a feedback result."""
-        self._session._writer.put(Rows(results=[result_row(result)]))
+        app_id = self._apps.get(result.record_id) or self._session._app_of(result.record_id)
+        self._session._writer.put(Rows(results=[result_row(result, app_id)]))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until what was queued is committed."""
@@ -163,6 +173,7 @@ class TruSession:
         self._key = (url.render_as_string(hide_password=False), prefix)
         self.database_redact_keys = bool(options.get("database_redact_keys"))
         self._tables: Tables = tables(prefix)
+        self._sqlite = is_sqlite(url)
         self.engine = create_engine(url, **(options.get("database_args") or {}))
         try:
             if is_sqlite(url):
@@ -214,11 +225,11 @@ class TruSession:
         return self._sink
 
     def _rows_of(self, record: Record, app: Any) -> Rows:
-        row, calls = record_rows(record)
+        row, calls = record_rows(record, sqlite=self._sqlite)
         pending = []
         if getattr(app, "feedback_mode", None) is FeedbackMode.DEFERRED:
             pending = [
-                pending_row(record.record_id, fb)
+                pending_row(record, fb)
                 for fb in getattr(app, "feedbacks", ())
                 if isinstance(fb, FeedbackDefinition)
             ]
@@ -237,6 +248,13 @@ class TruSession:
             ) from None
         except sa.exc.SQLAlchemyError as exc:
             raise explain(exc, self._url) from None
+
+    def _app_of(self, record_id: str) -> str | None:
+        """The app of a stored record (``None`` if it is not stored)."""
+        r = self._tables.records
+        with self._reading() as conn:
+            found = conn.execute(sa.select(r.c.app_id).where(r.c.record_id == record_id))
+            return found.scalar()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every record and feedback result handed over so far is committed,
@@ -328,7 +346,7 @@ class TruSession:
         for record in records:
             if not isinstance(record, Record):
                 raise TypeError(f"add_records() takes Record objects, not {record!r}")
-            row, calls = record_rows(record)
+            row, calls = record_rows(record, sqlite=self._sqlite)
             rows.extend(Rows(records=[row], calls=calls))
             ids.append(record.record_id)
         self._write(rows)
@@ -364,7 +382,7 @@ class TruSession:
             result = FeedbackResult(**kwargs)
         if result.feedback_definition_id is None:
             result.feedback_definition_id = "anonymous"
-        self._write(Rows(results=[result_row(result)]))
+        self._write(Rows(results=[result_row(result, self._app_of(result.record_id))]))
         return result.feedback_result_id
 
     def add_feedbacks(self, results: Iterable[FeedbackResult | Future[Any]]) -> list[str]:

@@ -109,6 +109,8 @@ class Tables:
                 nullable=False,
             ),
             sa.Column("feedback_definition_id", ID),
+            # The record's app, copied here so the leaderboard reads this table alone.
+            sa.Column("app_id", ID),
             sa.Column("name", sa.String(256), nullable=False),
             sa.Column("status", sa.String(16), nullable=False),
             sa.Column("result", sa.Float),
@@ -124,6 +126,8 @@ class Tables:
             sa.Index(f"{p}ix_feedbacks_record", "record_id", "name", "result"),
             sa.Index(f"{p}ix_feedbacks_status", "status", "lease_until"),
             sa.Index(f"{p}ix_feedbacks_name", "name"),
+            # Covers the leaderboard's feedback means (per record, then per app).
+            sa.Index(f"{p}ix_feedbacks_board", "app_id", "name", "record_id", "result"),
         )
 
     def all(self) -> list[sa.Table]:

@@ -221,7 +221,7 @@ class Worker:
 
     def _finish(self, row: Mapping[str, Any], result: Any, error: str | None) -> bool:
         if result is not None:
-            values = result_row(result)
+            values = result_row(result, None)  # only the _FINISHED columns are written
         else:
             values = {"status": FAILED, "error": error, "last_ts": _now(), "result": None}
             values.update(calls_json=[], cost_json={}, multi_result=None)

@@ -17,16 +17,19 @@ are dropped. A full queue makes the caller (a sink worker, not the app) wait up 
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from ._deps import sqlalchemy as sa
 from ._engine import masked, write_transaction
-from ._tables import Tables
+from ._tables import JSONType, Tables
 
 __all__ = ["BATCH", "PUT_TIMEOUT", "QUEUE_SIZE", "RETRY_FOR", "Rows", "Writer", "write_rows"]
 
@@ -52,8 +55,8 @@ class Rows:
         *,
         apps: Iterable[dict[str, Any]] = (),
         defs: Iterable[dict[str, Any]] = (),
-        records: Iterable[dict[str, Any]] = (),
-        calls: Iterable[dict[str, Any]] = (),
+        records: Iterable[tuple[Any, ...]] = (),
+        calls: Iterable[tuple[Any, ...]] = (),
         results: Iterable[dict[str, Any]] = (),
     ) -> None:
         self.apps = list(apps)
@@ -75,7 +78,7 @@ class Rows:
 
 
 def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows, replacing those with the same primary key."""
+    """Insert rows, replacing those with the same primary key (apps, definitions: few)."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
@@ -88,28 +91,83 @@ def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, An
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
 
 
+def _sqlite_time(value: Any) -> Any:
+    # The text form SQLAlchemy's SQLite DateTime reads back (and sorts by).
+    return value.isoformat(" ", "microseconds") if isinstance(value, datetime) else value
+
+
+def _json_text(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else json.dumps(value, default=str)
+
+
+@functools.lru_cache(maxsize=64)
+def _bulk_sql(table: sa.Table, dialect: str, upsert: bool) -> tuple[str, tuple[Any, ...]]:
+    """The driver-level INSERT (or upsert) of ``table`` and one converter per column."""
+    columns = list(table.columns)
+    postgres = dialect == "postgresql"
+    marks = []
+    convert: list[Any] = []
+    for column in columns:
+        is_json = isinstance(column.type, sa.JSON) or column.type is JSONType
+        is_time = isinstance(column.type, sa.DateTime)
+        marks.append("%s::jsonb" if postgres and is_json else "%s" if postgres else "?")
+        convert.append(
+            _json_text if is_json else _sqlite_time if is_time and not postgres else None
+        )
+    names = ", ".join(c.name for c in columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(marks)})"
+    if upsert:
+        keys = [c.name for c in table.primary_key.columns]
+        sets = ", ".join(f"{c.name} = excluded.{c.name}" for c in columns if c.name not in keys)
+        sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+    return sql, tuple(convert)
+
+
+def _bulk(conn: sa.engine.Connection, table: sa.Table, rows: list[Any], upsert: bool) -> None:
+    """Write many rows through the driver's executemany.
+
+    The rows of records, their calls and feedback results are many and simple; going
+    around SQLAlchemy's per-value processing makes writing them several times cheaper.
+    """
+    if not rows:
+        return
+    sql, convert = _bulk_sql(table, conn.dialect.name, upsert)
+    if isinstance(rows[0], tuple):  # records and calls: made ready by _rows.record_rows
+        params: list[Any] = rows
+    else:
+        names = [c.name for c in table.columns]
+        params = [
+            tuple(
+                value if fix is None else fix(value)
+                for fix, value in zip(convert, (row.get(name) for name in names))
+            )
+            for row in rows
+        ]
+    conn.exec_driver_sql(sql, params)
+
+
 def write_rows(conn: sa.engine.Connection, tables: Tables, rows: Rows) -> None:
     """Write ``rows`` on ``conn`` (in the caller's transaction), parents first."""
     _upsert(conn, tables.apps, rows.apps)
     _upsert(conn, tables.feedback_defs, rows.defs)
     if rows.records:
-        _upsert(conn, tables.records, rows.records)
+        _bulk(conn, tables.records, rows.records, upsert=True)
         # A record written again replaces its calls.
-        ids = [r["record_id"] for r in rows.records]
+        ids = [r[0] for r in rows.records]  # record_id is the first column
         conn.execute(sa.delete(tables.calls).where(tables.calls.c.record_id.in_(ids)))
-        if rows.calls:
-            conn.execute(sa.insert(tables.calls), rows.calls)
-    _upsert(conn, tables.feedbacks, rows.results)
+        _bulk(conn, tables.calls, rows.calls, upsert=False)
+    _bulk(conn, tables.feedbacks, rows.results, upsert=True)
 
 
 class _Marker:
     """A flush marker: set once the writer has committed everything queued before it."""
 
-    __slots__ = ("event", "ok")
+    __slots__ = ("dropped", "event", "ok")
 
-    def __init__(self) -> None:
+    def __init__(self, dropped: int) -> None:
         self.event = threading.Event()
         self.ok = True
+        self.dropped = dropped  # the writer's drop count when the marker was queued
 
 
 class Writer:
@@ -148,7 +206,7 @@ class Writer:
         """
         if self._thread is None or self._closed:
             return True
-        marker = _Marker()
+        marker = _Marker(self.dropped)
         try:
             self._queue.put(marker, timeout=timeout)
         except queue.Full:
@@ -210,7 +268,8 @@ class Writer:
                     break
             ok = self._write(batch) if len(batch) else True
             for marker in markers:
-                marker.ok = ok
+                # False if this batch failed or anything queued before it was dropped.
+                marker.ok = ok and self.dropped == marker.dropped
                 marker.event.set()
             if stop:
                 return
@@ -237,11 +296,11 @@ class Writer:
     def _write_one_by_one(self, batch: Rows) -> bool:
         """Write each item alone so that only rows the database rejects are lost."""
         ok = True
-        calls: dict[str, list[dict[str, Any]]] = {}
+        calls: dict[str, list[tuple[Any, ...]]] = {}
         for call in batch.calls:
-            calls.setdefault(call["record_id"], []).append(call)
+            calls.setdefault(call[0], []).append(call)
         items = [Rows(apps=[a]) for a in batch.apps] + [Rows(defs=[d]) for d in batch.defs]
-        items += [Rows(records=[r], calls=calls.get(r["record_id"], ())) for r in batch.records]
+        items += [Rows(records=[r], calls=calls.get(r[0], ())) for r in batch.records]
         items += [Rows(results=[r]) for r in batch.results]
         for item in items:
             try:

@@ -76,7 +76,9 @@ def test_unknown_argument_and_conflicting_reopen(sqlite_url: str) -> None:
     session = TruSession(database_url=sqlite_url)
     try:
         assert session is TruSession(database_url=sqlite_url)
-        with pytest.raises(ValueError, match="already open with other arguments"):
+        with pytest.raises(
+            ValueError, match="already open with other values of database_redact_keys"
+        ):
             TruSession(database_url=sqlite_url, database_redact_keys=True)
     finally:
         session.close()

@@ -82,6 +82,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("feedback_definition_id", ID),
+        sa.Column("app_id", ID),
         sa.Column("name", sa.String(256), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("result", sa.Float),
@@ -97,6 +98,9 @@ def upgrade() -> None:
     op.create_index(f"{p}ix_feedbacks_record", f"{p}feedbacks", ["record_id", "name", "result"])
     op.create_index(f"{p}ix_feedbacks_status", f"{p}feedbacks", ["status", "lease_until"])
     op.create_index(f"{p}ix_feedbacks_name", f"{p}feedbacks", ["name"])
+    op.create_index(
+        f"{p}ix_feedbacks_board", f"{p}feedbacks", ["app_id", "name", "record_id", "result"]
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,225 @@
+"""The store on SQLite and PostgreSQL: hand-over cost, ingest rate, reading, size.
+
+For each engine (PostgreSQL when its server binaries are on the machine: a throwaway
+server is started in a temporary folder, as in the tests), in one run:
+
+- **hand-over on the app's thread**: the median time of one recorded call of a 10-call
+  app with a ``TruSession`` (buffered ingest), minus the same app recorded with no
+  session (the baseline, printed too). Target ≤ 20 µs.
+- **ingest**: 10-call records through the session's sink (rows made and written by the
+  background writer, one transaction per batch) until committed. Target ≥ 5,000/s.
+- **first page**: ``get_records_and_feedback(limit=100)`` over ``--records`` records with
+  one feedback result each. Target ≤ 50 ms at 100,000.
+- **leaderboard**: ``get_leaderboard()`` over the same, aggregated in SQL. Target ≤ 100 ms.
+- **bytes per record**: the database's size over the record count (10 calls and one
+  feedback result per record).
+
+TruLens 1.x for comparison: about 6 ms per record written inline, 1.5 s for a leaderboard
+of 5,000. Run: ``.venv/bin/python bench/bench_store.py [--records N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.core import FeedbackResult, FeedbackResultStatus, Record
+from spyglass.core.sinks import set_current_store
+from spyglass.store import TruSession
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "store"))
+from _postgres import PostgresServer, find_bin  # the throwaway server of the tests
+
+CALLS = 2000  # app calls timed for the hand-over
+
+
+class Tool:
+    @instrument
+    def run(self, n: int) -> int:
+        return n + 1
+
+
+class App:
+    def __init__(self) -> None:
+        self.tool = Tool()
+
+    @instrument
+    def respond(self, question: str) -> str:
+        total = sum(self.tool.run(i) for i in range(9))  # 1 root + 9 calls = 10 calls
+        return f"{question}: {total}"
+
+
+def _per_call_us(recorder: Any, app: App, calls: int) -> float:
+    samples = []
+    for i in range(calls):
+        start = time.perf_counter_ns()
+        with recorder:
+            app.respond(f"q{i}")
+        samples.append((time.perf_counter_ns() - start) / 1000)
+    return statistics.median(samples)
+
+
+def _template() -> Record:
+    app = App()
+    recorder = TruCustomApp(app, app_name="template")
+    with recorder as recording:
+        app.respond("template")
+    record = recording.get()
+    assert 10 == len(record.calls)
+    return record
+
+
+def _records(template: Record, app_ids: list[str], start: int, count: int) -> list[Record]:
+    base = datetime(2026, 1, 1)
+    return [
+        template.model_copy(
+            update={
+                "record_id": f"record_{i:08d}",
+                "app_id": app_ids[i % len(app_ids)],
+                "main_input": f"question {i}",
+                "ts": base + timedelta(milliseconds=i),
+            }
+        )
+        for i in range(start, start + count)
+    ]
+
+
+def _size(session: TruSession) -> int:
+    import sqlalchemy as sa
+
+    with session.engine.connect() as conn:
+        if session.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            path = session.engine.url.database
+            return os.path.getsize(path)
+        names = [f"{session.database_prefix}{t}" for t in ("apps", "records", "calls", "feedbacks")]
+        return int(
+            sum(
+                conn.execute(sa.text("SELECT pg_total_relation_size(:t)"), {"t": name}).scalar()
+                for name in names
+            )
+        )
+
+
+def run_engine(name: str, url: str, template: Record, baseline_us: float, records: int) -> dict:
+    session = TruSession(database_url=url)
+    session.reset_database()
+    app = App()
+    stored = TruCustomApp(app, app_name="bench-handover", session=session)
+    _per_call_us(stored, app, 200)  # warm up
+    with_session_us = _per_call_us(stored, app, CALLS)
+    session.flush(60)
+
+    recorders = [
+        TruCustomApp(App(), app_name="bench", app_version=f"v{k}", session=session)
+        for k in range(4)
+    ]
+    app_ids = [r.app_id for r in recorders]
+    sink = session._sink
+    chunk = 2000
+    ingest_s = 0.0
+    for start in range(0, records, chunk):
+        batch = _records(template, app_ids, start, min(chunk, records - start))
+        results = [
+            FeedbackResult(
+                record_id=r.record_id,
+                name="relevance",
+                feedback_definition_id="bench",
+                status=FeedbackResultStatus.DONE,
+                result=(i % 10) / 10,
+            )
+            for i, r in enumerate(batch)
+        ]
+        began = time.perf_counter()
+        for record, result in zip(batch, results):
+            sink.on_record(record, recorders[0])
+            sink.on_feedback_result(result)
+        assert session.flush(600)
+        ingest_s += time.perf_counter() - began
+    assert 0 == session._writer.dropped
+
+    def best(fn: Any) -> float:
+        times = []
+        for _ in range(5):
+            began = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - began) * 1000)
+        return statistics.median(times)
+
+    page_ms = best(lambda: session.get_records_and_feedback(limit=100))
+    board_ms = best(session.get_leaderboard)
+    board = session.get_leaderboard()
+    assert records == int(board.loc["bench"]["records"].sum())
+    size = _size(session)
+    session.close()
+    set_current_store(None)
+    return {
+        "engine": name,
+        "handover_us": with_session_us - baseline_us,
+        "with_session_us": with_session_us,
+        "ingest_per_s": records / ingest_s,
+        "page_ms": page_ms,
+        "board_ms": board_ms,
+        "bytes_per_record": size / records,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000, help="records in the database")
+    args = parser.parse_args()
+
+    template = _template()
+    app = App()
+    baseline = TruCustomApp(app, app_name="baseline")  # no session exists yet
+    _per_call_us(baseline, app, 200)
+    baseline_us = _per_call_us(baseline, app, CALLS)
+
+    folder = tempfile.mkdtemp(prefix="spyglass-bench-")
+    rows = [
+        run_engine(
+            "SQLite", f"sqlite:///{folder}/bench.sqlite", template, baseline_us, args.records
+        )
+    ]
+    bindir = find_bin()
+    if bindir is not None:
+        server = PostgresServer(bindir)
+        server.start()
+        try:
+            url = server.create_database("bench")
+            rows.append(run_engine("PostgreSQL", url, template, baseline_us, args.records))
+        finally:
+            server.stop()
+    else:
+        print("(PostgreSQL skipped: no initdb/pg_ctl on this machine)")
+
+    print(f"\nstore benchmark, {args.records:,} records of 10 calls, one feedback result each")
+    print(f"baseline: recorded 10-call app call, no session: {baseline_us:.1f} µs (median)\n")
+    header = (
+        f"{'engine':<11} {'hand-over µs':>12} {'ingest rec/s':>13} {'page 100 ms':>12} "
+        f"{'leaderboard ms':>15} {'bytes/record':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r['engine']:<11} {r['handover_us']:>12.1f} {r['ingest_per_s']:>13,.0f} "
+            f"{r['page_ms']:>12.1f} {r['board_ms']:>15.1f} {r['bytes_per_record']:>13,.0f}"
+        )
+    print(
+        "\ntargets: hand-over ≤ 20 µs, ingest ≥ 5,000 records/s, first page ≤ 50 ms and "
+        "leaderboard ≤ 100 ms at 100,000 records. TruLens 1.x: ~6 ms per record written "
+        "inline; 1.5 s for a leaderboard of 5,000."
+    )
+
+
+if __name__ == "__main__":
+    main()
