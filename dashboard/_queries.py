@@ -192,17 +192,18 @@ class Source:
                 latency, tokens, cost = c.execute(stats).one()
                 row.update(latency_mean=latency, total_tokens=tokens or 0, total_cost=cost or 0.0)
                 # Results not done have no score: count() and avg() skip the NULLs.
-                scores = (
-                    sa.select(
-                        f.c.name,
-                        sa.func.count(f.c.result),
-                        sa.func.avg(f.c.result),
-                        sa.func.avg(f.c.result * f.c.result),
+                scores = sa.select(
+                    f.c.name,
+                    sa.func.count(f.c.result),
+                    sa.func.avg(f.c.result),
+                    sa.func.avg(f.c.result * f.c.result),
+                ).group_by(f.c.name)
+                if "app_id" in f.c:  # the store copies the record's app: one covering index
+                    scores = scores.where(f.c.app_id == app_id)
+                else:
+                    scores = scores.join(r, r.c.record_id == f.c.record_id).where(
+                        r.c.app_id == app_id
                     )
-                    .join(r, r.c.record_id == f.c.record_id)
-                    .where(r.c.app_id == app_id)
-                    .group_by(f.c.name)
-                )
                 for name, n, mean, mean_sq in c.execute(scores).all():
                     if n:
                         var = max(0.0, (mean_sq or 0.0) - mean * mean) * n / max(1, n - 1)
@@ -402,10 +403,13 @@ class Source:
             bucket = sa.func.least(bins - 1, sa.func.greatest(0, sa.func.floor(f.c.result * bins)))
         q = (
             sa.select(f.c.name, bucket.label("b"), sa.func.count())
-            .join(r, r.c.record_id == f.c.record_id)
-            .where(r.c.app_id == app_id, f.c.status == "done", f.c.result.is_not(None))
+            .where(f.c.result.is_not(None))
             .group_by(f.c.name, "b")
         )
+        if "app_id" in f.c:
+            q = q.where(f.c.app_id == app_id)
+        else:
+            q = q.join(r, r.c.record_id == f.c.record_id).where(r.c.app_id == app_id)
         out: dict[str, list[int]] = {}
         with self.engine.connect() as c:
             for name, b, n in c.execute(q):
