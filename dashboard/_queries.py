@@ -467,12 +467,28 @@ class Source:
             }
             cols = [f.c[n] for n in ("feedback_result_id", "record_id", "name", "status")]
             cols += [f.c[n] for n in ("result", "error", "last_ts", "worker", "attempts")]
-            latest = [
-                dict(m)
-                for m in c.execute(
-                    sa.select(*cols).order_by(f.c.last_ts.desc()).limit(limit)
-                ).mappings()
-            ]
+            # The results still in play (few, found by the status index) come first, then
+            # the latest finished ones. On SQLite "latest" is the newest rows (rowid), as
+            # last_ts has no index and a sort would read every result.
+            open_ = (
+                sa.select(*cols)
+                .where(f.c.status.in_(["none", "running", "failed"]))
+                .order_by(f.c.last_ts.desc())
+                .limit(limit)
+            )
+            newest = f.c.last_ts.desc()
+            if self.engine.dialect.name == "sqlite":
+                newest = sa.literal_column("rowid").desc()
+            done = (
+                sa.select(*cols)
+                .where(f.c.status.not_in(["none", "running", "failed"]))
+                .order_by(newest)
+                .limit(limit)
+            )
+            latest = [dict(m) for m in c.execute(open_).mappings()] if limit else []
+            if limit:
+                latest += [dict(m) for m in c.execute(done).mappings()]
+            latest = sorted(latest, key=lambda x: x["last_ts"], reverse=True)[:limit]
         for x in latest:
             x["last_ts"] = _ts(x["last_ts"])
         return {"counts": counts, "latest": latest}
