@@ -9,7 +9,7 @@ response (its ``Server-Timing`` header, first byte), median of several fetches.
 Baselines in the same run: a static file from the same server (the HTTP floor), and the
 store's own API for the same data (``get_records_and_feedback(limit=25)`` and
 ``get_leaderboard()``), so the ratios say what the pages add.
-Targets (DESIGN.md): the first records page of 100,000 in ≤ 200 ms server time; the
+Targets: the first records page of 100,000 in ≤ 200 ms server time; the
 leaderboard likewise.
 
 Run: ``.venv/bin/python bench/bench_dashboard.py [N_RECORDS]``
