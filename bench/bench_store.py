@@ -16,12 +16,27 @@ server is started in a temporary folder, as in the tests), in one run:
 
 TruLens 1.x for comparison: about 6 ms per record written inline, 1.5 s for a leaderboard
 of 5,000. Run: ``.venv/bin/python bench/bench_store.py [--records N]``.
+
+Measured at 100,000 records, one run, on a 2-core machine shared with other jobs (load
+average about 6.5 throughout, so every figure is inflated several times), baseline
+(recorded 10-call app call, no session) 38.5 µs:
+
+| engine | hand-over | ingest | first page of 100 | leaderboard | bytes/record |
+| --- | --- | --- | --- | --- | --- |
+| SQLite | 11.9 µs | 628 records/s | 90.5 ms | 506.6 ms | 10,860 |
+| PostgreSQL | 3.9 µs | 366 records/s | 105.2 ms | 310.9 ms | 5,127 |
+
+The hand-over meets its target; ingest, the first page and the leaderboard do not yet.
+Ingest is Python-bound (one pydantic dump of the record, ten call rows, the driver's
+executemany); the first page is JSON decoding of the 100 records' ``record_json`` (the
+query itself takes under 1 ms); the leaderboard is two scans of covering indexes.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -144,7 +159,7 @@ def run_engine(name: str, url: str, template: Record, baseline_us: float, record
             sink.on_feedback_result(result)
         assert session.flush(600)
         ingest_s += time.perf_counter() - began
-    assert 0 == session._writer.dropped
+    assert 0 == session.dropped
 
     def best(fn: Any) -> float:
         times = []
@@ -184,11 +199,14 @@ def main() -> None:
     baseline_us = _per_call_us(baseline, app, CALLS)
 
     folder = tempfile.mkdtemp(prefix="spyglass-bench-")
-    rows = [
-        run_engine(
-            "SQLite", f"sqlite:///{folder}/bench.sqlite", template, baseline_us, args.records
-        )
-    ]
+    try:
+        rows = [
+            run_engine(
+                "SQLite", f"sqlite:///{folder}/bench.sqlite", template, baseline_us, args.records
+            )
+        ]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # a 100,000-record file is about 1 GB
     bindir = find_bin()
     if bindir is not None:
         server = PostgresServer(bindir)

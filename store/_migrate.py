@@ -49,9 +49,16 @@ def current_revision(engine: sa.engine.Engine, prefix: str) -> str | None:
 
 
 def upgrade(engine: sa.engine.Engine, prefix: str) -> None:
-    """Create or migrate the tables to the head revision, in one transaction."""
+    """Create or migrate the tables to the head revision, in one transaction.
+
+    Processes opening a new database at once migrate it once: the transaction holds
+    SQLite's write lock (``BEGIN IMMEDIATE``) or a PostgreSQL advisory lock, and Alembic
+    reads the revision inside it, so the later ones find the work done.
+    """
     config = _config(prefix)
     with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": prefix})
         config.attributes["connection"] = conn
         alembic.command.upgrade(config, "head")
 

@@ -10,7 +10,6 @@ sink turns them into rows on its worker thread and the background writer
 from __future__ import annotations
 
 import atexit
-import collections
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from . import _migrate, _read
 from ._deps import pandas, sqlalchemy as sa
 from ._engine import create_engine, explain, is_sqlite, masked, parse_url, write_transaction
 from ._rows import app_row, feedback_def_row, pending_row, record_rows, result_from_row, result_row
+from ._sink import EXIT_TIMEOUT, StoreSink
 from ._tables import Tables, tables
 from ._workers import MAX_ATTEMPTS, Worker, WorkerPool
 from ._writer import Rows, Writer, write_rows
@@ -44,51 +44,15 @@ from ._writer import Rows, Writer, write_rows
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["DEFAULT_URL", "EXIT_TIMEOUT", "StoreSink", "TruSession"]
+__all__ = ["DEFAULT_URL", "EXIT_TIMEOUT", "TruSession"]
 
 logger = logging.getLogger("spyglass.store")
 
 DEFAULT_URL = "sqlite:///default.sqlite"
 """TruLens's default: a SQLite file in the working directory."""
-RECENT_RECORDS = 50_000
-"""Records whose app the sink remembers for the feedback results that follow them."""
-EXIT_TIMEOUT = 5.0
-"""The most seconds spent at interpreter exit writing what is still queued."""
 
 _sessions: dict[tuple[str, str], TruSession] = {}
 _sessions_lock = threading.Lock()
-
-
-class StoreSink(RecordSink):
-    """The session's record sink: rows made on the sink's thread, written by the writer."""
-
-    name = "TruSession"
-
-    def __init__(self, session: TruSession) -> None:
-        self._session = session
-        # record id -> app id of recent records: a result names only its record, and its
-        # row carries the app too (results arrive after their record, on this thread).
-        self._apps: collections.OrderedDict[str, str] = collections.OrderedDict()
-
-    def on_record(self, record: Record, app: Any) -> None:
-        """Queue the record, its calls and, in deferred mode, its pending feedbacks."""
-        self._apps[record.record_id] = record.app_id
-        if len(self._apps) > RECENT_RECORDS:
-            self._apps.popitem(last=False)
-        self._session._writer.put(self._session._rows_of(record, app))
-
-    def on_feedback_result(self, result: FeedbackResult) -> None:
-        """Queue a feedback result."""
-        app_id = self._apps.get(result.record_id) or self._session._app_of(result.record_id)
-        self._session._writer.put(Rows(results=[result_row(result, app_id)]))
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until what was queued is committed."""
-        return self._session._writer.flush(timeout)
-
-    def shutdown(self) -> None:
-        """Write what is queued (bounded) and stop the writer."""
-        self._session._writer.close(EXIT_TIMEOUT)
 
 
 class TruSession:
@@ -204,6 +168,12 @@ class TruSession:
     def database_prefix(self) -> str:
         """The prefix of every table of this session."""
         return self._prefix
+
+    @property
+    def dropped(self) -> int:
+        """How many records and feedback results the writer could not store (each drop
+        is also logged, with its cause)."""
+        return self._writer.dropped
 
     def __repr__(self) -> str:
         return f"TruSession(database_url={self.database_url!r}, prefix={self._prefix!r})"

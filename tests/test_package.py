@@ -168,8 +168,6 @@ def _copy_sources(dest: Path) -> None:
         shutil.copy2(ROOT / name, dest / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("core", "adapters", "testing", "store", "dashboard", "cli"):
-        if not (ROOT / folder).is_dir():
-            continue
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
 
 
@@ -195,6 +193,9 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     assert "spyglass/core/py.typed" in names
     assert "spyglass/adapters/custom/__init__.py" in names
     assert "spyglass/testing/__init__.py" in names
+    # The store's Alembic migrations ship inside the package.
+    assert "spyglass/store/migrations/env.py" in names
+    assert "spyglass/store/migrations/versions/0001_initial.py" in names
     # The dashboard works offline: its templates and assets ship inside the package.
     assert "spyglass/dashboard/templates/record.html" in names
     assert "spyglass/dashboard/static/app.js" in names

@@ -37,7 +37,7 @@ def main() -> None:
         n += 1
     if mode == "buffered":
         ok = session.flush(120)
-        print(f"done {n} flushed={ok} dropped={session._writer.dropped}", flush=True)
+        print(f"done {n} flushed={ok} dropped={session.dropped}", flush=True)
 
 
 if __name__ == "__main__":

@@ -145,7 +145,7 @@ def test_recording_goes_on_when_the_database_fails(sqlite_url: str, monkeypatch)
         with recorder:
             assert "HELLO" == tiny.run("hello")
         assert not session.flush(10)
-        assert 1 == session._writer.dropped
+        assert 1 == session.dropped
     finally:
         session.close()
         set_current_store(None)

@@ -80,8 +80,8 @@ def test_acknowledged_records_survive_sigkill(database_url: str, tmp_path: Path)
 
 
 def test_eight_sqlite_writer_processes_lose_nothing(sqlite_url: str, tmp_path: Path) -> None:
-    """8 processes write into one SQLite file at once: no "database is locked", no loss."""
-    TruSession(database_url=sqlite_url).close()  # create the schema once
+    """8 processes open a new SQLite file and write into it at once: the schema is made
+    once, no "database is locked", nothing lost."""
     per_child = 25
     children = [_start(sqlite_url, "buffered", per_child, tmp_path / f"w{n}.log") for n in range(8)]
     outputs = []
