@@ -62,6 +62,8 @@ def test_walk_from_leaderboard_to_a_reason_and_human_feedback(recorded: Served, 
     ]
     assert [1.0] == [r.result for r in stored]
     page.shot("4-human-feedback")
+    p.goto(recorded.url + "/leaderboard")
+    assert "human" in p.locator("#leaderboard thead").inner_text()
 
     p.goto(recorded.url + "/compare")
     left, right = [a for a in recorded.ids][:2]  # custom rag v1 and v2: the same questions
