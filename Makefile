@@ -38,8 +38,17 @@ postgres-server:
 		echo "install PostgreSQL (apt-get install postgresql) for the store's PostgreSQL tests."; \
 	fi
 
-test: $(VENV)/.dev postgres-server
-	SPYGLASS_REQUIRE_POSTGRES=1 $(PY) -m pytest
+# The dashboard's browser tests drive the Chromium of the OS packages through Playwright
+# (never `playwright install`, which downloads a browser build).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium); \
+	else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi
+
+test: $(VENV)/.dev postgres-server $(CHROMIUM)
+	SPYGLASS_REQUIRE_POSTGRES=1 SPYGLASS_REQUIRE_BROWSER=1 $(PY) -m pytest
 
 bench: $(VENV)/.dev
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
@@ -47,8 +56,8 @@ bench: $(VENV)/.dev
 # mypy checks `core/` as the package `spyglass.core`, through the same mapping the install uses.
 TYPECHECK := build/typecheck
 lint: $(VENV)/.dev
-	$(PY) -m ruff check core adapters testing providers feedback store tests bench examples
-	$(PY) -m ruff format --check core adapters testing providers feedback store tests bench examples
+	$(PY) -m ruff check core adapters testing providers feedback store dashboard cli tests bench examples
+	$(PY) -m ruff format --check core adapters testing providers feedback store dashboard cli tests bench examples
 	mkdir -p $(TYPECHECK)/spyglass && ln -sfn ../../../core $(TYPECHECK)/spyglass/core
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.core
 	ln -sfn ../../../providers $(TYPECHECK)/spyglass/providers

@@ -589,6 +589,26 @@ class TruSession:
         self._evaluator.close()
         self._evaluator = None
 
+    # ------------------------------------------------------------ dashboard
+
+    def start_dashboard(
+        self, port: int | None = None, address: str = "127.0.0.1", force: bool = False
+    ) -> str:
+        """Serve the dashboard of this session in the background; returns its URL.
+
+        The same as ``spyglass.dashboard.run_dashboard(self, ...)`` (needs the
+        ``dashboard`` extra).
+        """
+        from spyglass.dashboard import run_dashboard
+
+        return str(run_dashboard(self, port=port, address=address, force=force))
+
+    def stop_dashboard(self, force: bool = False) -> None:
+        """Stop this session's dashboard (``spyglass.dashboard.stop_dashboard``)."""
+        from spyglass.dashboard import stop_dashboard
+
+        stop_dashboard(self, force=force)
+
 
 def _updated(record: Record, kwargs: dict[str, Any]) -> Record:
     for key, value in kwargs.items():

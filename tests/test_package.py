@@ -167,7 +167,7 @@ def _copy_sources(dest: Path) -> None:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dest / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("core", "adapters", "testing", "providers", "feedback", "store"):
+    for folder in ("core", "adapters", "testing", "providers", "feedback", "store", "dashboard", "cli"):
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
 
 
@@ -198,6 +198,9 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     # The store's Alembic migrations ship inside the package.
     assert "spyglass/store/migrations/env.py" in names
     assert "spyglass/store/migrations/versions/0001_initial.py" in names
+    # The dashboard works offline: its templates and assets ship inside the package.
+    assert "spyglass/dashboard/templates/record.html" in names
+    assert "spyglass/dashboard/static/app.js" in names
 
     _run(
         [

@@ -1,0 +1,180 @@
+"""Benchmark: dashboard pages over 100,000 records, in server time.
+
+A SQLite database gets 100,000 records of a custom RAG app (4 versions, 3 calls and 2
+feedback results each): real recorded records, copied with new ids, inputs, times and
+latencies, stored through the session's record sink (the path recorders use). Then the
+dashboard is served and each page is fetched; the figure is the server time of the
+response (its ``Server-Timing`` header, first byte), median of several fetches.
+
+Baselines in the same run: a static file from the same server (the HTTP floor), and the
+store's own API for the same data (``get_records_and_feedback(limit=25)`` and
+``get_leaderboard()``), so the ratios say what the pages add.
+Targets: the first records page of 100,000 in ≤ 200 ms server time; the
+leaderboard likewise.
+
+Run: ``.venv/bin/python bench/bench_dashboard.py [N_RECORDS]``
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.core import Feedback, FeedbackResult, FeedbackResultStatus
+from spyglass.dashboard import run_dashboard, stop_dashboard
+from spyglass.store import TruSession
+
+N_RECORDS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+VERSIONS = ("v1", "v2", "v3", "v4")
+TARGET_MS = 200.0
+REPEAT = 7
+
+
+class RAG:
+    @instrument
+    def retrieve(self, query: str) -> list[str]:
+        return [f"context for {query}", "Paris is the capital of France."]
+
+    @instrument
+    def generate(self, query: str, context: list[str]) -> str:
+        return f"{query} -> {context[-1]}"
+
+    @instrument
+    def respond(self, query: str) -> str:
+        return self.generate(query, self.retrieve(query))
+
+
+def length(response: str) -> float:
+    return min(1.0, len(response) / 100)
+
+
+def fill(session: TruSession, n: int) -> list[str]:
+    """n records spread over the versions; returns the app ids."""
+    rng = random.Random(7)
+    app_ids = []
+    t0 = datetime.now() - timedelta(days=30)
+    per = n // len(VERSIONS)
+    for version in VERSIONS:
+        rag = RAG()
+        recorder = TruCustomApp(
+            rag, app_name="bench rag", app_version=version, feedbacks=[Feedback(length).on_output()]
+        )
+        with recorder as recording:
+            rag.respond("template question")
+        template = recording.get()
+        template.wait_for_feedback_results(feedback_timeout=30)
+        sink = session.sink_for(recorder)
+        for i in range(per):
+            ts = t0 + timedelta(seconds=i * 20 + rng.random())
+            latency = rng.lognormvariate(-2.0, 0.6)
+            record = template.model_copy(
+                update={
+                    "record_id": f"record_{rng.getrandbits(128):032x}",
+                    "main_input": f"question {i} of {version}",
+                    "main_output": f"answer {i} of {version}",
+                    "ts": ts,
+                    "perf": template.perf.model_copy(
+                        update={"start_time": ts, "end_time": ts + timedelta(seconds=latency)}
+                    ),
+                }
+            )
+            sink.on_record(record, recorder)
+            for name in ("length", "grounded"):
+                sink.on_feedback_result(
+                    FeedbackResult(
+                        feedback_result_id=f"feedback_result_{rng.getrandbits(128):032x}",
+                        record_id=record.record_id,
+                        name=name,
+                        status=FeedbackResultStatus.DONE,
+                        result=rng.random(),
+                    )
+                )
+            if i % 2000 == 1999:
+                assert session.flush(120), "the store did not keep up"
+        app_ids.append(recorder.app_id)
+    assert session.flush(300)
+    return app_ids
+
+
+def server_ms(url: str) -> float:
+    """Median server time of fetching ``url`` (the Server-Timing header), in ms."""
+    times = []
+    for _ in range(REPEAT):
+        with urllib.request.urlopen(url, timeout=120) as resp:
+            assert 200 == resp.status, url
+            resp.read()
+            timing = resp.headers["server-timing"]
+        times.append(float(timing.split("dur=")[1]))
+    return statistics.median(times)
+
+
+def call_ms(func: Any) -> float:
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp())
+    session = TruSession(database_url=f"sqlite:///{folder / 'bench.sqlite'}")
+    start = time.perf_counter()
+    app_ids = fill(session, N_RECORDS)
+    filled = time.perf_counter() - start
+    count = session.get_leaderboard()["records"].sum()
+    print(f"{count} records stored in {filled:.1f} s ({count / filled:.0f} records/s)")
+
+    url = run_dashboard(session).rstrip("/")
+    rid = session.get_records_and_feedback(limit=1)[0]["record_id"][0]
+    pages = {
+        "static file (HTTP floor)": "/static/style.css",
+        "leaderboard page": "/leaderboard",
+        "records page, first 25": "/records",
+        "records page, filtered by app and text": f"/records?app_id={app_ids[1]}&text=question%201",
+        "records page, sorted by a feedback": "/records?sort=grounded",
+        "records page, offset 50,000": "/records?offset=50000",
+        "record page": f"/records/{rid}",
+        "compare page": f"/compare?left={app_ids[0]}&right={app_ids[1]}",
+        "evaluation page": "/evaluation",
+        "apps page": "/apps",
+        "/api/records?limit=25": "/api/records?limit=25",
+        "/api/leaderboard": "/api/leaderboard",
+    }
+    try:
+        results = {name: server_ms(url + path) for name, path in pages.items()}
+    finally:
+        stop_dashboard(session)
+    store_records = call_ms(lambda: session.get_records_and_feedback(limit=25))
+    store_board = call_ms(session.get_leaderboard)
+    floor = results["static file (HTTP floor)"]
+
+    print(f"\nserver time per page over {count:,} records (median of {REPEAT}), SQLite")
+    print(f"{'page':44} {'ms':>8} {'× floor':>8}")
+    for name, ms in results.items():
+        print(f"{name:44} {ms:8.1f} {ms / floor:8.1f}")
+    print("\nbaseline, the store's API in-process (median ms)")
+    print(f"{'get_records_and_feedback(limit=25)':44} {store_records:8.1f}")
+    print(f"{'get_leaderboard()':44} {store_board:8.1f}")
+    print(
+        f"\nrecords page / get_records_and_feedback: "
+        f"{results['records page, first 25'] / store_records:.2f}x; "
+        f"leaderboard page / get_leaderboard: {results['leaderboard page'] / store_board:.2f}x"
+    )
+    for name in ("records page, first 25", "leaderboard page"):
+        verdict = "meets" if results[name] <= TARGET_MS else "MISSES"
+        print(f"{name}: {results[name]:.1f} ms, {verdict} the {TARGET_MS:.0f} ms target")
+    session.close()
+
+
+if __name__ == "__main__":
+    main()
