@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -135,7 +137,7 @@ def _sqlite_settings(engine: sa.engine.Engine, *, memory: bool) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if not memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(cursor)
                 # Durable across a killed process (what WAL + NORMAL guarantees), cheaper
                 # than FULL, which only adds safety against power loss.
                 cursor.execute("PRAGMA synchronous = NORMAL")
@@ -191,3 +193,26 @@ def explain(exc: BaseException, url: sa.engine.URL) -> Exception:
             "running and reachable and that the user, password and database name are right."
         )
     return DatabaseUnavailableError(f"The database {where} failed: {text.strip()}")
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (persistent: most opens find it done already).
+
+    Switching needs a moment of exclusive access, and SQLite answers "database is locked"
+    at once, not after the busy timeout, when other processes open the same new file at
+    the same moment: retried with backoff, within the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)

@@ -15,6 +15,7 @@ from typing import Any
 
 import _dash_data
 import pytest
+from _dash_page import Page, Served
 
 from spyglass.core.sinks import set_current_store
 from spyglass.dashboard import run_dashboard, stop_dashboard
@@ -32,20 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "build" / "dashboard-screenshots"
-
-
-class Served:
-    """A session on a recorded database and its dashboard's URL."""
-
-    def __init__(self, session: TruSession, url: str, ids: dict[str, list[str]]) -> None:
-        self.session = session
-        self.url = url.rstrip("/")
-        self.ids = ids
-
-    def record_id(self) -> str:
-        return next(iter(self.ids.values()))[0]
 
 
 def _served(tmp: Path, fill: Any) -> Iterator[Served]:
@@ -80,9 +67,13 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     yield from _served(tmp_path_factory.mktemp("empty"), None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium (the OS package) through Playwright."""
+    """Headless Chromium (the OS package) through Playwright.
+
+    Per module, not per session: Playwright's sync API keeps an event loop running on
+    this thread while it is open, and later tests' ``asyncio.run`` would refuse to start.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -99,23 +90,6 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
-
-
-class Page:
-    """A browser page that collects console errors and uncaught exceptions."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
-
-    def shot(self, name: str) -> Path:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        path = SHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import os
 import shutil
 
 import _dash_data
-from conftest import ROOT, Page, Served
+from _dash_page import ROOT, Page, Served
 
 PAGES = ["/leaderboard", "/records", "/compare", "/evaluation", "/apps"]
 
