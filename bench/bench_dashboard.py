@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import Feedback, FeedbackResult, FeedbackResultStatus
 from spyglass.dashboard import run_dashboard, stop_dashboard
 from spyglass.store import TruSession
@@ -64,7 +64,7 @@ def fill(session: TruSession, n: int) -> list[str]:
     per = n // len(VERSIONS)
     for version in VERSIONS:
         rag = RAG()
-        recorder = TruCustomApp(
+        recorder = TruApp(
             rag, app_name="bench rag", app_version=version, feedbacks=[Feedback(length).on_output()]
         )
         with recorder as recording:

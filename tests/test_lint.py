@@ -10,7 +10,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # as `make lint` checks them
-PATHS = ["core", "adapters", "testing", "providers", "feedback", "store", "dashboard", "cli", "tests", "bench", "examples"]
+PATHS = [
+    "core",
+    "adapters",
+    "testing",
+    "providers",
+    "feedback",
+    "store",
+    "dashboard",
+    "cli",
+    "tests",
+    "bench",
+    "examples",
+]
 
 
 def test_tree_is_ruff_clean() -> None:

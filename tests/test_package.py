@@ -167,7 +167,16 @@ def _copy_sources(dest: Path) -> None:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dest / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("core", "adapters", "testing", "providers", "feedback", "store", "dashboard", "cli"):
+    for folder in (
+        "core",
+        "adapters",
+        "testing",
+        "providers",
+        "feedback",
+        "store",
+        "dashboard",
+        "cli",
+    ):
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
 
 

@@ -17,7 +17,7 @@ from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.embeddings import MockEmbedding
 from llama_index.core.llms import MockLLM
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.adapters.langchain import TruChain
 from spyglass.adapters.llamaindex import TruLlama
 from spyglass.core import Feedback
@@ -78,7 +78,7 @@ def fill(session: Any, xss: bool = False) -> dict[str, list[str]]:
 
     for version, style in (("v1", "short"), ("v2", "long answer" + tag)):
         rag = RAG(style)
-        recorder = TruCustomApp(
+        recorder = TruApp(
             rag, app_name="custom rag" + tag, app_version=version, feedbacks=_feedbacks(reason)
         )
         with recorder as recording:

@@ -18,7 +18,7 @@ from typing import Any
 import _dash_data
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp
+from spyglass.adapters.custom import TruApp
 from spyglass.core import Feedback
 from spyglass.core.sinks import set_current_store
 from spyglass.dashboard import Source
@@ -117,7 +117,7 @@ def test_db_info_upgrade_and_reset(tmp_path: Path) -> None:
     try:
         rag = _dash_data.RAG("short")
         feedbacks = [Feedback(_dash_data.answer_length, name="length").on_output()]
-        with TruCustomApp(rag, app_name="custom rag", feedbacks=feedbacks) as recording:
+        with TruApp(rag, app_name="custom rag", feedbacks=feedbacks) as recording:
             for q in _dash_data.QUESTIONS:
                 rag.respond(q)
         for record in recording.records:
@@ -146,9 +146,7 @@ def test_evaluate_runs_deferred_feedback(tmp_path: Path, monkeypatch: pytest.Mon
     try:
         rag = _dash_data.RAG("short")
         feedback = Feedback(module.short_answer, name="short").on_output()
-        recorder = TruCustomApp(
-            rag, app_name="deferred", feedbacks=[feedback], feedback_mode="deferred"
-        )
+        recorder = TruApp(rag, app_name="deferred", feedbacks=[feedback], feedback_mode="deferred")
         with recorder:
             for q in _dash_data.QUESTIONS:
                 rag.respond(q)

@@ -16,7 +16,7 @@ from typing import Any
 import _dash_data
 import pytest
 
-from spyglass.adapters.custom import TruCustomApp
+from spyglass.adapters.custom import TruApp
 from spyglass.core import Feedback, Record
 from spyglass.core.sinks import set_current_store
 from spyglass.dashboard import run_dashboard, stop_dashboard
@@ -48,7 +48,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TruSession
     session = TruSession(database_url=f"sqlite:///{path}")
     try:
         rag = _dash_data.RAG("short")
-        recorder = TruCustomApp(
+        recorder = TruApp(
             rag,
             app_name="custom rag",
             app_version="v1",
@@ -170,11 +170,11 @@ def test_pages_open_while_another_process_writes(tmp_path: Path) -> None:
         import sys, time
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import _dash_data
-        from spyglass.adapters.custom import TruCustomApp
+        from spyglass.adapters.custom import TruApp
         from spyglass.store import TruSession
         session = TruSession(database_url={f"sqlite:///{db}"!r})
         rag = _dash_data.RAG("busy")
-        recorder = TruCustomApp(rag, app_name="busy", app_version="v1")
+        recorder = TruApp(rag, app_name="busy", app_version="v1")
         print("ready", flush=True)
         end = time.monotonic() + 6
         while time.monotonic() < end:
