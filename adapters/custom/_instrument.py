@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+from spyglass.core import CallKind
 from spyglass.core.plugins import invalidate_instrument_specs
+
+from . import _span_marks
 
 __all__ = ["Instrument", "MethodMark", "instrument", "marked_methods"]
 
@@ -105,15 +108,18 @@ class _Marked:
     outside a class body, it keeps working as the function (unrecorded).
     """
 
-    def __init__(self, func: Callable[..., Any], retriever: bool) -> None:
+    def __init__(self, func: Callable[..., Any], retriever: bool, span: Any = None) -> None:
         self.func = func
         self.retriever = retriever
+        self.span = span  # (kind, attributes) from span_type=/attributes=, see _span_marks
         self.__wrapped__ = func
         self.__doc__ = getattr(func, "__doc__", None)
         self.__name__ = getattr(func, "__name__", type(func).__name__)
 
     def __set_name__(self, owner: type, name: str) -> None:
         setattr(owner, name, self.func)
+        if self.span is not None:
+            _span_marks.mark_span(owner, name, *self.span)
         _register(owner, name, self.retriever, decorated=True)
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
@@ -150,12 +156,34 @@ class Instrument:
     def __call__(self, func: F, /) -> F: ...
 
     @overload
-    def __call__(self, func: None = None, /, *, retriever: bool = ...) -> Callable[[F], F]: ...
+    def __call__(
+        self,
+        func: None = None,
+        /,
+        *,
+        retriever: bool = ...,
+        span_type: Any = ...,
+        attributes: Any = ...,
+    ) -> Callable[[F], F]: ...
 
-    def __call__(self, func: Any = None, /, *, retriever: bool = False) -> Any:
-        """Mark a method for recording: ``@instrument`` or ``@instrument(retriever=True)``."""
+    def __call__(
+        self,
+        func: Any = None,
+        /,
+        *,
+        retriever: bool = False,
+        span_type: Any = None,
+        attributes: Any = None,
+    ) -> Any:
+        """Mark a method for recording: ``@instrument`` or ``@instrument(retriever=True)``.
+
+        ``span_type=`` and ``attributes=`` are TruLens's OTEL-mode arguments (see
+        :mod:`spyglass.adapters.custom._span_marks`).
+        """
         if func is None:
-            return lambda f: _Marked(f, retriever)
+            span = _span_marks.span_of(span_type, attributes)
+            retriever = retriever or (span is not None and span[0] is CallKind.RETRIEVER)
+            return lambda f: _Marked(f, retriever, span)
         if not callable(func):
             raise TypeError(
                 f"@instrument decorates methods, got {func!r}; use @instrument or "
