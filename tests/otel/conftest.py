@@ -82,3 +82,14 @@ def by_path(spans: list[Any], path: str, method: str | None = None) -> list[Any]
 def ns(moment: Any) -> int:
     """A recorded datetime as epoch nanoseconds (what the span times must equal)."""
     return int(moment.replace(microsecond=0).timestamp()) * 10**9 + moment.microsecond * 1000
+
+
+def assert_matches_record(record: Any, spans: list[Any]) -> None:
+    """Each recorded call is one span with its id, path and exact start and end times."""
+    calls = [s for s in spans if s.attributes.get("spyglass.span") == "call"]
+    assert len(record.calls) == len(calls)
+    for call in record.calls:
+        (span,) = [s for s in calls if s.attributes["spyglass.call.id"] == call.call_id]
+        assert (ns(call.perf.start_time), ns(call.perf.end_time)) == (span.start_time, span.end_time)
+        assert str(call.stack[-1].path) == span.attributes["spyglass.call.path"]
+        assert call.stack[-1].method.name == span.attributes["spyglass.call.method"]
