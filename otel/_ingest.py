@@ -168,18 +168,24 @@ def to_record(spans: Iterable[ReadableSpan], app_id: str | None = None) -> Recor
             RecordAppCall(
                 call_id=call_id,
                 stack=stack,
-                args=args if isinstance(args, (dict, list)) else ({} if args is None else {"input": args}),
+                args=args
+                if isinstance(args, (dict, list))
+                else ({} if args is None else {"input": args}),
                 rets=_output(attrs),
                 error=_error(span),
                 perf=Perf(start_time=_when(span.start_time), end_time=_when(span.end_time)),
             )
         )
         kinds[call_id] = _kind(attrs).value
-        for child in sorted(children.get(span.context.span_id, []), key=lambda s: s.start_time or 0):
+        for child in sorted(
+            children.get(span.context.span_id, []), key=lambda s: s.start_time or 0
+        ):
             visit(child, stack, path[_NOT_NAME.sub("_", child.name).strip("_") or "span"])
 
     if made_by_spyglass:
-        for child in sorted(children.get(root.context.span_id, []), key=lambda s: s.start_time or 0):
+        for child in sorted(
+            children.get(root.context.span_id, []), key=lambda s: s.start_time or 0
+        ):
             visit(child, [], Lens().app)
     else:
         for top in roots:

@@ -78,7 +78,8 @@ def _ns(moment: datetime | None) -> int | None:
     """A recorded (naive, local) datetime as nanoseconds since the epoch, exactly to the µs."""
     if moment is None:
         return None
-    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000_000 + moment.microsecond * 1000
+    # Whole microseconds: a float of epoch seconds holds them exactly enough to round.
+    return round(moment.timestamp() * 1_000_000) * 1000
 
 
 class _RecordIds(RandomIdGenerator):
@@ -150,14 +151,19 @@ def _frame_key(frame: Any) -> tuple[str, str, int]:
     return (str(frame.path), method.name, method.obj.id)
 
 
-def parents(calls: list[Any]) -> list[int | None]:
+def parents(calls: list[Any], times: list[tuple[int, int | None]]) -> list[int | None]:
     """For each call, the index of the call it was made in (``None``: made by the app call).
 
     A call's parent has the call's stack less its last frame and encloses it in time;
     of several such calls (a component called repeatedly, or from several threads),
     the one that started last.
     """
-    keys = [tuple(_frame_key(f) for f in call.stack) for call in calls]
+    # Calls share frame objects: describe each frame once.
+    seen: dict[int, tuple[str, str, int]] = {}
+    keys = [
+        tuple(seen.get(id(f)) or seen.setdefault(id(f), _frame_key(f)) for f in call.stack)
+        for call in calls
+    ]
     by_stack: dict[tuple[Any, ...], list[int]] = {}
     for i, key in enumerate(keys):
         by_stack.setdefault(key, []).append(i)
@@ -165,10 +171,10 @@ def parents(calls: list[Any]) -> list[int | None]:
     for i, call in enumerate(calls):
         found: int | None = None
         candidates = by_stack.get(keys[i][:-1], ()) if len(keys[i]) > 1 else ()
-        start, end = _times(call)
+        start, end = times[i]
         best = None
         for j in candidates:
-            s, e = _times(calls[j])
+            s, e = times[j]
             if s <= start and (end is None or e is None or e >= end) and (best is None or s > best):
                 found, best = j, s
         if found is None and candidates:
@@ -258,10 +264,7 @@ class SpanWriter:
             C.APP_VERSION: app_version,
             C.RECORD_ID: record.record_id,
             tl.SpanAttributes.RECORD_ID: record.record_id,
-            tl.SpanAttributes.APP_NAME: app_name,
-            tl.SpanAttributes.APP_VERSION: app_version,
-            tl.SpanAttributes.APP_ID: app_id,
-        }
+        }  # TruLens's app name, version and id are resource attributes
         perf = record.perf
         start = _ns(perf.start_time) if perf is not None else None
         end = _ns(perf.end_time) if perf is not None else None
@@ -294,16 +297,18 @@ class SpanWriter:
         calls = record.calls
         kinds = self._kinds.of_app(app)
         ingested = _ingested_kinds(meta)
-        up = parents(calls)
+        times = [_times(call) for call in calls]
+        up = parents(calls, times)
         spans: list[Any] = [None] * len(calls)
         # Parents start before their children: open spans in start order.
-        order = sorted(range(len(calls)), key=lambda i: (_times(calls[i])[0], len(calls[i].stack)))
+        order = sorted(range(len(calls)), key=lambda i: (times[i][0], len(calls[i].stack)))
         for i in order:
-            call = calls[i]
             parent = spans[up[i]] if up[i] is not None else root
-            spans[i] = self._call_span(tracer, call, parent, kinds, ingested, common)
+            spans[i] = self._call_span(
+                tracer, calls[i], times[i][0], parent, kinds, ingested, common
+            )
         for i in order:
-            spans[i].end(end_time=_times(calls[i])[1])
+            spans[i].end(end_time=times[i][1])
         root.end(end_time=end)
         return len(calls) + 1
 
@@ -311,6 +316,7 @@ class SpanWriter:
         self,
         tracer: Any,
         call: Any,
+        start: int,
         parent: Any,
         kinds: dict[str, CallKind],
         ingested: dict[str, CallKind],
@@ -374,9 +380,11 @@ class SpanWriter:
         span = tracer.start_span(
             name,
             context=trace.set_span_in_context(parent),
-            kind=SpanKind.CLIENT if operation in ("chat", "text_completion", "embeddings") else SpanKind.INTERNAL,
+            kind=SpanKind.CLIENT
+            if operation in ("chat", "text_completion", "embeddings")
+            else SpanKind.INTERNAL,
             attributes=attributes,
-            start_time=_times(call)[0] or None,
+            start_time=start or None,
         )
         self._error(span, call.error)
         return span
@@ -431,7 +439,9 @@ class SpanWriter:
             message = str(detail.get("message", ""))
             kind, module = detail.get("type"), detail.get("module")
             if isinstance(kind, str):
-                event["exception.type"] = kind if module in (None, "builtins") else f"{module}.{kind}"
+                event["exception.type"] = (
+                    kind if module in (None, "builtins") else f"{module}.{kind}"
+                )
         else:
             message = error if isinstance(error, str) else str(error)
         event["exception.message"] = message

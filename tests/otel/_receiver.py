@@ -11,6 +11,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from typing_extensions import Self
 
 
 def _value(v: Any) -> Any:
@@ -102,7 +103,7 @@ class Receiver:
         with self.arrived:
             return self.arrived.wait_for(lambda: len(self.spans) >= count, timeout)
 
-    def __enter__(self) -> Receiver:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -54,7 +54,9 @@ def tree(spans: list[Any]) -> list[str]:
     lines: list[str] = []
 
     def visit(span: Any, depth: int) -> None:
-        lines.append("  " * depth + f"{span.name} [{span.attributes.get('openinference.span.kind')}]")
+        lines.append(
+            "  " * depth + f"{span.name} [{span.attributes.get('openinference.span.kind')}]"
+        )
         for child in sorted(
             by_parent.get(span.context.span_id, []),
             key=lambda s: (s.start_time, s.attributes.get("spyglass.call.path", "")),
@@ -90,6 +92,9 @@ def assert_matches_record(record: Any, spans: list[Any]) -> None:
     assert len(record.calls) == len(calls)
     for call in record.calls:
         (span,) = [s for s in calls if s.attributes["spyglass.call.id"] == call.call_id]
-        assert (ns(call.perf.start_time), ns(call.perf.end_time)) == (span.start_time, span.end_time)
+        assert (ns(call.perf.start_time), ns(call.perf.end_time)) == (
+            span.start_time,
+            span.end_time,
+        )
         assert str(call.stack[-1].path) == span.attributes["spyglass.call.path"]
         assert call.stack[-1].method.name == span.attributes["spyglass.call.method"]

@@ -117,9 +117,10 @@ def test_llamaindex_rag(sink: OTLPSink, memory: Any) -> None:
     assert EXPECTED_LLAMA_TREE == tree(spans)
     assert_matches_record(record, spans)
     retriever = next(s for s in spans if s.name == "retrieval VectorIndexRetriever")
-    assert "Berlin is the capital of Germany." == retriever.attributes[
-        "retrieval.documents.0.document.content"
-    ]
+    assert (
+        "Berlin is the capital of Germany."
+        == retriever.attributes["retrieval.documents.0.document.content"]
+    )
     assert 0 < retriever.attributes["retrieval.documents.0.document.score"] <= 1
     llm = next(s for s in spans if s.name == "text_completion UsageLLM")
     assert (41, 3) == (

@@ -41,7 +41,10 @@ def _check_round_trip(record: Any, recorder: Any, spans: list[Any]) -> Any:
     assert _shape(record, _original_kinds(record, recorder)) == _shape(
         back, back.meta["call_kinds"]
     )
-    for mine, theirs in ((record.perf, back.perf), *((a.perf, b.perf) for a, b in _pairs(record, back))):
+    for mine, theirs in (
+        (record.perf, back.perf),
+        *((a.perf, b.perf) for a, b in _pairs(record, back)),
+    ):
         # span times are whole nanoseconds; a float of epoch seconds may move the µs by one
         assert abs((mine.start_time - theirs.start_time).total_seconds()) <= 1e-6
         assert abs((mine.end_time - theirs.end_time).total_seconds()) <= 1e-6
@@ -107,7 +110,11 @@ def test_a_record_read_back_exports_the_same_kinds(sink: OTLPSink, memory: Any) 
 
     def kinds(spans: list[Any]) -> list[tuple[str, Any, Any]]:
         return sorted(
-            (s.name, s.attributes.get("openinference.span.kind"), s.attributes.get("spyglass.call.kind"))
+            (
+                s.name,
+                s.attributes.get("openinference.span.kind"),
+                s.attributes.get("spyglass.call.kind"),
+            )
             for s in spans
             if s.attributes.get("spyglass.span") == "call"
         )

@@ -45,15 +45,19 @@ def test_custom_rag_tree_kinds_and_times(sink: OTLPSink, memory: Any) -> None:
     )
     for call in record.calls:
         (span,) = [s for s in spans if s.attributes.get("spyglass.call.id") == call.call_id]
-        assert (ns(call.perf.start_time), ns(call.perf.end_time)) == (span.start_time, span.end_time)
+        assert (ns(call.perf.start_time), ns(call.perf.end_time)) == (
+            span.start_time,
+            span.end_time,
+        )
         assert str(call.stack[-1].path) == span.attributes["spyglass.call.path"]
 
     (retrieve,) = by_path(spans, "app.retriever", "retrieve")
     assert "retriever" == retrieve.attributes["spyglass.call.kind"]
     assert "retrieval" == retrieve.attributes["gen_ai.operation.name"]
-    assert "Paris is the capital of France." == retrieve.attributes[
-        "retrieval.documents.0.document.content"
-    ]
+    assert (
+        "Paris is the capital of France."
+        == retrieve.attributes["retrieval.documents.0.document.content"]
+    )
     assert tuple(DOCS) == retrieve.attributes[SpanAttributes.RETRIEVAL.RETRIEVED_CONTEXTS]
     # attributes= of @instrument, evaluated on the recorded call
     assert "capital of France?" == retrieve.attributes[SpanAttributes.RETRIEVAL.QUERY_TEXT]
