@@ -33,14 +33,17 @@ DEFAULT_MAX_ATTRIBUTE_LENGTH = 16_384
 (or ``OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT``) says otherwise; longer ones end with a
 marker saying how many characters were cut."""
 
+MAX_QUEUED_SPANS = 65_536
+"""Spans waiting for export; the SDK's default (2048) is a few hundred records, which a
+burst or a back-end that is down for seconds would overflow."""
+
 # Loggers of the SDK that report each failed export; quiet on spyglass's threads, where
 # `_Guarded` reports the first failure itself.
 _SDK_LOGGERS = (
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
     "opentelemetry.exporter.otlp.proto.grpc.exporter",
-    "opentelemetry.sdk._shared_internal",
     "opentelemetry.sdk.trace.export",
-)
+)  # not the batch processor's: its "Queue full, dropping" stays visible (rate-limited)
 _ours = threading.local()
 
 
@@ -158,7 +161,9 @@ class OTLPSink(RecordSink):
             where = type(exporter).__name__
         self.exporter = _Guarded(exporter, str(where))
         self._processor = BatchSpanProcessor(
-            self.exporter, schedule_delay_millis=max(1.0, schedule_delay * 1000)
+            self.exporter,
+            max_queue_size=MAX_QUEUED_SPANS,
+            schedule_delay_millis=max(1.0, schedule_delay * 1000),
         )
         self._writer = SpanWriter(self._processor, limit)
         self._closed = False

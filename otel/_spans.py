@@ -326,9 +326,13 @@ class SpanWriter:
         method = frame.method
         cls = method.obj.cls
         path = str(frame.path)
-        kind = kinds.get(path) or ingested.get(call.call_id)
-        if kind is None:
-            kind = self._kinds.of_method(cls.module.module_name, cls.name, method.name)
+        module = cls.module.module_name
+        kind = (
+            _marked_kind(module, cls.name, method.name)
+            or kinds.get(path)
+            or ingested.get(call.call_id)
+            or self._kinds.of_method(module, cls.name, method.name)
+        )
         oi_kind, operation = C.conventions_of(kind)
         attributes = dict(common)
         attributes.update(
@@ -530,6 +534,15 @@ def _explanation(result: Any) -> str | None:
             if isinstance(meta.get(key), str):
                 return str(meta[key])
     return None
+
+
+def _marked_kind(module: str, qualname: str, method: str) -> CallKind | None:
+    """The kind ``@instrument(span_type=...)`` gave this very method, if any."""
+    custom = sys.modules.get(_CUSTOM)
+    if custom is None:
+        return None
+    kind: CallKind | None = custom.span_type_kind(module, qualname, method)
+    return kind
 
 
 def _user_attributes(call: Any, cls: Any, method: str) -> dict[str, Any] | None:

@@ -27,7 +27,14 @@ from typing import Any
 
 from spyglass.core import CallKind
 
-__all__ = ["kind_of_span_type", "mark_span", "span_attributes", "span_kind", "span_of"]
+__all__ = [
+    "kind_of_span_type",
+    "mark_span",
+    "span_attributes",
+    "span_kind",
+    "span_of",
+    "span_type_kind",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -117,16 +124,27 @@ def span_kind(cls: type, name: str) -> CallKind | None:
         return _marks.get(cls, {}).get(name, (None, None))[0]
 
 
-def _find(module: str, qualname: str, name: str) -> Attributes | None:
+def _find(module: str, qualname: str, name: str, field: int) -> Any:
     with _lock:
         for cls, methods in list(_marks.items()):
             entry = methods.get(name)
-            if entry is None or entry[1] is None:
+            if entry is None or entry[field] is None:
                 continue
             # The recorded class is the one defining the method: the marked class or a base.
             if any(c.__module__ == module and c.__qualname__ == qualname for c in cls.__mro__):
-                return entry[1]
+                return entry[field]
     return None
+
+
+def span_type_kind(module: str, qualname: str, name: str) -> CallKind | None:
+    """The kind ``@instrument(span_type=...)`` gave the method ``qualname.name`` of
+    ``module`` (as a record names it: the class defining the method), if any.
+
+    Exporters ask this first: a span type names one method, while a component's kind
+    comes from the first mark of its class.
+    """
+    kind: CallKind | None = _find(module, qualname, name, 0)
+    return kind
 
 
 def span_attributes(
@@ -144,7 +162,7 @@ def span_attributes(
     Returns:
         The attributes, or ``None`` when the method has none (or they failed; logged once).
     """
-    spec = _find(module, qualname, name)
+    spec = _find(module, qualname, name, 1)
     if spec is None:
         return None
     kwargs = args if isinstance(args, dict) else {}
