@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
+PHOENIX := build/phoenix
 
 .PHONY: demo test bench lint clean
 
@@ -26,8 +27,16 @@ $(VENV)/.dev: pyproject.toml $(PLUGINS) | $(PY)
 demo: $(VENV)/.all
 	$(PY) examples/demo.py
 
-test: $(VENV)/.dev
-	$(PY) -m pytest
+test: $(VENV)/.dev $(PHOENIX)/.installed
+	SPYGLASS_REQUIRE_PHOENIX=1 SPYGLASS_PHOENIX=$(PHOENIX)/bin/phoenix $(PY) -m pytest
+
+# Arize Phoenix, the real trace back-end of tests/otel/test_phoenix.py, in a venv of its own:
+# it requires SQLAlchemy >= 2.1, which spyglass's store pins below (a TruLens-found break).
+# The test starts it as a server on a loopback port; spyglass never imports it.
+$(PHOENIX)/.installed:
+	$(PYTHON) -m venv $(PHOENIX)
+	$(PHOENIX)/bin/python -m pip install --quiet 'arize-phoenix>=12,<21'
+	touch $@
 
 bench: $(VENV)/.dev
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done

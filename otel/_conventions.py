@@ -31,6 +31,7 @@ RETRIEVAL_DOCUMENTS = "retrieval.documents"  # .N.document.content|id|score
 SESSION_ID = "session.id"
 USER_ID = "user.id"
 TOOL_NAME = "tool.name"
+PROJECT_NAME = "openinference.project.name"  # resource: Phoenix files the trace under it
 
 # ------------------------------------------------------------------ GenAI
 GEN_AI_OPERATION = "gen_ai.operation.name"

@@ -230,6 +230,7 @@ class SpanWriter:
                 {
                     C.SERVICE_NAME: app_name,
                     C.SERVICE_VERSION: app_version,
+                    C.PROJECT_NAME: app_name or "default",
                     C.APP_ID: app_id,
                     tl.ResourceAttributes.APP_NAME: app_name,
                     tl.ResourceAttributes.APP_VERSION: app_version,

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PATHS = ["core", "adapters", "testing", "otel", "tests", "bench", "examples"]  # as `make lint` checks them
+PATHS = [
+    "core",
+    "adapters",
+    "testing",
+    "otel",
+    "tests",
+    "bench",
+    "examples",
+]  # as `make lint` checks them
 
 
 def test_tree_is_ruff_clean() -> None:
