@@ -77,3 +77,52 @@ def test_bad_span_type_or_attributes_name_the_fix() -> None:
         instrument(span_type="retreival")
     with pytest.raises(TypeError, match="callable"):
         instrument(attributes=["x"])
+
+
+def test_on_context_selects_the_retrieved_contexts() -> None:
+    """Feedback.on_context(collect_list=...) reads the retrieval call's contexts: the list
+    once, or each context with the results aggregated."""
+    from _rag import DOCS, RAG
+
+    from spyglass.core import Feedback
+
+    seen: list[Any] = []
+
+    def count(contexts: list[str]) -> float:
+        seen.append(contexts)
+        return float(len(contexts))
+
+    def length(context: str) -> float:
+        return len(context) / 100
+
+    rag = RAG()
+    recorder = TruCustomApp(
+        rag,
+        feedbacks=[
+            Feedback(count, name="count").on_context(collect_list=True),
+            Feedback(length, name="length").on_context(collect_list=False),
+        ],
+    )
+    with recorder as recording:
+        rag.query("capital of France?")
+    results = recording.get().wait_for_feedback_results()
+    scores = {definition.name: result.result for definition, result in results.items()}
+    assert [DOCS] == seen
+    assert 2.0 == scores["count"]
+    assert sum(len(d) for d in DOCS) / 100 / 2 == pytest.approx(scores["length"])
+
+
+def test_on_context_without_a_retriever_says_how_to_select_it() -> None:
+    """A recorder whose app has no known retriever rejects on_context, naming the fix."""
+    from spyglass.core import Feedback, SelectorError
+
+    def count(contexts: list[str]) -> float:
+        return 0.0
+
+    class Plain:
+        @instrument
+        def run(self, q: str) -> str:
+            return q
+
+    with pytest.raises(SelectorError, match="retriever=True"):
+        TruCustomApp(Plain(), feedbacks=[Feedback(count).on_context(collect_list=True)])
