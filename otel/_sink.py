@@ -246,7 +246,12 @@ def export(
         The sink (``sink.flush(timeout)`` to push out what is batched;
         ``spyglass.core.remove_sink(sink)`` to stop).
     """
-    key = (endpoint, tuple(sorted((headers or {}).items())), protocol, tuple(sorted(options)))
+    key = (
+        endpoint,
+        tuple(sorted((headers or {}).items())),
+        protocol,
+        tuple(sorted((k, repr(v)) for k, v in options.items())),
+    )
     for sink in process_sinks():
         if isinstance(sink, OTLPSink) and getattr(sink, "_export_key", None) == key:
             return sink

@@ -278,6 +278,13 @@ class SpanWriter:
             attributes[tl.SpanAttributes.RECORD_ROOT.INPUT] = attributes[C.INPUT_VALUE]
         if record.main_output is not None:
             attributes[tl.SpanAttributes.RECORD_ROOT.OUTPUT] = attributes[C.OUTPUT_VALUE]
+        cost = record.cost
+        if cost is not None and cost.n_tokens:
+            attributes[tl.SpanAttributes.COST.NUM_TOKENS] = cost.n_tokens
+            attributes[tl.SpanAttributes.COST.NUM_PROMPT_TOKENS] = cost.n_prompt_tokens
+            attributes[tl.SpanAttributes.COST.NUM_COMPLETION_TOKENS] = cost.n_completion_tokens
+            attributes[tl.SpanAttributes.COST.COST] = float(cost.cost)
+            attributes[tl.SpanAttributes.COST.CURRENCY] = cost.cost_currency
         meta = record.meta
         if isinstance(meta, dict):
             for key, name in (("session_id", C.SESSION_ID), ("user_id", C.USER_ID)):

@@ -71,6 +71,12 @@ def test_langchain_rag(sink: OTLPSink, memory: Any) -> None:
         invoke.attributes["gen_ai.usage.output_tokens"],
     )
     assert 26 == invoke.attributes["llm.token_count.total"]
+    root = next(s for s in spans if s.attributes.get("spyglass.span") == "record")
+    assert (26, 22, 4) == (
+        root.attributes[SpanAttributes.COST.NUM_TOKENS],
+        root.attributes[SpanAttributes.COST.NUM_PROMPT_TOKENS],
+        root.attributes[SpanAttributes.COST.NUM_COMPLETION_TOKENS],
+    )
     assert "Paris is the capital." in invoke.attributes["output.value"]
     retriever = by_path(spans, "app.first.steps__.context.first", "invoke")[0]
     assert "RETRIEVER" == retriever.attributes["openinference.span.kind"]
