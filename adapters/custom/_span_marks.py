@@ -116,6 +116,7 @@ def mark_span(cls: type, name: str, kind: CallKind | None, attributes: Attribute
     """Remember the span type (as a kind) and the attributes of ``cls.name``."""
     with _lock:
         _marks.setdefault(cls, {})[name] = (kind, attributes)
+        _found.clear()
 
 
 def span_kind(cls: type, name: str) -> CallKind | None:
@@ -124,7 +125,15 @@ def span_kind(cls: type, name: str) -> CallKind | None:
         return _marks.get(cls, {}).get(name, (None, None))[0]
 
 
+# (module, qualname, method, field) -> what _find answered; emptied when a mark is added.
+_found: dict[tuple[str, str, str, int], Any] = {}
+
+
 def _find(module: str, qualname: str, name: str, field: int) -> Any:
+    key = (module, qualname, name, field)
+    if key in _found:
+        return _found[key]
+    answer = None
     with _lock:
         for cls, methods in list(_marks.items()):
             entry = methods.get(name)
@@ -132,8 +141,10 @@ def _find(module: str, qualname: str, name: str, field: int) -> Any:
                 continue
             # The recorded class is the one defining the method: the marked class or a base.
             if any(c.__module__ == module and c.__qualname__ == qualname for c in cls.__mro__):
-                return entry[field]
-    return None
+                answer = entry[field]
+                break
+        _found[key] = answer
+    return answer
 
 
 def span_type_kind(module: str, qualname: str, name: str) -> CallKind | None:
