@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import spyglass.core
 
@@ -167,7 +168,10 @@ def _copy_sources(dest: Path) -> None:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dest / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("core", "adapters", "testing"):
+    # Every top-level folder the install maps (`[tool.setuptools.package-dir]`).
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        folders = set(tomllib.load(f)["tool"]["setuptools"]["package-dir"].values())
+    for folder in sorted(folders):
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
 
 
@@ -193,6 +197,7 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     assert "spyglass/core/py.typed" in names
     assert "spyglass/adapters/custom/__init__.py" in names
     assert "spyglass/testing/__init__.py" in names
+    assert "spyglass/otel/semconv/trace.py" in names
 
     _run(
         [
