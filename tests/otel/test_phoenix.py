@@ -32,8 +32,8 @@ def _free_port() -> int:
 
 def _phoenix_command() -> str | None:
     given = os.environ.get("SPYGLASS_PHOENIX")
-    if given:
-        return given if Path(given).exists() else None
+    if given:  # absolute: the server runs in its own working directory
+        return str(Path(given).resolve()) if Path(given).exists() else None
     return shutil.which("phoenix")
 
 
