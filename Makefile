@@ -44,10 +44,13 @@ bench: $(VENV)/.dev
 # mypy checks `core/` as the package `spyglass.core`, through the same mapping the install uses.
 TYPECHECK := build/typecheck
 lint: $(VENV)/.dev
-	$(PY) -m ruff check core adapters testing otel tests bench examples
-	$(PY) -m ruff format --check core adapters testing otel tests bench examples
+	$(PY) -m ruff check core adapters testing providers feedback otel tests bench examples
+	$(PY) -m ruff format --check core adapters testing providers feedback otel tests bench examples
 	mkdir -p $(TYPECHECK)/spyglass && ln -sfn ../../../core $(TYPECHECK)/spyglass/core
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.core
+	ln -sfn ../../../providers $(TYPECHECK)/spyglass/providers
+	ln -sfn ../../../feedback $(TYPECHECK)/spyglass/feedback
+	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.providers -p spyglass.feedback
 
 clean:
 	rm -rf $(VENV) build *.egg-info

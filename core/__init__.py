@@ -81,6 +81,7 @@ _EXPORTS: dict[str, str] = {
     "register_plugin": "spyglass.core.plugins",
     "register_secret": "spyglass.core.serial",
     "remove_sink": "spyglass.core.sinks",
+    "report_cost": "spyglass.core.feedback",
     "uninstrument": "spyglass.core.instrument",
     "unregister_plugin": "spyglass.core.plugins",
     "wrap_app": "spyglass.core.plugins",
@@ -112,6 +113,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .feedback import (
         Feedback as Feedback,
         SkipEval as SkipEval,
+        report_cost as report_cost,
     )
     from .instrument import (
         recording_suspended as recording_suspended,

@@ -13,6 +13,8 @@ PATHS = [
     "core",
     "adapters",
     "testing",
+    "providers",
+    "feedback",
     "otel",
     "tests",
     "bench",

@@ -197,6 +197,8 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     assert "spyglass/core/py.typed" in names
     assert "spyglass/adapters/custom/__init__.py" in names
     assert "spyglass/testing/__init__.py" in names
+    assert "spyglass/providers/huggingface/provider.py" in names
+    assert "spyglass/feedback/__init__.py" in names
     assert "spyglass/otel/semconv/trace.py" in names
 
     _run(

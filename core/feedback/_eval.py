@@ -170,7 +170,7 @@ def callable_schema(func: Callable[..., Any] | None) -> Any:
         return None
 
     try:
-        return FunctionOrMethod.of_callable(func)
+        return _loadable_if_safe(func)
     except Exception as exc:  # noqa: BLE001 - optional: the definition omits it
         logger.warning(
             "Could not serialise %r for a feedback definition (%s); the definition will not "
@@ -179,6 +179,21 @@ def callable_schema(func: Callable[..., Any] | None) -> Any:
             exc,
         )
         return None
+
+
+def _loadable_if_safe(func: Callable[..., Any]) -> Any:
+    """Describe `func`, with its object's constructor arguments when that is possible
+    and they hold no secret, so that a stored definition can rebuild the object (a
+    provider, say) in another process; else without them."""
+    try:
+        described = FunctionOrMethod.of_callable(func, loadable=True)
+    except RuntimeError:  # the object cannot be rebuilt: describe it by class and id only
+        return FunctionOrMethod.of_callable(func)
+    bindings = getattr(getattr(described, "obj", None), "init_bindings", None)
+    if bindings is not None and jsonify(bindings.model_dump()) != bindings.model_dump():
+        # Redaction changed something: the arguments hold a secret, which is never stored.
+        return FunctionOrMethod.of_callable(func)
+    return described
 
 
 def interpret(ret: Any) -> tuple[float | dict[str, float], dict[str, Any]] | Outcome:

@@ -61,6 +61,7 @@ from ..schema._enums import (
 )
 from ..schema._feedback import FeedbackCall, FeedbackDefinition, FeedbackResult
 from ..serial._jsonify import jsonify
+from ._cost import cost_tally
 from ._eval import (
     Outcome,
     aggregate,
@@ -184,15 +185,7 @@ class Feedback(FeedbackDefinition):
         self._update_id()
 
     @classmethod
-    def model_validate(
-        cls,
-        obj: Any,
-        *,
-        strict: bool | None = None,
-        from_attributes: bool | None = None,
-        context: Any | None = None,
-        **kwargs: Any,
-    ) -> Any:
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
         """Read a feedback back from stored JSON, loading its implementation and aggregator.
 
         ``FeedbackDefinition.load(data, allowed_modules=[...])`` ends here: the callables are
@@ -200,10 +193,9 @@ class Feedback(FeedbackDefinition):
         ``allowed_modules`` (in ``context``); otherwise the feedback is returned without
         them, and running it fails with a result that names the module to allow.
         """
-        feedback = super().model_validate(
-            obj, strict=strict, from_attributes=from_attributes, context=context, **kwargs
-        )
+        feedback = super().model_validate(obj, **kwargs)
         if isinstance(feedback, Feedback) and feedback._imp is None and feedback.implementation:
+            context = kwargs.get("context")
             allowed = context.get("allowed_modules", ()) if isinstance(context, dict) else ()
             feedback._load_callables(allowed)
         return feedback
@@ -459,22 +451,26 @@ class Feedback(FeedbackDefinition):
                 )
         record_id = getattr(record, "record_id", None) or "no record"
         calls: list[FeedbackCall] = []
-        try:
-            if self._imp is None:
-                outcome = failed(self._missing_implementation())
-            else:
-                outcome = self._evaluate(self._source(app, record, source_data), kwargs, calls)
-        except Exception as exc:  # our own failure: say so, never raise into the app
-            logger.exception("spyglass failed while evaluating feedback %s", self.name)
-            outcome = failed(
-                "".join(traceback.format_exception(exc))
-                + "\nspyglass failed while evaluating this feedback; please report it."
-            )
+        # Implementations report what their calls cost (report_cost); the sum is the
+        # result's cost, whatever the outcome.
+        with cost_tally() as tally:
+            try:
+                if self._imp is None:
+                    outcome = failed(self._missing_implementation())
+                else:
+                    outcome = self._evaluate(self._source(app, record, source_data), kwargs, calls)
+            except Exception as exc:  # our own failure: say so, never raise into the app
+                logger.exception("spyglass failed while evaluating feedback %s", self.name)
+                outcome = failed(
+                    "".join(traceback.format_exception(exc))
+                    + "\nspyglass failed while evaluating this feedback; please report it."
+                )
         return FeedbackResult(
             feedback_definition_id=self.feedback_definition_id,
             record_id=record_id,
             name=self.name,
             status=outcome.status,
+            cost=tally.total,
             calls=calls,
             result=outcome.result,
             error=outcome.error,
