@@ -51,6 +51,8 @@ lint: $(VENV)/.dev
 	ln -sfn ../../../providers $(TYPECHECK)/spyglass/providers
 	ln -sfn ../../../feedback $(TYPECHECK)/spyglass/feedback
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.providers -p spyglass.feedback
+	ln -sfn ../../../otel $(TYPECHECK)/spyglass/otel
+	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.otel
 
 clean:
 	rm -rf $(VENV) build *.egg-info

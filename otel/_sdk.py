@@ -71,7 +71,7 @@ def otlp_exporter(
         return OTLPSpanExporter(endpoint=endpoint, headers=headers, timeout=timeout)
     if protocol == "grpc":
         try:
-            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+            from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # type: ignore[import-not-found, unused-ignore]
                 OTLPSpanExporter as GrpcExporter,
             )
         except ImportError as exc:

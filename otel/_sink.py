@@ -220,7 +220,7 @@ class OTLPSink(RecordSink):
         self._closed = True
         _ours.active = True
         try:
-            self._processor.shutdown()
+            self._processor.shutdown()  # type: ignore[no-untyped-call, unused-ignore]
         finally:
             _ours.active = False
 

@@ -311,7 +311,8 @@ class SpanWriter:
         # Parents start before their children: open spans in start order.
         order = sorted(range(len(calls)), key=lambda i: (times[i][0], len(calls[i].stack)))
         for i in order:
-            parent = spans[up[i]] if up[i] is not None else root
+            above = up[i]
+            parent = spans[above] if above is not None else root
             spans[i] = self._call_span(
                 tracer, calls[i], times[i][0], parent, kinds, ingested, common
             )

@@ -102,7 +102,8 @@ def documents(rets: Any) -> list[tuple[str, str | None, float | None]]:
             continue
         if not isinstance(item, dict):
             continue
-        node = item.get("node") if isinstance(item.get("node"), dict) else item
+        inner = item.get("node")
+        node: dict[str, Any] = inner if isinstance(inner, dict) else item
         if isinstance(item.get("score"), (int, float)):
             score = float(item["score"])
         content = node.get("page_content", node.get("text", node.get("content")))
