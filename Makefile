@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
+PHOENIX := build/phoenix
 
 .PHONY: demo test bench lint clean postgres-server
 
@@ -47,8 +48,17 @@ $(CHROMIUM):
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium); \
 	else echo "chromium is missing: run 'sudo apt-get install chromium'" >&2; exit 1; fi
 
-test: $(VENV)/.dev postgres-server $(CHROMIUM)
-	SPYGLASS_REQUIRE_POSTGRES=1 SPYGLASS_REQUIRE_BROWSER=1 $(PY) -m pytest
+test: $(VENV)/.dev postgres-server $(CHROMIUM) $(PHOENIX)/.installed
+	SPYGLASS_REQUIRE_POSTGRES=1 SPYGLASS_REQUIRE_BROWSER=1 SPYGLASS_REQUIRE_PHOENIX=1 \
+	SPYGLASS_PHOENIX=$(PHOENIX)/bin/phoenix $(PY) -m pytest
+
+# Arize Phoenix, the real trace back-end of tests/otel/test_phoenix.py, in a venv of its own:
+# it requires SQLAlchemy >= 2.1, which spyglass's store pins below (a TruLens-found break).
+# The test starts it as a server on a loopback port; spyglass never imports it.
+$(PHOENIX)/.installed:
+	$(PYTHON) -m venv $(PHOENIX)
+	$(PHOENIX)/bin/python -m pip install --quiet 'arize-phoenix>=12,<21'
+	touch $@
 
 bench: $(VENV)/.dev
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
@@ -56,13 +66,15 @@ bench: $(VENV)/.dev
 # mypy checks `core/` as the package `spyglass.core`, through the same mapping the install uses.
 TYPECHECK := build/typecheck
 lint: $(VENV)/.dev
-	$(PY) -m ruff check core adapters testing providers feedback store dashboard cli tests bench examples
-	$(PY) -m ruff format --check core adapters testing providers feedback store dashboard cli tests bench examples
+	$(PY) -m ruff check core adapters testing providers feedback otel store dashboard cli tests bench examples
+	$(PY) -m ruff format --check core adapters testing providers feedback otel store dashboard cli tests bench examples
 	mkdir -p $(TYPECHECK)/spyglass && ln -sfn ../../../core $(TYPECHECK)/spyglass/core
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.core
 	ln -sfn ../../../providers $(TYPECHECK)/spyglass/providers
 	ln -sfn ../../../feedback $(TYPECHECK)/spyglass/feedback
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.providers -p spyglass.feedback
+	ln -sfn ../../../otel $(TYPECHECK)/spyglass/otel
+	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.otel
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -19,6 +19,7 @@ PATHS = [
     "store",
     "dashboard",
     "cli",
+    "otel",
     "tests",
     "bench",
     "examples",

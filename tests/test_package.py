@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import spyglass.core
 
@@ -167,16 +168,10 @@ def _copy_sources(dest: Path) -> None:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, dest / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in (
-        "core",
-        "adapters",
-        "testing",
-        "providers",
-        "feedback",
-        "store",
-        "dashboard",
-        "cli",
-    ):
+    # Every top-level folder the install maps (`[tool.setuptools.package-dir]`).
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        folders = set(tomllib.load(f)["tool"]["setuptools"]["package-dir"].values())
+    for folder in sorted(folders):
         shutil.copytree(ROOT / folder, dest / folder, ignore=ignore)
 
 
@@ -210,6 +205,7 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     # The dashboard works offline: its templates and assets ship inside the package.
     assert "spyglass/dashboard/templates/record.html" in names
     assert "spyglass/dashboard/static/app.js" in names
+    assert "spyglass/otel/semconv/trace.py" in names
 
     _run(
         [

@@ -67,6 +67,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "spyglass.adapters.custom._basic": ("TruBasicApp", "TruWrapperApp"),
     "spyglass.adapters.custom._custom": ("TruApp", "TruCustomApp"),
     "spyglass.adapters.custom._instrument": ("instrument",),
+    "spyglass.adapters.custom._span_marks": ("span_attributes", "span_type_kind"),
     "spyglass.adapters.custom._virtual": ("TruVirtual", "VirtualApp", "VirtualRecord"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
@@ -79,4 +80,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from ._basic import TruBasicApp, TruWrapperApp
     from ._custom import TruApp, TruCustomApp
     from ._instrument import instrument
+    from ._span_marks import span_attributes, span_type_kind
     from ._virtual import TruVirtual, VirtualApp, VirtualRecord

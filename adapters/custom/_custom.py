@@ -141,9 +141,9 @@ class TruApp(App):
         context = _context_lens(app, retriever) if retriever is not None else None
         if isinstance(main_method, str):
             main_method = getattr(app, main_method)
-        super().__init__(app, main_method=main_method, **kwargs)
-        if context is not None:
+        if context is not None:  # before App.__init__: Feedback.on_context asks for it there
             _remember_context(app, context)
+        super().__init__(app, main_method=main_method, **kwargs)
         self._warn_unreached()
 
     def _extra_components(self) -> list[tuple[Lens, Any]]:

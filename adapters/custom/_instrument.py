@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TypeVar, overload
 
+from spyglass.core import CallKind
 from spyglass.core.plugins import invalidate_instrument_specs
+
+from . import _span_marks
 
 __all__ = ["Instrument", "MethodMark", "instrument", "marked_methods"]
 
@@ -110,15 +113,18 @@ class _Marked:
     a class body ``@instrument`` returns the function itself, see `_mark`.)
     """
 
-    def __init__(self, func: Callable[..., Any], retriever: bool) -> None:
+    def __init__(self, func: Callable[..., Any], retriever: bool, span: Any = None) -> None:
         self.func = func
         self.retriever = retriever
+        self.span = span  # (kind, attributes) from span_type=/attributes=, see _span_marks
         self.__wrapped__ = func
         self.__doc__ = getattr(func, "__doc__", None)
         self.__name__ = getattr(func, "__name__", type(func).__name__)
 
     def __set_name__(self, owner: type, name: str) -> None:
         setattr(owner, name, self.func)
+        if self.span is not None:
+            _span_marks.mark_span(owner, name, *self.span)
         _register(owner, name, self.retriever, decorated=True)
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
@@ -140,7 +146,7 @@ def _in_class_body(frame: FrameType | None) -> bool:
     return names is not frame.f_globals and "__module__" in names and "__qualname__" in names
 
 
-def _mark(func: Any, retriever: bool, caller: FrameType | None) -> Any:
+def _mark(func: Any, retriever: bool, caller: FrameType | None, span: Any = None) -> Any:
     """``@instrument`` applied to ``func`` where ``caller`` runs.
 
     In a class body: a :class:`_Marked`, which registers the method and puts ``func``
@@ -154,7 +160,7 @@ def _mark(func: Any, retriever: bool, caller: FrameType | None) -> Any:
             "@instrument(retriever=True) directly above a def in a class body"
         )
     if _in_class_body(caller):
-        return _Marked(func, retriever)
+        return _Marked(func, retriever, span)
     return func
 
 
@@ -181,12 +187,34 @@ class Instrument:
     def __call__(self, func: F, /) -> F: ...
 
     @overload
-    def __call__(self, func: None = None, /, *, retriever: bool = ...) -> Callable[[F], F]: ...
+    def __call__(
+        self,
+        func: None = None,
+        /,
+        *,
+        retriever: bool = ...,
+        span_type: Any = ...,
+        attributes: Any = ...,
+    ) -> Callable[[F], F]: ...
 
-    def __call__(self, func: Any = None, /, *, retriever: bool = False) -> Any:
-        """Mark a method for recording: ``@instrument`` or ``@instrument(retriever=True)``."""
+    def __call__(
+        self,
+        func: Any = None,
+        /,
+        *,
+        retriever: bool = False,
+        span_type: Any = None,
+        attributes: Any = None,
+    ) -> Any:
+        """Mark a method for recording: ``@instrument`` or ``@instrument(retriever=True)``.
+
+        ``span_type=`` and ``attributes=`` are TruLens's OTEL-mode arguments (see
+        :mod:`spyglass.adapters.custom._span_marks`).
+        """
         if func is None:
-            return lambda f: _mark(f, retriever, sys._getframe(1))
+            span = _span_marks.span_of(span_type, attributes)
+            retriever = retriever or (span is not None and span[0] is CallKind.RETRIEVER)
+            return lambda f: _mark(f, retriever, sys._getframe(1), span)
         return _mark(func, retriever, sys._getframe(1))
 
     def method(self, cls: type, name: str, *, retriever: bool = False) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from spyglass.core.plugins import AdapterInfo, CallKind, InstrumentSpec, hookimpl, walk
 
 from ._instrument import marked_methods
+from ._span_marks import span_kind
 
 _BASIC = "spyglass.adapters.custom._basic"
 _VIRTUAL = "spyglass.adapters.custom._virtual"
@@ -32,9 +33,13 @@ def spyglass_adapter_info() -> AdapterInfo:
 
 @hookimpl
 def spyglass_instrument_specs() -> list[InstrumentSpec]:
-    by_class: dict[tuple[type, bool], list[str]] = {}
+    by_class: dict[tuple[type, CallKind], list[str]] = {}
     for mark in marked_methods():
-        by_class.setdefault((mark.cls, mark.retriever), []).append(mark.name)
+        # A span_type= given to @instrument names the kind (see _span_marks).
+        kind = span_kind(mark.cls, mark.name) or (
+            CallKind.RETRIEVER if mark.retriever else CallKind.CUSTOM
+        )
+        by_class.setdefault((mark.cls, kind), []).append(mark.name)
     # Eager: the user marked these methods, so they are wrapped even when the walk
     # reaches no instance (objects the app creates per call are still recorded, under
     # their caller).
@@ -42,10 +47,10 @@ def spyglass_instrument_specs() -> list[InstrumentSpec]:
         InstrumentSpec(
             cls,
             tuple(names),
-            kind=CallKind.RETRIEVER if retriever else CallKind.CUSTOM,
+            kind=kind,
             eager=True,
         )
-        for (cls, retriever), names in by_class.items()
+        for (cls, kind), names in by_class.items()
     ]
     basic = sys.modules.get(_BASIC)
     if basic is not None:

@@ -78,7 +78,12 @@ from ._eval import (
     why_nothing_selected,
 )
 
-__all__ = ["Feedback", "SkipEval"]
+__all__ = ["CONTEXT_EACH", "CONTEXT_LIST", "Feedback", "SkipEval", "resolve_context"]
+
+# Placeholders `Feedback.on_context` selects, replaced by the recorder's context lens
+# (`resolve_context`) when the feedback is given to a recorder.
+CONTEXT_EACH = Lens()["__context__"]
+CONTEXT_LIST = Lens()["__context_list__"]
 
 logger = logging.getLogger(__name__)
 
@@ -322,6 +327,23 @@ class Feedback(FeedbackDefinition):
         """Alias of :meth:`on_output`."""
         return self.on_output(arg)
 
+    def on_context(self, arg: str | None = None, *, collect_list: bool) -> Feedback:
+        """Select the app's retrieved context (TruLens's OTEL-mode name) for ``arg`` or
+        the next parameter.
+
+        The recorder the feedback is given to resolves it with its
+        ``select_context()`` (the retrieval calls its adapter knows of; for a custom
+        app, the methods marked ``@instrument(retriever=True)`` or with
+        ``span_type=SpanType.RETRIEVAL``).
+
+        Args:
+            arg: the parameter to fill (default: the next one not selected yet).
+            collect_list: ``True``: the list of contexts is passed once; ``False``: the
+                feedback runs once per context and the results are aggregated.
+        """
+        lens = CONTEXT_LIST if collect_list else CONTEXT_EACH
+        return self.on(**{arg: lens}) if arg else self.on(lens)
+
     def on_input_output(self) -> Feedback:
         """Select the main input then the main output for the next two parameters."""
         return self.on_input().on_output()
@@ -553,3 +575,24 @@ class Feedback(FeedbackDefinition):
             )
         # TruLens's form: the per-key aggregates in multi_result, no single result.
         return Outcome(FeedbackResultStatus.DONE, result=math.nan, multi_result=json.dumps(multi))
+
+
+def resolve_context(feedback: Any, app: Any) -> Any:
+    """``feedback`` with the placeholders of `Feedback.on_context` replaced by the lens of
+    ``app.select_context()`` (collected into one list for ``collect_list=True``).
+
+    Raises:
+        SelectorError: the feedback selects the context but the recorder cannot say
+            where its app's context is (the message says how to select it).
+    """
+    selectors = getattr(feedback, "selectors", None)
+    if not isinstance(feedback, Feedback) or not selectors:
+        return feedback
+    marked = {p: lens for p, lens in selectors.items() if lens in (CONTEXT_EACH, CONTEXT_LIST)}
+    if not marked:
+        return feedback
+    context: Lens = app.select_context()
+    resolved = dict(selectors)
+    for param, lens in marked.items():
+        resolved[param] = context.collect() if lens == CONTEXT_LIST else context
+    return feedback._copy(selectors=resolved)

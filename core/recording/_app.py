@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import sinks as _sinks
 from .._log_once import LogOnce
 from ..errors import RecordingError, SelectorError
+from ..feedback._feedback import resolve_context
 from ..feedback._runner import DEFERRED_UNAVAILABLE, FeedbackRunner
 from ..feedback._selector_check import check_selectors
 from ..instrument import _wrap as instrument
@@ -163,6 +164,8 @@ class App:
         self._keep: list[Any] = []  # the walked objects, so that their ids stay theirs
         self._frames: dict[tuple[int, Any], Any] = {}  # record stack frames, reused
         self._instrument()
+        # Feedback.on_context selects "the context": this recorder says where it is.
+        self.feedbacks = [resolve_context(fb, self) for fb in self.feedbacks]
         self.definition: AppDefinition = self._make_definition(
             app_name=app_name,
             app_version=app_version,
