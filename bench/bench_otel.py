@@ -31,7 +31,7 @@ from typing import Any
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import RecordSink, sinks
 from spyglass.otel import OTLPSink
 from spyglass.otel.semconv.trace import SpanType
@@ -101,7 +101,7 @@ def app_thread(mode: str, n: int) -> float:
         sink = OTLPSink(exporter=EncodingExporter())
     elif mode == "sink":
         sink = NullSink()  # records are built in the background, then dropped
-    recorder = TruCustomApp(rag, sinks=[sink] if sink else [])
+    recorder = TruApp(rag, sinks=[sink] if sink else [])
     with recorder as recording:
         rag.query("warm-up")
         start = time.perf_counter_ns()
@@ -119,7 +119,7 @@ def app_thread(mode: str, n: int) -> float:
 def background(n: int) -> tuple[float, float, int]:
     """(µs per span to make spans, µs per span to encode them, bytes per span)."""
     rag = RAG()
-    recorder = TruCustomApp(rag)
+    recorder = TruApp(rag)
     with recorder as recording:
         for _ in range(n):
             rag.query("capital of France?")

@@ -10,7 +10,7 @@ import pytest
 from _rag import RAG
 from _receiver import Receiver
 
-from spyglass.adapters.custom import TruCustomApp
+from spyglass.adapters.custom import TruApp
 from spyglass.core import Feedback, sinks
 from spyglass.otel import OTLPSink
 
@@ -24,7 +24,7 @@ def test_spans_arrive_complete_over_http_protobuf() -> None:
     with Receiver() as receiver:
         sink = OTLPSink(receiver.endpoint, headers={"x-team": "search"}, schedule_delay=0.05)
         rag = RAG()
-        recorder = TruCustomApp(
+        recorder = TruApp(
             rag,
             app_name="rag",
             app_version="v3",
@@ -75,7 +75,7 @@ def _free_port() -> int:
 
 def _run_app(sink: OTLPSink, n: int = 5) -> list[str]:
     rag = RAG()
-    with TruCustomApp(rag, sinks=[sink]) as recording:
+    with TruApp(rag, sinks=[sink]) as recording:
         answers = [rag.query("capital of France?") for _ in range(n)]
     assert n == len(recording.records)
     return answers
@@ -131,7 +131,7 @@ def test_records_flow_to_every_recorder_with_export(monkeypatch: Any) -> None:
         try:
             assert sink is export(schedule_delay=0.01)
             a, b = RAG(), RAG()
-            with TruCustomApp(a, app_name="a"), TruCustomApp(b, app_name="b"):
+            with TruApp(a, app_name="a"), TruApp(b, app_name="b"):
                 a.query("capital of France?")
                 b.retriever.retrieve("Germany")
             assert sinks.flush(timeout=30) and sink.flush(timeout=30)

@@ -9,7 +9,7 @@ import pytest
 from _rag import RAG
 from conftest import finished
 
-from spyglass.adapters.custom import TruCustomApp
+from spyglass.adapters.custom import TruApp
 from spyglass.core import CallKind, Feedback, Select
 from spyglass.otel import OTLPSink, to_record
 
@@ -54,7 +54,7 @@ def _check_round_trip(record: Any, recorder: Any, spans: list[Any]) -> Any:
 def test_custom_record_round_trip(sink: OTLPSink, memory: Any) -> None:
     """A custom app's record: input, output, calls with their args, returns and kinds."""
     rag = RAG()
-    recorder = TruCustomApp(rag, app_name="rag", sinks=[sink])
+    recorder = TruApp(rag, app_name="rag", sinks=[sink])
     with recorder as recording:
         rag.query("capital of France?")
     record = recording.get()
@@ -96,7 +96,7 @@ def test_llamaindex_record_round_trip(sink: OTLPSink, memory: Any) -> None:
 def test_a_record_read_back_exports_the_same_kinds(sink: OTLPSink, memory: Any) -> None:
     """Exporting a record made by to_record gives the same span kinds (no recorder needed)."""
     rag = RAG()
-    with TruCustomApp(rag, sinks=[sink]) as recording:
+    with TruApp(rag, sinks=[sink]) as recording:
         rag.query("capital of France?")
     recording.get()
     first = finished(sink, memory)
@@ -185,7 +185,7 @@ def test_to_record_names_the_fix_for_bad_input(memory: Any) -> None:
     sink = OTLPSink(exporter=memory)
     try:
         rag = RAG()
-        with TruCustomApp(rag, sinks=[sink]):
+        with TruApp(rag, sinks=[sink]):
             rag.query("one")
             rag.query("two")
         spans = finished(sink, memory)

@@ -8,7 +8,7 @@ import pytest
 from _rag import DOCS, RAG
 from conftest import by_path, finished, ns, tree
 
-from spyglass.adapters.custom import TruCustomApp
+from spyglass.adapters.custom import TruApp
 from spyglass.core import Feedback
 from spyglass.otel import OTLPSink
 from spyglass.otel.semconv.trace import SpanAttributes
@@ -22,7 +22,7 @@ def _record_root(spans: list[Any]) -> Any:
 def test_custom_rag_tree_kinds_and_times(sink: OTLPSink, memory: Any) -> None:
     """A custom RAG record is one trace: the app call, then its calls nested as they ran."""
     rag = RAG()
-    recorder = TruCustomApp(rag, app_name="rag", app_version="v2", sinks=[sink])
+    recorder = TruApp(rag, app_name="rag", app_version="v2", sinks=[sink])
     with recorder as recording:
         assert rag.query("capital of France?") == "Paris."
     record = recording.get()
@@ -76,7 +76,7 @@ def test_custom_rag_tree_kinds_and_times(sink: OTLPSink, memory: Any) -> None:
 def test_error_sets_status_and_exception_event(sink: OTLPSink, memory: Any) -> None:
     """A call that raised has an ERROR status and an exception event; the app still raises."""
     rag = RAG()
-    recorder = TruCustomApp(rag, sinks=[sink])
+    recorder = TruApp(rag, sinks=[sink])
     with recorder, pytest.raises(ValueError, match="refused"):
         rag.generator.generate("fail")
     spans = finished(sink, memory)
@@ -94,7 +94,7 @@ def test_error_sets_status_and_exception_event(sink: OTLPSink, memory: Any) -> N
 def test_streamed_call_span_covers_the_whole_stream(sink: OTLPSink, memory: Any) -> None:
     """A generator's span lasts until the stream is exhausted and holds every item."""
     rag = RAG()
-    recorder = TruCustomApp(rag, app_name="stream", sinks=[sink])
+    recorder = TruApp(rag, app_name="stream", sinks=[sink])
     with recorder as recording:
         assert "Paris." == "".join(rag.query_stream("capital of France?"))
     record = recording.get()
@@ -115,7 +115,7 @@ def test_feedback_results_join_the_records_trace(sink: OTLPSink, memory: Any) ->
         return 0.75, {"reason": "short enough"}  # type: ignore[return-value]
 
     rag = RAG()
-    recorder = TruCustomApp(rag, sinks=[sink], feedbacks=[Feedback(brevity).on_output()])
+    recorder = TruApp(rag, sinks=[sink], feedbacks=[Feedback(brevity).on_output()])
     with recorder as recording:
         rag.query("capital of France?")
     record = recording.get()
@@ -141,7 +141,7 @@ def test_long_values_are_truncated_with_a_marker(memory: Any) -> None:
     sink = OTLPSink(exporter=memory, max_attribute_length=200)
     try:
         rag = RAG()
-        with TruCustomApp(rag, sinks=[sink]):
+        with TruApp(rag, sinks=[sink]):
             rag.generator.generate("x" * 5000)
         spans = finished(sink, memory)
     finally:

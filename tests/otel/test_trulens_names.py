@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import by_path, finished
 
-from spyglass.adapters.custom import TruCustomApp, instrument
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import CallKind
 from spyglass.otel import OTLPSink
 from spyglass.otel.semconv.trace import BASE_SCOPE, ResourceAttributes, SpanAttributes, SpanType
@@ -52,7 +52,7 @@ def test_span_type_becomes_the_kind_and_attributes_reach_the_span(
     """span_type sets the call's kind; attributes (dict or callable) are set on its span;
     a failing callable or an unknown parameter is logged once, never raised."""
     app = Pipeline()
-    recorder = TruCustomApp(app, sinks=[sink])
+    recorder = TruApp(app, sinks=[sink])
     kinds = {c["path"]: c["kind"] for c in recorder.instrumented()["components"]}
     assert "tool" == kinds["app"]  # the first mark of the class names the component
     with caplog.at_level(logging.WARNING), recorder:
@@ -96,7 +96,7 @@ def test_on_context_selects_the_retrieved_contexts() -> None:
         return len(context) / 100
 
     rag = RAG()
-    recorder = TruCustomApp(
+    recorder = TruApp(
         rag,
         feedbacks=[
             Feedback(count, name="count").on_context(collect_list=True),
@@ -125,4 +125,4 @@ def test_on_context_without_a_retriever_says_how_to_select_it() -> None:
             return q
 
     with pytest.raises(SelectorError, match="retriever=True"):
-        TruCustomApp(Plain(), feedbacks=[Feedback(count).on_context(collect_list=True)])
+        TruApp(Plain(), feedbacks=[Feedback(count).on_context(collect_list=True)])
