@@ -7,7 +7,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "architecture.md"
-FOLDERS = ("core", "adapters", "testing", "providers", "feedback", "otel", "store", "dashboard", "cli")
+FOLDERS = (
+    "core",
+    "adapters",
+    "testing",
+    "providers",
+    "feedback",
+    "otel",
+    "store",
+    "dashboard",
+    "cli",
+)
 
 # A table row whose first cell is one backquoted path: | `core/lens/_lens.py` | ... |
 _ROW = re.compile(r"^\| `([\w./]+)` \|", re.MULTILINE)
