@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import gc
+import warnings
+
 import pytest
 from _judge_server import JudgeServer
 
@@ -40,3 +43,10 @@ def make_judge(judge_server: JudgeServer) -> Iterator[Callable[..., Any]]:
     yield make
     for provider in made:
         provider.close()
+    # Requests cut short (timeouts, retried 429s) can leave a pooled socket that only the
+    # cycle collector frees; collect it here, in the test that made it, rather than let its
+    # ResourceWarning fail whichever later test happens to run the collector.
+    made.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
