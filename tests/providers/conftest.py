@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import gc
 import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from _judge_server import JudgeServer
