@@ -125,6 +125,30 @@ def _evaluate_into(fut: Future[Any], feedback: Any, record: Any, app: Any) -> No
     fut.set_result(evaluate(feedback, record, app))
 
 
+_ONCE = LogOnce(logger)
+
+
+class _EmittingFuture(Future[Any]):
+    """A feedback's future that hands its result to the sinks *before* it is done.
+
+    A done-callback would run after the waiters wake, so a caller of
+    ``wait_for_feedback_results()`` followed by ``session.flush()`` could flush before the
+    result was handed over, and miss it.
+    """
+
+    def __init__(self, emit: Callable[[Any], None]) -> None:
+        super().__init__()
+        self._emit_first = emit
+
+    def set_result(self, result: Any) -> None:
+        try:
+            self._emit_first(result)
+        except Exception:  # noqa: BLE001 - the result is the caller's, sinks or not
+            _ONCE.log("emit", "spyglass could not hand a feedback result to the sinks")
+        finally:
+            super().set_result(result)
+
+
 class _Entry:
     """A record whose feedback the runner scheduled, until wait() claims it."""
 
@@ -235,7 +259,9 @@ class FeedbackRunner(_sinks.RecordSink):
                 record.feedback_results = []
                 record.feedback_and_future_results = []
                 return
-            pairs: list[tuple[Any, Future[Any]]] = [(fb, Future()) for fb in feedbacks]
+            pairs: list[tuple[Any, Future[Any]]] = [
+                (fb, _EmittingFuture(self._emit)) for fb in feedbacks
+            ]
             futures = [fut for _, fut in pairs]
             record.feedback_results = futures
             record.feedback_and_future_results = pairs
@@ -277,14 +303,12 @@ class FeedbackRunner(_sinks.RecordSink):
         except RuntimeError as exc:  # the interpreter is exiting: nothing may wait now
             fut.set_result(_failed_result(feedback, record, exc))
 
-    def _emit(self, fut: Future[Any]) -> None:
+    def _emit(self, result: Any) -> None:
         """A feedback finished: hand its result to the recorder's other sinks."""
-        if fut.cancelled() or fut.exception() is not None:
-            return
         app = self._app_ref()
         channels = getattr(app, "_sink_channels", ()) if app is not None else ()
         if channels or _sinks.active():
-            _sinks.submit_result(channels, fut.result())
+            _sinks.submit_result(channels, result)
 
     def _app_json_for(self, app: Any, feedbacks: list[Any]) -> Any:
         """The app's JSON, computed once and only if a selector reads ``__app__``."""
@@ -301,7 +325,6 @@ class FeedbackRunner(_sinks.RecordSink):
             self._evict()
         done = functools.partial(self._one_done, entry)
         for fut in futures:
-            fut.add_done_callback(self._emit)  # first: flush() sees it queued once done
             fut.add_done_callback(done)
 
     def _one_done(self, entry: _Entry, _future: Future[Any] | None = None) -> None:
