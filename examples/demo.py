@@ -207,6 +207,10 @@ def show_store(rag: RAG) -> None:
     columns = ["app_version", "input", *feedback_names]
     print(frame[columns].round(2).to_string(index=False))
     session.close()
+    url = f"sqlite:///{os.path.join(folder, 'default.sqlite')}"
+    print("\nLook at these records in the dashboard (Ctrl-C stops it):")
+    print(f"    .venv/bin/spyglass dashboard --database-url {url}")
+    print("or from Python: run_dashboard(session) (from spyglass.dashboard import run_dashboard)")
 
 
 def _short(value: object, width: int = 50) -> str:
@@ -259,9 +263,7 @@ def main() -> None:
     print(streamed)
 
     section("Feedback")
-    # ---- FEEDBACK EVALUATION: H6 adds feedbacks here (evaluated per record, printed). ----
     show_feedback(rag)
-    # ---- END FEEDBACK EVALUATION ----
 
     section("Stored: TruSession on the embedded database")
     show_store(rag)
