@@ -8,7 +8,7 @@ building the record, scheduling the feedback, laying the record out, selecting t
 argument, evaluating, aggregating and handing the result over (for WITH_APP_THREAD,
 across threads). ``NONE`` shows the same span with no feedback: the record alone.
 
-Target (DESIGN.md): <= 2 ms. Run: ``.venv/bin/python bench/bench_feedback.py``.
+Target: <= 2 ms. Run: ``.venv/bin/python bench/bench_feedback.py``.
 """
 
 from __future__ import annotations

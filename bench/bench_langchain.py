@@ -21,7 +21,7 @@ over an ``InMemoryVectorStore`` with ``DeterministicFakeEmbedding`` and a
 LangChain's ``RunnableParallel`` starts a thread pool per call, so single timings are
 noisy (±20-30 % on 2 CPUs); only paired ratios are meaningful.
 
-Targets (DESIGN.md): construction ≤ 20 ms; recorded ≤ 1.15× plain; recorded+read (the record
+Targets: construction ≤ 20 ms; recorded ≤ 1.15× plain; recorded+read (the record
 built) ≤ 1.25× plain.
 """
 

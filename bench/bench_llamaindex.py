@@ -19,7 +19,7 @@ process, one run:
   ``recorded+read`` (the same, then ``recording.get()``: the record is built);
   the medians of the per-block means, and the median of the per-pair ratios.
 
-Targets (DESIGN.md): construction ≤ 20 ms; recorded ≤ 1.15× plain.
+Targets: construction ≤ 20 ms; recorded ≤ 1.15× plain.
 """
 
 from __future__ import annotations

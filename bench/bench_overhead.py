@@ -20,7 +20,7 @@ method calling an instrumented leaf method N times), it times per leaf call:
 and, with tracemalloc, the memory held per recorded call: while the root runs (raw
 call objects) and by the finished ``Record``. The payload is one small int per call.
 
-Targets (DESIGN.md): idle ≤ 1.2× wrapt pass-through; recording on the app's thread
+Targets: idle ≤ 1.2× wrapt pass-through; recording on the app's thread
 ≤ 10 µs per call, flat from 10 to 10,000 calls (met by the build too); ≤ 1 KiB held per call beyond its payload.
 """
 

@@ -4,7 +4,7 @@ The record has a root call `app.respond` and 100 calls of `app.retriever.retriev
 returning 3 documents. For each selector the table shows the median time of the first
 `get` on a fresh record (which builds the cached layout), of a warm `get`, and of a
 list comprehension that computes the same value directly from `record.calls`.
-Target (DESIGN.md): a `Record.get` on a 100-call record takes at most 1 ms.
+Target: a `Record.get` on a 100-call record takes at most 1 ms.
 
 `Record.get` returns exactly one value, so multi-valued selectors end in `.collect()`.
 
