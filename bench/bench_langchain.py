@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_langchain.py [--blocks 21] [--per-block 30] [--profile]``
 
-The chain is the offline RAG chain of the tests (frameworks.md §2.5):
+The chain is the offline RAG chain of the tests (`tests/adapters/langchain/_lc_apps.py`):
 ``{"context": retriever | format_docs, "question": passthrough} | prompt | model | parser``
 over an ``InMemoryVectorStore`` with ``DeterministicFakeEmbedding`` and a
 ``FakeListChatModel``. One process, one run:

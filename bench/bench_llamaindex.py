@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_llamaindex.py [--blocks 21] [--per-block 40] [--profile]``
 
-The app is the offline RAG app of the tests (frameworks.md §3.3): a ``VectorStoreIndex``
+The app is the offline RAG app of the tests: a ``VectorStoreIndex``
 over three documents with a hashed bag-of-words embedding, queried through
 ``index.as_query_engine(llm=MockLLM(max_tokens=16), similarity_top_k=2)``. One
 process, one run:
