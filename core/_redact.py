@@ -63,8 +63,13 @@ class RedactingFilter(logging.Filter):
                 record.msg, record.args = redacted, ()
             if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
                 record.exc_text = redact_text(_FORMATTER.formatException(record.exc_info))
-        except Exception:  # noqa: BLE001, S110 - a log line is never worth a failure
-            pass
+        except Exception:  # noqa: BLE001 - a log line is never worth a failure
+            # Unchecked, the line might carry a secret: withhold its text, keep the event.
+            record.msg, record.args = (
+                "spyglass: a log line was withheld (checking it for secrets failed)",
+                (),
+            )
+            record.exc_info = record.exc_text = None
         return True
 
 
