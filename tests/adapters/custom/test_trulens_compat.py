@@ -28,7 +28,7 @@ from spyglass.adapters.custom import (
     VirtualRecord,
     instrument,
 )
-from spyglass.core import Feedback, FeedbackDefinition, Record, Select
+from spyglass.core import Feedback, FeedbackDefinition, Record, Select, sinks
 
 
 class Opaque:
@@ -178,21 +178,20 @@ def test_recorder_and_app_go_when_dropped_even_without_the_cycle_collector() -> 
             record = recording.get() if read else None
             refs = weakref.ref(shop), weakref.ref(recorder)
             del shop, recorder
+            del recording
             if read:
-                del recording
                 assert record is not None
                 record.wait_for_feedback_results()
-                # The feedback's worker thread lets go of its last item right after it.
-                deadline = time.monotonic() + 5
-                while any(ref() is not None for ref in refs) and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                assert [None, None] == [ref() for ref in refs]
             else:
-                del recording
-                gc.enable()
-                gc.collect()  # an unread recording and its recorder form a cycle
-                gc.disable()
-                assert [None, None] == [ref() for ref in refs]
+                # The unread record is built, and its feedback run, off this thread.
+                assert sinks.flush(timeout=10)
+            # The worker threads let go of their last item right after finishing it.
+            deadline = time.monotonic() + 5
+            while any(ref() is not None for ref in refs) and time.monotonic() < deadline:
+                if not read:
+                    gc.collect()  # an unread recording and its recorder form a cycle
+                time.sleep(0.01)
+            assert [None, None] == [ref() for ref in refs]
     finally:
         gc.enable()
 
