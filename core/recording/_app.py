@@ -14,7 +14,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import sinks as _sinks
 from .._log_once import LogOnce
@@ -44,6 +44,35 @@ __all__ = ["App", "HybridMethod"]
 
 logger = logging.getLogger(__name__)
 _failures = LogOnce(logger)  # a failure that repeats on every record shows its traceback once
+
+
+_T = TypeVar("_T")
+
+
+class _OfDefinition(Generic[_T]):
+    """A read-only attribute of a recorder: its ``definition``'s field of the same name."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc  # per attribute, for help() and IDEs
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _OfDefinition[_T]: ...
+    @overload
+    def __get__(self, obj: App, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: App | None, owner: type | None = None) -> _T | _OfDefinition[_T]:
+        if obj is None:
+            return self
+        return getattr(obj.definition, self._name)  # type: ignore[no-any-return]
+
+    def __set__(self, obj: App, value: _T) -> None:
+        raise AttributeError(
+            f"{self._name!r} is read-only on a recorder: it comes from the app's definition; "
+            "pass it to the recorder's constructor instead"
+        )
 
 
 class App:
@@ -255,35 +284,22 @@ class App:
 
     # ------------------------------------------------------------ definition
 
-    @property
-    def app_id(self) -> str:
-        """The app's id, computed from its name and version."""
-        return self.definition.app_id
-
-    @property
-    def app_name(self) -> str:
-        """The app's name."""
-        return self.definition.app_name
-
-    @property
-    def app_version(self) -> str:
-        """The app's version."""
-        return self.definition.app_version
-
-    @property
-    def tags(self) -> str:
-        """The app's tags."""
-        return self.definition.tags
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """The app's metadata."""
-        return self.definition.metadata
-
-    @property
-    def feedback_mode(self) -> FeedbackMode:
-        """When feedbacks are evaluated."""
-        return self.definition.feedback_mode
+    # Read-only views of `self.definition`'s fields of the same name.
+    app_id = _OfDefinition[str]("The app's id, computed from its name and version.")
+    app_name = _OfDefinition[str]("The app's name.")
+    app_version = _OfDefinition[str]("The app's version.")
+    tags = _OfDefinition[str]("The app's tags.")
+    metadata = _OfDefinition[dict[str, Any]]("The app's metadata.")
+    feedback_mode = _OfDefinition[FeedbackMode]("When feedbacks are evaluated.")
+    record_ingest_mode = _OfDefinition[RecordIngestMode]("How records are stored.")
+    feedback_definitions = _OfDefinition[list[str]](
+        "The ids of the feedbacks evaluated on each record."
+    )
+    root_class = _OfDefinition[Any]("The class of the wrapped app, as a ``pyschema.Class``.")
+    selector_check_warning = _OfDefinition[bool](
+        "Whether selector-check failures warn instead of raising."
+    )
+    selector_nocheck = _OfDefinition[bool]("Whether feedback selectors are left unchecked.")
 
     @property
     def sinks(self) -> list[_sinks.RecordSink]:
@@ -304,31 +320,6 @@ class App:
             if mode is FeedbackMode.WITH_APP_THREAD:
                 return HAND_OFF
         return HAND_OFF if self._sink_channels else DEFER
-
-    @property
-    def record_ingest_mode(self) -> RecordIngestMode:
-        """How records are stored."""
-        return self.definition.record_ingest_mode
-
-    @property
-    def feedback_definitions(self) -> list[str]:
-        """The ids of the feedbacks evaluated on each record."""
-        return self.definition.feedback_definitions
-
-    @property
-    def root_class(self) -> Any:
-        """The class of the wrapped app, as a ``pyschema.Class``."""
-        return self.definition.root_class
-
-    @property
-    def selector_check_warning(self) -> bool:
-        """Whether selector-check failures warn instead of raising."""
-        return self.definition.selector_check_warning
-
-    @property
-    def selector_nocheck(self) -> bool:
-        """Whether feedback selectors are left unchecked."""
-        return self.definition.selector_nocheck
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
         """The definition as JSON-ready data (``AppDefinition.model_dump``)."""
