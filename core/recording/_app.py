@@ -31,6 +31,7 @@ from ..schema._enums import FeedbackMode, RecordIngestMode
 from ..schema._record import Record
 from ..serial._jsonify import jsonify
 from ..serial._pyschema import Class
+from ..sinks import _queues
 from . import _calls as recording
 from ._build import dry_call
 from ._deliver import BUILD_NOW, DEFER, HAND_OFF, add_record, wait_committed
@@ -184,7 +185,7 @@ class App:
         self.app = app
         self.feedbacks: list[Any] = list(feedbacks)
         self._sinks = tuple(_sinks.check_sink(sink) for sink in sinks)
-        self._sink_channels = _sinks.channels_for(self._sinks)
+        self._sink_channels = _queues.channels_for(self._sinks)
         self._main_method = main_method
         self._components: list[instrument.Component] = []
         self._paths: dict[int, Lens] = {}  # id(walked object) -> its path
@@ -217,7 +218,7 @@ class App:
         """Store the definition now; hand records and results to the store's sink."""
         sink = _sinks.check_sink(store.sink_for(self))
         self._sinks = (*self._sinks, sink)
-        self._sink_channels = _sinks.channels_for(self._sinks)
+        self._sink_channels = _queues.channels_for(self._sinks)
         if self.definition.record_ingest_mode is RecordIngestMode.IMMEDIATE:
             self._commit_wait = functools.partial(wait_committed, sink)
 
@@ -488,7 +489,7 @@ class App:
             feedback_timeout: the most seconds to wait in all (``None``: until done).
         """
         deadline = None if feedback_timeout is None else time.monotonic() + feedback_timeout
-        _sinks.wait_dispatched(feedback_timeout)  # records still to be built get their futures
+        _queues.wait_dispatched(feedback_timeout)  # records still to be built get their futures
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         return list(self._feedback_runner.wait(remaining))
 
