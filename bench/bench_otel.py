@@ -77,11 +77,14 @@ class LLM:
 
 
 class WaitingLLM:
-    """An LLM whose call waits 1 ms, as a real one waits on the network."""
+    """An LLM whose call waits ``wait`` seconds, as a real one waits on the network."""
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
 
     @instrument(span_type=SpanType.GENERATION)
     def generate(self, prompt: str) -> str:
-        time.sleep(0.001)
+        time.sleep(self.wait)
         return "Paris."
 
 
@@ -124,11 +127,11 @@ class NullSink(RecordSink):
     """Receives records and does nothing with them."""
 
 
-def app_thread(mode: str, n: int, waiting: bool = False) -> tuple[float, float, float, float]:
+def app_thread(mode: str, n: int, wait: float = 0.0) -> tuple[float, float, float, float]:
     """Per record in ``mode``: (the app thread's CPU µs, the other threads' CPU µs until
     they finished the loop's records, the loop's wall µs, ms to drain the background
     after the loop)."""
-    rag = RAG(WaitingLLM() if waiting else None)
+    rag = RAG(WaitingLLM(wait) if wait else None)
     sink: Any = None
     if mode == "otlp":
         sink = OTLPSink(exporter=EncodingExporter())
@@ -203,19 +206,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--waits", default="1,10", help="ms the LLM of the waiting app waits, comma-separated"
+    )
     args = parser.parse_args()
+    waits = [float(w) for w in args.waits.split(",") if w.strip()]
     n = args.records
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     cpu_bound: dict[str, list[tuple[float, float, float, float]]] = {m: [] for m in LABELS}
     io_modes = ("plain", "recorded", "sink", "otlp")
-    io_bound: dict[str, list[tuple[float, float, float, float]]] = {m: [] for m in io_modes}
+    io_bound: dict[tuple[float, str], list[tuple[float, float, float, float]]] = {
+        (w, m): [] for w in waits for m in io_modes
+    }
     bg: list[tuple[float, float, int]] = []
-    io_n = max(50, n // 8)
+    io_n = {w: max(50, round(n / 8 / w)) for w in waits}  # at least n/8 ms of waiting
     for _ in range(args.repeats):
         for mode, samples in cpu_bound.items():
             samples.append(app_thread(mode, n))
-        for mode in io_modes:
-            io_bound[mode].append(app_thread(mode, io_n, waiting=True))
+        for (wait, mode), samples in io_bound.items():
+            samples.append(app_thread(mode, io_n[wait], wait / 1000))
         bg.append(background(n))
 
     def med(samples: list[tuple[float, ...]], k: int) -> float:
@@ -244,14 +253,21 @@ def main() -> None:
         f"{med(cpu_bound['otlp'], 2) - base_wall:8.1f}   (the background's GIL time)"
     )
 
-    print(f"\n2. app's thread, the LLM waits 1 ms: µs per record ({io_n} x {args.repeats}, median)")
-    print(f"{'':32} {'wall':>8} {'wall ×':>7} {'drained':>10}")
-    io_base = med(io_bound["recorded"], 2)
-    for mode in io_modes:
-        s = io_bound[mode]
-        drained = f"{med(s, 3):7.1f} ms" if mode == "otlp" else ""
-        print(f"{LABELS[mode]:32} {med(s, 2):8.1f} {med(s, 2) / io_base:7.3f} {drained:>10}")
-    print(f"{'wall, OTLP less baseline':32} {med(io_bound['otlp'], 2) - io_base:8.1f}")
+    for wait in waits:
+        print(
+            f"\n2. app's thread, the LLM waits {wait:g} ms: µs per record "
+            f"({io_n[wait]} records x {args.repeats}, median)"
+        )
+        print(f"{'':32} {'wall':>8} {'wall ×':>7} {'others':>8} {'drained':>10}")
+        io_base = med(io_bound[wait, "recorded"], 2)
+        for mode in io_modes:
+            s = io_bound[wait, mode]
+            drained = f"{med(s, 3):7.1f} ms" if mode in ("sink", "otlp") else ""
+            print(
+                f"{LABELS[mode]:32} {med(s, 2):8.1f} {med(s, 2) / io_base:7.3f} "
+                f"{med(s, 1):8.1f} {drained:>10}"
+            )
+        print(f"{'wall, OTLP less baseline':32} {med(io_bound[wait, 'otlp'], 2) - io_base:8.1f}")
 
     make = statistics.median(b[0] for b in bg)
     encode = statistics.median(b[1] for b in bg)
