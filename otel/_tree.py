@@ -145,6 +145,7 @@ def parents(calls: list[Any], times: list[tuple[int, int | None]]) -> list[int |
 
 
 def call_times(call: Any) -> tuple[int, int | None]:
+    """A call's recorded start and end in epoch ns (0 / ``None`` when not recorded)."""
     perf = call.perf
     if perf is None:
         return 0, None
@@ -152,6 +153,7 @@ def call_times(call: Any) -> tuple[int, int | None]:
 
 
 def ended(end: int | None, now: int) -> int:
+    """A span's end: the recorded one, else ``now`` (what a tracer's ``end()`` would take)."""
     return end if end is not None else now
 
 
