@@ -9,18 +9,18 @@ from __future__ import annotations
 from spyglass.core import MissingDependencyError
 
 try:
-    from opentelemetry import trace
+    from opentelemetry.attributes import BoundedAttributes
     from opentelemetry.context import Context
     from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
+    from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider, sampling
     from opentelemetry.sdk.trace.export import (
         BatchSpanProcessor,
         SpanExporter,
         SpanExportResult,
     )
-    from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+    from opentelemetry.sdk.util.instrumentation import InstrumentationScope
     from opentelemetry.trace import (
-        NonRecordingSpan,
         SpanContext,
         SpanKind,
         Status,
@@ -34,10 +34,12 @@ except ImportError as exc:  # pragma: no cover - the extra is installed in every
     ) from exc
 
 __all__ = [
+    "ALWAYS_ON_SAMPLERS",
     "BatchSpanProcessor",
+    "BoundedAttributes",
     "Context",
-    "IdGenerator",
-    "NonRecordingSpan",
+    "Event",
+    "InstrumentationScope",
     "RandomIdGenerator",
     "ReadableSpan",
     "Resource",
@@ -45,14 +47,15 @@ __all__ = [
     "SpanExportResult",
     "SpanExporter",
     "SpanKind",
-    "SpanLimits",
     "Status",
     "StatusCode",
     "TraceFlags",
     "TracerProvider",
     "otlp_exporter",
-    "trace",
 ]
+
+ALWAYS_ON_SAMPLERS = (sampling.ALWAYS_ON, sampling.DEFAULT_ON)
+"""The SDK's samplers that keep every trace (the default is ``DEFAULT_ON``)."""
 
 
 def otlp_exporter(

@@ -11,191 +11,119 @@ is a short ``evaluation <name>`` span under the root, carrying a
 A call's attributes follow its kind (`spyglass.core.CallKind`): the adapter that
 instrumented the component says what it is (``recorder.instrumented()``); a call on an
 object the walk did not reach takes the kind its wrapped method was declared with.
-Spans are made with the SDK's own tracer (explicit times, ids from `_RecordIds`), so
-every limit, processor and exporter of the SDK applies as usual.
+A record is over when it reaches a sink, so its spans are made finished: each is the
+SDK's ``ReadableSpan`` (what a tracer's span becomes when it ends), built with its
+final attributes, times, status and events and handed to the span processor, which
+batches and exports it as usual. Going through a live tracer instead would redo, per
+span, what is the same for every record (validating each attribute value, sampling,
+context and lock handling) and cost several times as much. What the tracer would
+apply is applied here: the sampler the environment configures
+(``OTEL_TRACES_SAMPLER``, decided once per record), the attribute length limit (with
+a marker) and the attribute count limit (``OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT``; the
+first ones are kept). Every value is one the OTLP encoder takes: a string, bool,
+int, float or a tuple of strings.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import threading
-import weakref
+import time
 from collections import OrderedDict
-from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from spyglass.core import CallKind
-from spyglass.core.instrument import wrapped_methods
 
 from . import _conventions as C
 from ._sdk import (
+    ALWAYS_ON_SAMPLERS,
     BatchSpanProcessor,
+    BoundedAttributes,
     Context,
-    NonRecordingSpan,
+    Event,
+    InstrumentationScope,
     RandomIdGenerator,
+    ReadableSpan,
     Resource,
     SpanContext,
     SpanKind,
-    SpanLimits,
     Status,
     StatusCode,
     TraceFlags,
     TracerProvider,
-    trace,
+)
+from ._tree import (
+    Kinds,
+    call_times,
+    ended,
+    ingested_kinds,
+    marked_kind,
+    ns,
+    parents,
+    root_span_id,
+    trace_id_of,
 )
 from ._values import documents, model_name, text_of, truncate, usage
 from .semconv import trace as tl
 
-__all__ = ["SpanWriter", "root_span_id", "trace_id_of"]
+__all__ = ["SpanWriter"]
 
 SCOPE = "spyglass.otel"
 _CUSTOM = "spyglass.adapters.custom"
 _MAX_DOCUMENTS = 32  # retrieval.documents.N.* beyond this would crowd out other attributes
 
 
-def trace_id_of(record_id: str) -> int:
-    """The trace id of a record: its uuid4 bits for ``record_<32 hex>``, else a hash."""
-    tail = record_id.rsplit("_", 1)[-1]
-    if len(tail) == 32:
-        try:
-            value = int(tail, 16)
-        except ValueError:
-            value = 0
-        if value:
-            return value
-    return int.from_bytes(hashlib.blake2b(record_id.encode(), digest_size=16).digest(), "big") or 1
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_OK = Status(StatusCode.OK)
+_UNSET = Status(StatusCode.UNSET)
+_MODEL_KINDS = frozenset({CallKind.LLM, CallKind.CHAT_MODEL, CallKind.EMBEDDING})
+_DOCUMENT_KINDS = frozenset({CallKind.RETRIEVER, CallKind.VECTOR_STORE, CallKind.RERANKER})
+_CLIENT_OPERATIONS = frozenset({"chat", "text_completion", "embeddings"})
+_MAX_COMPONENTS = 4096  # (component, method, kind) descriptions kept; then start afresh
 
 
-def root_span_id(record_id: str) -> int:
-    """The span id of a record's root span (derived from the record id)."""
-    digest = hashlib.blake2b(b"root:" + record_id.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") or 1
+class _Resource(Resource):
+    """A resource that is hashed once.
 
-
-def _ns(moment: datetime | None) -> int | None:
-    """A recorded (naive, local) datetime as nanoseconds since the epoch, exactly to the µs."""
-    if moment is None:
-        return None
-    # Whole microseconds: a float of epoch seconds holds them exactly enough to round.
-    return round(moment.timestamp() * 1_000_000) * 1000
-
-
-class _RecordIds(RandomIdGenerator):
-    """Random ids, except the next trace and span id when the writer sets them (root spans)."""
-
-    def __init__(self) -> None:
-        self.trace_id: int | None = None
-        self.span_id: int | None = None
-
-    def generate_trace_id(self) -> int:
-        value, self.trace_id = self.trace_id, None
-        return value if value is not None else super().generate_trace_id()
-
-    def generate_span_id(self) -> int:
-        value, self.span_id = self.span_id, None
-        return value if value is not None else super().generate_span_id()
-
-
-def _kind(value: object) -> CallKind:
-    try:
-        return CallKind(value)
-    except ValueError:
-        return CallKind.CUSTOM
-
-
-class _Kinds:
-    """What kind each call of a record is: by its component's path, else by its method."""
-
-    def __init__(self) -> None:
-        self._apps: weakref.WeakKeyDictionary[Any, dict[str, CallKind]] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._methods: dict[tuple[str, str, str], CallKind] = {}
-
-    def of_app(self, app: Any) -> dict[str, CallKind]:
-        try:
-            found = self._apps.get(app)
-        except TypeError:  # an unhashable or non-weakref-able recorder: no cache
-            found = None
-        if found is None:
-            found = {}
-            instrumented = getattr(app, "instrumented", None)
-            if callable(instrumented):
-                for c in instrumented().get("components", []):
-                    if c.get("kind") != "app":
-                        found[c["path"]] = _kind(c["kind"])
-            try:
-                self._apps[app] = found
-            except TypeError:
-                pass
-        return found
-
-    def of_method(self, module: str, qualname: str, name: str) -> CallKind:
-        key = (module, qualname, name)
-        kind = self._methods.get(key)
-        if kind is None:
-            for entry in wrapped_methods():
-                cls = entry.cls
-                if cls is not None:
-                    self._methods[(cls.__module__, cls.__qualname__, entry.name)] = _kind(
-                        entry.kind
-                    )
-            kind = self._methods.setdefault(key, CallKind.CUSTOM)
-        return kind
-
-
-def _frame_key(frame: Any) -> tuple[str, str, int]:
-    method = frame.method
-    return (str(frame.path), method.name, method.obj.id)
-
-
-def parents(calls: list[Any], times: list[tuple[int, int | None]]) -> list[int | None]:
-    """For each call, the index of the call it was made in (``None``: made by the app call).
-
-    A call's parent has the call's stack less its last frame and encloses it in time;
-    of several such calls (a component called repeatedly, or from several threads),
-    the one that started last.
+    The OTLP encoder groups every span by its resource, hashing it per span, and the
+    SDK's hash serialises all the resource's attributes to JSON each time; a resource
+    never changes once made, so its hash is kept.
     """
-    # Calls share frame objects: describe each frame once.
-    seen: dict[int, tuple[str, str, int]] = {}
-    keys = [
-        tuple(seen.get(id(f)) or seen.setdefault(id(f), _frame_key(f)) for f in call.stack)
-        for call in calls
-    ]
-    by_stack: dict[tuple[Any, ...], list[int]] = {}
-    for i, key in enumerate(keys):
-        by_stack.setdefault(key, []).append(i)
-    out: list[int | None] = []
-    for i, call in enumerate(calls):
-        found: int | None = None
-        candidates = by_stack.get(keys[i][:-1], ()) if len(keys[i]) > 1 else ()
-        start, end = times[i]
-        best = None
-        for j in candidates:
-            s, e = times[j]
-            if s <= start and (end is None or e is None or e >= end) and (best is None or s > best):
-                found, best = j, s
-        if found is None and candidates:
-            found = candidates[-1]
-        out.append(found)
-    return out
+
+    def __init__(self, resource: Resource) -> None:
+        super().__init__(dict(resource.attributes), resource.schema_url)
+        self._hash = super().__hash__()
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
-def _times(call: Any) -> tuple[int, int | None]:
-    perf = call.perf
-    if perf is None:
-        return 0, None
-    return _ns(perf.start_time) or 0, _ns(perf.end_time)
+class _App(NamedTuple):
+    """What every span of one app's records shares."""
+
+    resource: Resource
+    name: str  # the root span's name
+    common: dict[str, str]  # spyglass.app.id / name / version
+
+
+class _Component(NamedTuple):
+    """What is the same for every call of one method of one component, of one kind."""
+
+    kind: CallKind
+    operation: str | None  # the GenAI operation name
+    name: str  # the span name, unless the call names its model
+    span_kind: SpanKind
+    attributes: dict[str, Any]
 
 
 class SpanWriter:
-    """Writes records and feedback results as spans to one span processor.
+    """Writes records and feedback results as finished spans to one span processor.
 
-    Used from one thread at a time (a sink's worker). Tracer providers are made per
-    app (name, version, id), because the app is the span's *resource*
-    (``service.name``, ``service.version``).
+    Used from one thread at a time (a sink's worker). An app (name, version, id) is a
+    *resource* (``service.name``, ``service.version``), made once; so is what the spans
+    of one component's method have in common.
 
     Args:
         processor: where finished spans go (a ``BatchSpanProcessor`` in the sink).
@@ -205,28 +133,29 @@ class SpanWriter:
     def __init__(self, processor: BatchSpanProcessor, max_length: int) -> None:
         self.processor = processor
         self.max_length = max_length
-        self._ids = _RecordIds()
         # A record's call carries ~20 attributes plus 3 per document: more than the SDK's
-        # default of 128 would evict the first (the app's and record's ids).
+        # default of 128 would crowd out others; past the limit, the first ones are kept.
         count = os.environ.get("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "").strip()
-        self._limits = SpanLimits(
-            max_span_attributes=int(count) if count.isdigit() else 512,
-            max_span_attribute_length=max_length,
-        )
-        self._tracers: dict[tuple[str, str, str], Any] = {}
-        self._providers: list[TracerProvider] = []
-        self._kinds = _Kinds()
-        # record id -> the tracer of its app, for feedback results arriving later
-        self._record_apps: OrderedDict[str, Any] = OrderedDict()
+        self.max_attributes = int(count) if count.isdigit() else 512
+        # The sampler a tracer provider would use (OTEL_TRACES_SAMPLER, _ARG).
+        self._sampler = TracerProvider(shutdown_on_exit=False).sampler
+        self._sample_all = any(self._sampler is s for s in ALWAYS_ON_SAMPLERS)
+        self._scope = InstrumentationScope(SCOPE)
+        self._span_ids = RandomIdGenerator()
+        self._apps: dict[tuple[str, str, str], _App] = {}
+        self._components: dict[tuple[str, str, str, str, CallKind], _Component] = {}
+        self._kinds = Kinds()
+        # record id -> its app, for feedback results arriving later
+        self._record_apps: OrderedDict[str, _App] = OrderedDict()
         self._lock = threading.Lock()
 
-    # ------------------------------------------------------------ providers
+    # ------------------------------------------------------------ what records share
 
-    def _tracer(self, app_name: str, app_version: str, app_id: str) -> Any:
+    def _app(self, app_name: str, app_version: str, app_id: str) -> _App:
         key = (app_name, app_version, app_id)
-        tracer = self._tracers.get(key)
-        if tracer is None:
-            resource = Resource.create(
+        found = self._apps.get(key)
+        if found is None:
+            created = Resource.create(
                 {
                     C.SERVICE_NAME: app_name,
                     C.SERVICE_VERSION: app_version,
@@ -237,39 +166,74 @@ class SpanWriter:
                     tl.ResourceAttributes.APP_ID: app_id,
                 }
             )
-            # shutdown_on_exit=False: spyglass's sink flushes at exit within its own
-            # bound; the SDK's atexit hook would wait for the exporter's full timeout.
-            provider = TracerProvider(
-                resource=resource,
-                id_generator=self._ids,
-                span_limits=self._limits,
-                shutdown_on_exit=False,
-            )
-            provider.add_span_processor(self.processor)
-            self._providers.append(provider)
-            tracer = self._tracers[key] = provider.get_tracer(SCOPE)
-        return tracer
+            limit = self.max_length
+            common = {
+                C.APP_ID: truncate(app_id, limit),
+                C.APP_NAME: truncate(app_name, limit),
+                C.APP_VERSION: truncate(app_version, limit),
+            }  # TruLens's app name, version and id are resource attributes
+            found = self._apps[key] = _App(_Resource(created), app_name or "app", common)
+        return found
+
+    def _component(
+        self, path: str, module: str, qualname: str, method: str, kind: CallKind
+    ) -> _Component:
+        key = (path, module, qualname, method, kind)
+        found = self._components.get(key)
+        if found is not None:
+            return found
+        if len(self._components) >= _MAX_COMPONENTS:
+            self._components.clear()
+        limit = self.max_length
+        oi_kind, operation = C.conventions_of(kind)
+        attributes: dict[str, Any] = {
+            C.SPAN_ROLE: "call",
+            C.CALL_PATH: truncate(path, limit),
+            C.CALL_METHOD: method,
+            C.CALL_CLASS: truncate(f"{module}:{qualname}", limit),
+            C.CALL_KIND: kind.value,
+            C.OI_KIND: oi_kind,
+            tl.SpanAttributes.SPAN_TYPE: tl.span_type_of(kind).value,
+            tl.SpanAttributes.CALL.FUNCTION: truncate(f"{module}.{qualname}.{method}", limit),
+        }
+        name = f"{qualname}.{method}"
+        if operation is not None:
+            attributes[C.GEN_AI_OPERATION] = operation
+            name = f"{operation} {qualname}"
+        if kind in _MODEL_KINDS:
+            provider = _provider(module)
+            if provider:
+                attributes[C.GEN_AI_PROVIDER] = provider
+        elif kind is CallKind.TOOL:
+            attributes[C.TOOL_NAME] = attributes[C.GEN_AI_TOOL_NAME] = qualname
+        elif kind is CallKind.AGENT:
+            attributes[C.GEN_AI_AGENT_NAME] = qualname
+        span_kind = SpanKind.CLIENT if operation in _CLIENT_OPERATIONS else SpanKind.INTERNAL
+        found = self._components[key] = _Component(kind, operation, name, span_kind, attributes)
+        return found
+
+    def _sampled(self, trace_id: int, name: str, attributes: dict[str, Any]) -> bool:
+        """Whether the configured sampler keeps the trace (asked once per record)."""
+        if self._sample_all:
+            return True
+        result = self._sampler.should_sample(
+            Context(), trace_id, name, SpanKind.INTERNAL, attributes
+        )
+        return bool(result.decision.is_sampled())  # type: ignore[no-untyped-call]
 
     # ------------------------------------------------------------ records
 
     def write_record(self, record: Any, app: Any) -> int:
-        """Write ``record`` (made by recorder ``app``) as one trace; returns the span count."""
+        """Write ``record`` (made by recorder ``app``) as one trace; returns the span count
+        (0 when the sampler drops it)."""
         app_name = str(getattr(app, "app_name", "") or "")
         app_version = str(getattr(app, "app_version", "") or "")
-        app_id = str(record.app_id)
-        tracer = self._tracer(app_name, app_version, app_id)
-        self._remember(record.record_id, tracer)
-        common = {
-            C.APP_ID: app_id,
-            C.APP_NAME: app_name,
-            C.APP_VERSION: app_version,
-            C.RECORD_ID: record.record_id,
-            tl.SpanAttributes.RECORD_ID: record.record_id,
-        }  # TruLens's app name, version and id are resource attributes
-        perf = record.perf
-        start = _ns(perf.start_time) if perf is not None else None
-        end = _ns(perf.end_time) if perf is not None else None
-        attributes = dict(common)
+        shared = self._app(app_name, app_version, str(record.app_id))
+        record_id = record.record_id
+        self._remember(record_id, shared)
+        common: dict[str, Any] = dict(shared.common)
+        common[C.RECORD_ID] = common[tl.SpanAttributes.RECORD_ID] = record_id
+        attributes: dict[str, Any] = dict(common)
         attributes[C.SPAN_ROLE] = "record"
         attributes[C.OI_KIND] = "CHAIN"
         attributes[tl.SpanAttributes.SPAN_TYPE] = tl.SpanType.RECORD_ROOT.value
@@ -280,127 +244,171 @@ class SpanWriter:
             attributes[tl.SpanAttributes.RECORD_ROOT.OUTPUT] = attributes[C.OUTPUT_VALUE]
         cost = record.cost
         if cost is not None and cost.n_tokens:
-            attributes[tl.SpanAttributes.COST.NUM_TOKENS] = cost.n_tokens
-            attributes[tl.SpanAttributes.COST.NUM_PROMPT_TOKENS] = cost.n_prompt_tokens
-            attributes[tl.SpanAttributes.COST.NUM_COMPLETION_TOKENS] = cost.n_completion_tokens
+            attributes[tl.SpanAttributes.COST.NUM_TOKENS] = int(cost.n_tokens)
+            attributes[tl.SpanAttributes.COST.NUM_PROMPT_TOKENS] = int(cost.n_prompt_tokens or 0)
+            attributes[tl.SpanAttributes.COST.NUM_COMPLETION_TOKENS] = int(
+                cost.n_completion_tokens or 0
+            )
             attributes[tl.SpanAttributes.COST.COST] = float(cost.cost)
-            attributes[tl.SpanAttributes.COST.CURRENCY] = cost.cost_currency
+            attributes[tl.SpanAttributes.COST.CURRENCY] = str(cost.cost_currency)
         meta = record.meta
         if isinstance(meta, dict):
             for key, name in (("session_id", C.SESSION_ID), ("user_id", C.USER_ID)):
                 if isinstance(meta.get(key), (str, int)):
-                    attributes[name] = str(meta[key])
-        self._ids.trace_id = trace_id_of(record.record_id)
-        self._ids.span_id = root_span_id(record.record_id)
-        root = tracer.start_span(
-            app_name or "app",
-            context=Context(),  # a new trace, whatever span is current on this thread
-            kind=SpanKind.INTERNAL,
-            attributes=attributes,
-            start_time=start,
-        )
-        self._ids.trace_id = self._ids.span_id = None
-        self._error(root, record.main_error)
+                    attributes[name] = truncate(str(meta[key]), self.max_length)
+        trace_id = trace_id_of(record_id)
+        if not self._sampled(trace_id, shared.name, attributes):
+            return 0
+        root = SpanContext(trace_id, root_span_id(record_id), False, _SAMPLED)
+        now = time.time_ns()
+        perf = record.perf
+        start = (ns(perf.start_time) if perf is not None else None) or now
+        end = ended(ns(perf.end_time) if perf is not None else None, now)
 
         calls = record.calls
         kinds = self._kinds.of_app(app)
-        ingested = _ingested_kinds(meta)
-        times = [_times(call) for call in calls]
+        ingested = ingested_kinds(meta)
+        times = [call_times(call) for call in calls]
         up = parents(calls, times)
-        spans: list[Any] = [None] * len(calls)
-        # Parents start before their children: open spans in start order.
-        order = sorted(range(len(calls)), key=lambda i: (times[i][0], len(calls[i].stack)))
-        for i in order:
+        new_id = self._span_ids.generate_span_id
+        contexts = [SpanContext(trace_id, new_id(), False, _SAMPLED) for _ in calls]
+        spans: list[ReadableSpan] = []
+        # In start order (parents before their children), the root last, as a tracer
+        # would end them.
+        for i in sorted(range(len(calls)), key=lambda i: (times[i][0], len(calls[i].stack))):
             above = up[i]
-            parent = spans[above] if above is not None else root
-            spans[i] = self._call_span(
-                tracer, calls[i], times[i][0], parent, kinds, ingested, common
+            spans.append(
+                self._call_span(
+                    calls[i],
+                    contexts[i],
+                    contexts[above] if above is not None else root,
+                    times[i][0] or now,
+                    ended(times[i][1], now),
+                    shared,
+                    kinds,
+                    ingested,
+                    common,
+                )
             )
-        for i in order:
-            spans[i].end(end_time=times[i][1])
-        root.end(end_time=end)
-        return len(calls) + 1
+        spans.append(
+            self._span(
+                shared.name,
+                root,
+                None,
+                SpanKind.INTERNAL,
+                attributes,
+                start,
+                end,
+                record.main_error,
+                shared.resource,
+            )
+        )
+        on_end = self.processor.on_end
+        for span in spans:
+            on_end(span)
+        return len(spans)
 
     def _call_span(
         self,
-        tracer: Any,
         call: Any,
+        context: SpanContext,
+        parent: SpanContext,
         start: int,
-        parent: Any,
+        end: int,
+        shared: _App,
         kinds: dict[str, CallKind],
         ingested: dict[str, CallKind],
         common: dict[str, Any],
-    ) -> Any:
+    ) -> ReadableSpan:
         frame = call.stack[-1]
         method = frame.method
         cls = method.obj.cls
         path = str(frame.path)
         module = cls.module.module_name
         kind = (
-            _marked_kind(module, cls.name, method.name)
+            marked_kind(module, cls.name, method.name)
             or kinds.get(path)
             or ingested.get(call.call_id)
             or self._kinds.of_method(module, cls.name, method.name)
         )
-        oi_kind, operation = C.conventions_of(kind)
+        component = self._component(path, module, cls.name, method.name, kind)
         attributes = dict(common)
-        attributes.update(
-            {
-                C.SPAN_ROLE: "call",
-                C.CALL_ID: call.call_id,
-                C.CALL_PATH: path,
-                C.CALL_METHOD: method.name,
-                C.CALL_CLASS: f"{cls.module.module_name}:{cls.name}",
-                C.CALL_KIND: kind.value,
-                C.OI_KIND: oi_kind,
-                tl.SpanAttributes.SPAN_TYPE: tl.span_type_of(kind).value,
-                tl.SpanAttributes.CALL.FUNCTION: f"{cls.module.module_name}.{cls.name}.{method.name}",
-            }
-        )
+        attributes.update(component.attributes)
+        attributes[C.CALL_ID] = call.call_id
         args, rets = call.args, call.rets
         given = _single(args)
         if given is not args and isinstance(args, dict):
-            attributes[C.CALL_ARG] = next(iter(args))  # input.value holds its value alone
+            attributes[C.CALL_ARG] = str(next(iter(args)))  # input.value holds its value alone
         self._io(attributes, given, rets)
-        name = f"{cls.name}.{method.name}"
-        if operation is not None:
-            attributes[C.GEN_AI_OPERATION] = operation
-            name = f"{operation} {cls.name}"
-        if kind in (CallKind.LLM, CallKind.CHAT_MODEL, CallKind.EMBEDDING):
+        name = component.name
+        if kind in _MODEL_KINDS:
             model = model_name(args, rets)
             if model:
+                model = truncate(model, self.max_length)
                 attributes[C.LLM_MODEL] = attributes[C.GEN_AI_REQUEST_MODEL] = model
-                name = f"{operation} {model}"
-            provider = _provider(cls.module.module_name)
-            if provider:
-                attributes[C.GEN_AI_PROVIDER] = provider
+                name = f"{component.operation} {model}"
             tokens = usage(rets)
             if tokens is not None:
                 attributes[C.LLM_PROMPT_TOKENS] = attributes[C.GEN_AI_INPUT_TOKENS] = tokens[0]
                 attributes[C.LLM_COMPLETION_TOKENS] = attributes[C.GEN_AI_OUTPUT_TOKENS] = tokens[1]
                 attributes[C.LLM_TOTAL_TOKENS] = tokens[0] + tokens[1]
-        elif kind in (CallKind.RETRIEVER, CallKind.VECTOR_STORE, CallKind.RERANKER):
+        elif kind in _DOCUMENT_KINDS:
             self._documents(attributes, args, rets)
-        elif kind is CallKind.TOOL:
-            attributes[C.TOOL_NAME] = attributes[C.GEN_AI_TOOL_NAME] = cls.name
-            name = f"{operation} {cls.name}"
-        elif kind is CallKind.AGENT:
-            attributes[C.GEN_AI_AGENT_NAME] = cls.name
-            name = f"{operation} {cls.name}"
         extra = _user_attributes(call, cls, method.name)
         if extra:
             attributes.update(self._clean(extra))
-        span = tracer.start_span(
+        return self._span(
             name,
-            context=trace.set_span_in_context(parent),
-            kind=SpanKind.CLIENT
-            if operation in ("chat", "text_completion", "embeddings")
-            else SpanKind.INTERNAL,
-            attributes=attributes,
-            start_time=start or None,
+            context,
+            parent,
+            component.span_kind,
+            attributes,
+            start,
+            end,
+            call.error,
+            shared.resource,
         )
-        self._error(span, call.error)
-        return span
+
+    def _span(
+        self,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        kind: SpanKind,
+        attributes: dict[str, Any],
+        start: int,
+        end: int,
+        error: Any,
+        resource: Resource,
+    ) -> ReadableSpan:
+        """A finished span: status ``OK``, or ``ERROR`` with an ``exception`` event."""
+        status, events = _OK, ()  # type: tuple[Status, tuple[Event, ...]]
+        if error is not None:
+            status, event = self._failure(error, end)
+            events = (event,)
+        return ReadableSpan(
+            name=name,
+            context=context,
+            parent=parent,
+            resource=resource,
+            attributes=self._bounded(attributes),
+            events=events,
+            kind=kind,
+            status=status,
+            start_time=start,
+            end_time=end,
+            instrumentation_scope=self._scope,
+        )
+
+    def _bounded(self, attributes: dict[str, Any]) -> Any:
+        """``attributes`` within the count limit: the first ones, and how many were dropped."""
+        limit = self.max_attributes
+        if len(attributes) <= limit:
+            return attributes
+        kept = dict(list(attributes.items())[:limit])
+        bounded = BoundedAttributes(maxlen=limit, attributes=kept, immutable=True)
+        bounded.dropped = len(attributes) - limit
+        return bounded
 
     def _documents(self, attributes: dict[str, Any], args: Any, rets: Any) -> None:
         docs = documents(rets)
@@ -410,10 +418,10 @@ class SpanWriter:
             attributes[prefix + "content"] = truncate(content, self.max_length)
             contexts.append(attributes[prefix + "content"])
             if doc_id is not None:
-                attributes[prefix + "id"] = doc_id
+                attributes[prefix + "id"] = truncate(doc_id, self.max_length)
             if score is not None:
                 attributes[prefix + "score"] = score
-        attributes[tl.SpanAttributes.RETRIEVAL.RETRIEVED_CONTEXTS] = contexts
+        attributes[tl.SpanAttributes.RETRIEVAL.RETRIEVED_CONTEXTS] = tuple(contexts)
         attributes[tl.SpanAttributes.RETRIEVAL.NUM_CONTEXTS] = len(docs)
         query = _single(args)
         if isinstance(query, str):
@@ -428,7 +436,7 @@ class SpanWriter:
             )
 
     def _clean(self, extra: dict[str, Any]) -> dict[str, Any]:
-        """User attributes as OpenTelemetry values: scalars, lists of scalars, else JSON text."""
+        """User attributes as OpenTelemetry values: scalars, tuples of strings, else JSON text."""
         out: dict[str, Any] = {}
         for key, value in extra.items():
             if isinstance(value, str):
@@ -436,16 +444,13 @@ class SpanWriter:
             elif isinstance(value, (bool, int, float)):
                 out[str(key)] = value
             elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-                out[str(key)] = [truncate(v, self.max_length) for v in value]
+                out[str(key)] = tuple(truncate(v, self.max_length) for v in value)
             elif value is not None:
                 out[str(key)] = text_of(value, self.max_length)[0]
         return out
 
-    @staticmethod
-    def _error(span: Any, error: Any) -> None:
-        if error is None:
-            span.set_status(Status(StatusCode.OK))
-            return
+    def _failure(self, error: Any, when: int) -> tuple[Status, Event]:
+        """The ``ERROR`` status and ``exception`` event (at ``when``) of a recorded error."""
         event: dict[str, str] = {}
         detail = error.get("__tru_exception") if isinstance(error, dict) else None
         if isinstance(detail, dict):  # a record's main_error: the exception, serialised
@@ -457,45 +462,43 @@ class SpanWriter:
                 )
         else:
             message = error if isinstance(error, str) else str(error)
+        message = truncate(message, self.max_length)
         event["exception.message"] = message
-        span.set_status(Status(StatusCode.ERROR, message))
-        span.add_event("exception", event)
+        return (
+            Status(StatusCode.ERROR, message),
+            Event("exception", MappingProxyType(event), timestamp=when),
+        )
 
     # ------------------------------------------------------------ feedback
 
-    def _remember(self, record_id: str, tracer: Any) -> None:
+    def _remember(self, record_id: str, shared: _App) -> None:
         with self._lock:
-            self._record_apps[record_id] = tracer
+            self._record_apps[record_id] = shared
             while len(self._record_apps) > 10_000:
                 self._record_apps.popitem(last=False)
 
     def write_feedback(self, result: Any) -> None:
         """Write a feedback result as an evaluation span in its record's trace."""
         with self._lock:
-            tracer = self._record_apps.get(result.record_id)
-        if tracer is None:
-            tracer = self._tracer("", "", "")
-        parent = NonRecordingSpan(
-            SpanContext(
-                trace_id=trace_id_of(result.record_id),
-                span_id=root_span_id(result.record_id),
-                is_remote=False,
-                trace_flags=TraceFlags(TraceFlags.SAMPLED),
-            )
-        )
+            shared = self._record_apps.get(result.record_id)
+        if shared is None:
+            shared = self._app("", "", "")
         status = str(getattr(result.status, "value", result.status))
         explanation = _explanation(result)
-        when = _ns(result.last_ts)
+        name = f"evaluation {result.name}"
         attributes: dict[str, Any] = {
             C.SPAN_ROLE: "feedback",
             C.RECORD_ID: result.record_id,
             C.FEEDBACK_STATUS: status,
             C.FEEDBACK_RESULT_ID: result.feedback_result_id,
             tl.SpanAttributes.SPAN_TYPE: tl.SpanType.EVAL_ROOT.value,
-            tl.SpanAttributes.EVAL_ROOT.METRIC_NAME: result.name,
+            tl.SpanAttributes.EVAL_ROOT.METRIC_NAME: truncate(str(result.name), self.max_length),
             C.OI_KIND: "EVALUATOR",
         }
-        event: dict[str, Any] = {C.EVALUATION_NAME: result.name, C.FEEDBACK_STATUS: status}
+        event: dict[str, Any] = {
+            C.EVALUATION_NAME: attributes[tl.SpanAttributes.EVAL_ROOT.METRIC_NAME],
+            C.FEEDBACK_STATUS: status,
+        }
         if result.result is not None:
             event[C.EVALUATION_SCORE] = float(result.result)
             attributes[tl.SpanAttributes.EVAL_ROOT.SCORE] = float(result.result)
@@ -504,22 +507,26 @@ class SpanWriter:
             attributes[tl.SpanAttributes.EVAL_ROOT.EXPLANATION] = event[C.EVALUATION_EXPLANATION]
         if result.error:
             attributes[tl.SpanAttributes.EVAL_ROOT.ERROR] = truncate(result.error, self.max_length)
-        span = tracer.start_span(
-            f"evaluation {result.name}",
-            context=trace.set_span_in_context(parent),
-            attributes=attributes,
+        trace_id = trace_id_of(result.record_id)
+        if not self._sampled(trace_id, name, attributes):
+            return
+        when = ns(result.last_ts) or time.time_ns()
+        span = ReadableSpan(
+            name=name,
+            context=SpanContext(trace_id, self._span_ids.generate_span_id(), False, _SAMPLED),
+            parent=SpanContext(trace_id, root_span_id(result.record_id), False, _SAMPLED),
+            resource=shared.resource,
+            attributes=self._bounded(attributes),
+            events=(Event(C.EVALUATION_EVENT, MappingProxyType(event), timestamp=when),),
+            kind=SpanKind.INTERNAL,
+            status=Status(StatusCode.ERROR, truncate(result.error, 1024))
+            if result.error
+            else _UNSET,
             start_time=when,
+            end_time=when,
+            instrumentation_scope=self._scope,
         )
-        span.add_event(C.EVALUATION_EVENT, event, timestamp=when)
-        if result.error:
-            span.set_status(Status(StatusCode.ERROR, truncate(result.error, 1024)))
-        span.end(end_time=when)
-
-
-def _ingested_kinds(meta: Any) -> dict[str, CallKind]:
-    """The kinds `to_record` kept in the meta of a record read from spans (call id -> kind)."""
-    found = meta.get(C.META_KINDS) if isinstance(meta, dict) else None
-    return {k: _kind(v) for k, v in found.items()} if isinstance(found, dict) else {}
+        self.processor.on_end(span)
 
 
 def _single(args: Any) -> Any:
@@ -543,15 +550,6 @@ def _explanation(result: Any) -> str | None:
             if isinstance(meta.get(key), str):
                 return str(meta[key])
     return None
-
-
-def _marked_kind(module: str, qualname: str, method: str) -> CallKind | None:
-    """The kind ``@instrument(span_type=...)`` gave this very method, if any."""
-    custom = sys.modules.get(_CUSTOM)
-    if custom is None:
-        return None
-    kind: CallKind | None = custom.span_type_kind(module, qualname, method)
-    return kind
 
 
 def _user_attributes(call: Any, cls: Any, method: str) -> dict[str, Any] | None:

@@ -14,6 +14,9 @@ from ._conventions import JSON_MIME, TEXT_MIME, TRUNCATED_MARKER
 
 __all__ = ["documents", "model_name", "text_of", "truncate", "usage"]
 
+# One encoder for every value: json.dumps with options makes a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
 
 def truncate(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, ending with a marker saying how much went."""
@@ -28,7 +31,7 @@ def text_of(value: Any, limit: int) -> tuple[str, str]:
     if isinstance(value, str):
         return truncate(value, limit), TEXT_MIME
     try:
-        text = json.dumps(value, ensure_ascii=False, default=str)
+        text = _JSON.encode(value)
     except (TypeError, ValueError):  # a cycle cannot be in a record; be total anyway
         text = repr(value)
     return truncate(text, limit), JSON_MIME

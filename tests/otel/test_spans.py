@@ -158,3 +158,63 @@ def test_bad_arguments_name_the_fix() -> None:
         OTLPSink(protocol="smoke-signals")
     with pytest.raises(ValueError, match="at least 64"):
         OTLPSink(max_attribute_length=3)
+
+
+@pytest.mark.parametrize(
+    ("sampler", "kept"), [("always_on", 5), ("always_off", 0), ("parentbased_always_off", 0)]
+)
+def test_the_environments_sampler_applies(
+    sampler: str, kept: int, memory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OTEL_TRACES_SAMPLER applies as a tracer's would: a dropped trace loses its record's
+    spans and its feedback results' spans alike."""
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", sampler)
+    sink = OTLPSink(exporter=memory)
+
+    def length(text: str) -> float:
+        return float(len(text))
+
+    try:
+        rag = RAG()
+        recorder = TruApp(rag, sinks=[sink], feedbacks=[Feedback(length).on_output()])
+        with recorder as recording:
+            for _ in range(5):
+                rag.query("capital of France?")
+        for record in recording.records:
+            assert [1.0 * len("Paris.")] == [
+                f.result().result for f in record.feedback_results
+            ]  # evaluated and delivered to the sink, which drops it
+        spans = finished(sink, memory)
+    finally:
+        sink.shutdown()
+    assert 5 * kept == len(spans)  # a root, 3 calls and an evaluation per kept record
+
+
+def test_attribute_count_limit_keeps_the_first(
+    memory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT the first attributes (the app's and record's
+    ids) are kept and the rest counted as dropped."""
+    monkeypatch.setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "6")
+    sink = OTLPSink(exporter=memory)
+    try:
+        rag = RAG()
+        with TruApp(rag, sinks=[sink]) as recording:
+            rag.query("capital of France?")
+        spans = finished(sink, memory)
+    finally:
+        sink.shutdown()
+    record = recording.get()
+    for span in spans:
+        assert 6 == len(span.attributes)
+        assert record.record_id == span.attributes["spyglass.record.id"]
+        assert span.dropped_attributes > 0
+
+
+def test_exception_event_is_at_the_calls_end(sink: OTLPSink, memory: Any) -> None:
+    """A recorded error's event carries the time the call ended, not the export's."""
+    rag = RAG()
+    with TruApp(rag, sinks=[sink]), pytest.raises(ValueError):
+        rag.generator.generate("fail")
+    for span in finished(sink, memory):
+        assert [span.end_time] == [event.timestamp for event in span.events]
