@@ -63,6 +63,7 @@ from ._tree import (
     ns,
     parents,
     root_span_id,
+    swap_halves,
     trace_id_of,
 )
 from ._values import documents, model_name, text_of, truncate, usage
@@ -216,8 +217,10 @@ class SpanWriter:
         """Whether the configured sampler keeps the trace (asked once per record)."""
         if self._sample_all:
             return True
+        # The trace is spyglass's alone (no other service shares its id), so the ratio
+        # samplers may decide on the id with its random half low: see `swap_halves`.
         result = self._sampler.should_sample(
-            Context(), trace_id, name, SpanKind.INTERNAL, attributes
+            Context(), swap_halves(trace_id), name, SpanKind.INTERNAL, attributes
         )
         return bool(result.decision.is_sampled())  # type: ignore[no-untyped-call]
 

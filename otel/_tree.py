@@ -26,6 +26,7 @@ __all__ = [
     "ns",
     "parents",
     "root_span_id",
+    "swap_halves",
     "trace_id_of",
 ]
 
@@ -43,6 +44,20 @@ def trace_id_of(record_id: str) -> int:
         if value:
             return value
     return int.from_bytes(hashlib.blake2b(record_id.encode(), digest_size=16).digest(), "big") or 1
+
+
+def swap_halves(value: int) -> int:
+    """A 128-bit id with its two 64-bit halves swapped (its own inverse).
+
+    A uuid4's fixed variant bits sit at the top of its low half, and OpenTelemetry's
+    ``traceidratio`` sampler compares the low half of the trace id with the ratio: a
+    record's trace id as it is would be kept always or never. The sampler is asked
+    about this instead, whose low half (the uuid's high half) is random at the top.
+    """
+    return ((value & _LOW) << 64) | (value >> 64)
+
+
+_LOW = (1 << 64) - 1
 
 
 def root_span_id(record_id: str) -> int:

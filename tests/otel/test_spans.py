@@ -190,6 +190,25 @@ def test_the_environments_sampler_applies(
     assert 5 * kept == len(spans)  # a root, 3 calls and an evaluation per kept record
 
 
+def test_traceidratio_keeps_about_its_ratio(memory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's ratio sampler reads the low 64 bits of the trace id: made from a uuid4
+    record id, they are random, so a ratio of 0.5 keeps about half the records."""
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.5")
+    sink = OTLPSink(exporter=memory)
+    try:
+        rag = RAG()
+        with TruApp(rag, sinks=[sink]):
+            for _ in range(400):
+                rag.query("capital of France?")
+        spans = finished(sink, memory)
+    finally:
+        sink.shutdown()
+    kept = len({span.context.trace_id for span in spans})
+    # Binomial(400, 0.5): outside 130..270 once in about 10**12 runs.
+    assert 130 <= kept <= 270, kept
+
+
 def test_attribute_count_limit_keeps_the_first(
     memory: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
