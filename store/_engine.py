@@ -212,7 +212,10 @@ def write_transaction(
                 yield conn
         finally:
             if raw is not None:
-                raw.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+                try:
+                    raw.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+                except sqlite3.Error:
+                    conn.invalidate()  # not back to the pool without its checkpoints
 
 
 class Checkpointer:
