@@ -21,19 +21,37 @@ server is started in a temporary folder, as in the tests), in one run:
 TruLens 1.x for comparison: about 6 ms per record written inline, 1.5 s for a leaderboard
 of 5,000. Run: ``.venv/bin/python bench/bench_store.py [--records N]``.
 
-Measured at 100,000 records, one run, on a 2-core machine shared with other jobs (load
-average about 6.5 throughout, so every figure is inflated several times), baseline
-(recorded 10-call app call, no session) 38.5 µs:
+Measured at 100,000 records, one run, on a 2-core machine shared with three other jobs
+(``uptime`` load average 4.9 at the start, 3.8 at the end, about 5 in between, so the
+wall-clock figures are inflated about twofold), baseline (recorded 10-call app call, no
+session, CPU of the app's thread) 78.1 µs:
 
-| engine | hand-over | ingest | first page of 100 | leaderboard | bytes/record |
-| --- | --- | --- | --- | --- | --- |
-| SQLite | 11.9 µs | 628 records/s | 90.5 ms | 506.6 ms | 10,860 |
-| PostgreSQL | 3.9 µs | 366 records/s | 105.2 ms | 310.9 ms | 5,127 |
+| engine | hand-over | ingest | CPU per record ingested | first page of 100 | leaderboard | bytes/record |
+| --- | --- | --- | --- | --- | --- | --- |
+| SQLite | 3.1 µs | 554 records/s | 632 µs (this process) | 205.9 ms | 660.8 ms | 10,849 |
+| PostgreSQL | 5.1 µs | 675 records/s | 529 µs + server 633 µs | 64.4 ms | 197.9 ms | 5,129 |
 
-The hand-over meets its target; ingest, the first page and the leaderboard do not yet.
-Ingest is Python-bound (one pydantic dump of the record, ten call rows, the driver's
-executemany); the first page is JSON decoding of the 100 records' ``record_json`` (the
-query itself takes under 1 ms); the leaderboard is two scans of covering indexes.
+The previous run of this bench, before the writer's changes (load about 6.5): SQLite
+628 records/s, PostgreSQL 366 records/s, hand-over 11.9 / 3.9 µs (then wall-clock).
+
+The hand-over meets its target. Ingest does not, on either engine, and cannot on this
+machine: the figures above are bound by CPU, and the CPU per record is the ceiling.
+Even with a free core for this process (and one for the server), 632 µs and 633 µs per
+record allow about 1,600 records/s. Where a record's CPU goes (measured by parts):
+
+- making its rows, on the sink's thread: about 140 µs, of which ``model_dump_json`` is
+  about 115 µs, half of it in the 42 Python-level serializers pydantic calls for a
+  10-call record (``Perf`` times, ``Lens`` paths; the core's schema, outside the store);
+- SQLite: inserting 12 rows into tables with 11 indexes, about 10.8 kB per record,
+  150-300 µs depending on the file's size, plus about 100 µs of WAL checkpointing (now on
+  a thread of its own, beside the writer);
+- PostgreSQL: the server's ~630 µs are JSONB parsing and compression of the 6 kB
+  ``record_json`` (~250 µs), the ten call rows with their foreign-key checks (~225 µs
+  even by ``COPY``) and the feedback upsert (~100 µs); the client side is the rows plus
+  psycopg's adaptation.
+
+The first page is JSON decoding of the 100 records' ``record_json`` (the query itself
+takes under 1 ms); the leaderboard is two scans of covering indexes.
 """
 
 from __future__ import annotations
