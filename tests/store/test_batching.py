@@ -207,3 +207,22 @@ def test_sqlite_log_is_checkpointed_beside_the_writer(sqlite_url: str) -> None:
     finally:
         session.close()
         set_current_store(None)
+
+
+def test_postgres_connections_compress_records_with_lz4(postgres_url: str) -> None:
+    """The session's PostgreSQL connections store large values (a record's JSON)
+    compressed with lz4, which this server (Debian's, built with lz4) supports."""
+    session = TruSession(database_url=postgres_url)
+    try:
+        recorder, _ = _template()
+        assert session.flush(30)
+        with session.engine.connect() as conn:
+            assert "lz4" == conn.exec_driver_sql("SHOW default_toast_compression").scalar()
+            used = conn.exec_driver_sql(
+                f"SELECT pg_column_compression(record_json) FROM {session._tables.records.name}"
+            ).scalar()
+        assert "lz4" == used  # its JSON (about 6 kB) is past the 2 kB TOAST threshold
+        del recorder
+    finally:
+        session.close()
+        set_current_store(None)
