@@ -76,12 +76,14 @@ def record_rows(record: Record, *, sqlite: bool) -> tuple[tuple[Any, ...], list[
         cost.cost_currency if cost is not None else "USD",
         RawJSON(record.model_dump_json()),
     )
-    calls = []
+    calls: list[tuple[Any, ...]] = []
     append = calls.append
     for idx, call in enumerate(record.calls):
         stack = call.stack
         top = stack[-1] if stack else None
         call_perf = call.perf
+        start: Any
+        end: Any
         if call_perf is None:
             start = end = None
         elif sqlite:
