@@ -35,7 +35,12 @@ __all__ = [
 
 
 def _json_text(value: Any) -> str:
+    if type(value) is str:  # the usual main input/output: the same text json.dumps makes
+        return _dump_str(value)
     return json.dumps(value, default=str)
+
+
+_dump_str = json.encoder.encode_basestring_ascii  # what json.dumps does with a str
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -47,7 +52,9 @@ def record_rows(record: Record, *, sqlite: bool) -> tuple[tuple[Any, ...], list[
     """The record's row and its calls' rows, as tuples in the tables' column order.
 
     Made on the sink's thread, ready for the driver's ``executemany``: times are text on
-    SQLite (``sqlite=True``), ``datetime`` for the other engines' drivers.
+    SQLite (``sqlite=True``), ``datetime`` for the other engines' drivers. This runs
+    once per record on the way to the database, so it does per call only what must
+    be done per call.
     """
     perf = record.perf
     cost = record.cost
@@ -69,18 +76,29 @@ def record_rows(record: Record, *, sqlite: bool) -> tuple[tuple[Any, ...], list[
         cost.cost_currency if cost is not None else "USD",
         RawJSON(record.model_dump_json()),
     )
-    calls = []
+    calls: list[tuple[Any, ...]] = []
+    append = calls.append
     for idx, call in enumerate(record.calls):
-        top = call.stack[-1] if call.stack else None
+        stack = call.stack
+        top = stack[-1] if stack else None
         call_perf = call.perf
-        calls.append(
+        start: Any
+        end: Any
+        if call_perf is None:
+            start = end = None
+        elif sqlite:
+            start = call_perf.start_time.isoformat(" ", "microseconds")
+            end = call_perf.end_time.isoformat(" ", "microseconds")
+        else:
+            start, end = call_perf.start_time, call_perf.end_time
+        append(
             (
                 record_id,
                 idx,
-                str(top.path) if top is not None else "",
-                top.method.name if top is not None else "",
-                time(call_perf.start_time) if call_perf is not None else None,
-                time(call_perf.end_time) if call_perf is not None else None,
+                "" if top is None else str(top.path),
+                "" if top is None else top.method.name,
+                start,
+                end,
                 call.error,
             )
         )
@@ -129,8 +147,9 @@ def result_row(result: FeedbackResult, app_id: str | None) -> dict[str, Any]:
         "result": _result(result.result),
         "multi_result": result.multi_result,
         "error": result.error,
-        "calls_json": [call.model_dump(mode="json") for call in result.calls],
-        "cost_json": result.cost.model_dump(mode="json"),
+        # Encoded here, by pydantic, once: the writer passes the text on as it is.
+        "calls_json": RawJSON("[" + ",".join([c.model_dump_json() for c in result.calls]) + "]"),
+        "cost_json": RawJSON(result.cost.model_dump_json()),
         "last_ts": result.last_ts,
         "worker": None,
         "lease_until": None,
