@@ -63,7 +63,8 @@ $(PHOENIX)/.installed:
 bench: $(VENV)/.dev
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
 
-# mypy checks `core/` as the package `spyglass.core`, through the same mapping the install uses.
+# mypy checks each folder as its package (`core/` as `spyglass.core`), through the same
+# mapping the install uses.
 TYPECHECK := build/typecheck
 lint: $(VENV)/.dev
 	$(PY) -m ruff check core adapters testing providers feedback otel store dashboard cli tests bench examples
@@ -75,6 +76,9 @@ lint: $(VENV)/.dev
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.providers -p spyglass.feedback
 	ln -sfn ../../../otel $(TYPECHECK)/spyglass/otel
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.otel
+	ln -sfn ../../../adapters $(TYPECHECK)/spyglass/adapters
+	ln -sfn ../../../testing $(TYPECHECK)/spyglass/testing
+	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.adapters -p spyglass.testing
 
 clean:
 	rm -rf $(VENV) build *.egg-info

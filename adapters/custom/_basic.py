@@ -127,7 +127,7 @@ class TruBasicApp(App):
                 "TruBasicApp needs exactly one of `text_to_text` (a function) or `app` "
                 "(a TruWrapperApp), e.g. TruBasicApp(my_function, app_name='my app')"
             )
-        wrapped = text_to_text if text_to_text is not None else app
+        wrapped: Any = text_to_text if text_to_text is not None else app
         if not isinstance(wrapped, TruWrapperApp):
             _check_text_to_text(wrapped, "text_to_text" if app is None else "app")
             wrapped = TruWrapperApp(wrapped)

@@ -139,11 +139,10 @@ class TruApp(App):
             instrument.method(type(owner), name)
             self._extra.append((Lens().app + relative, owner))
         context = _context_lens(app, retriever) if retriever is not None else None
-        if isinstance(main_method, str):
-            main_method = getattr(app, main_method)
+        main = getattr(app, main_method) if isinstance(main_method, str) else main_method
         if context is not None:  # before App.__init__: Feedback.on_context asks for it there
             _remember_context(app, context)
-        super().__init__(app, main_method=main_method, **kwargs)
+        super().__init__(app, main_method=main, **kwargs)
         self._warn_unreached()
 
     def _extra_components(self) -> list[tuple[Lens, Any]]:

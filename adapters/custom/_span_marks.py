@@ -86,7 +86,7 @@ def kind_of_span_type(span_type: object) -> CallKind:
 def check_attributes(attributes: object) -> Attributes | None:
     """``attributes`` if it is a callable or a dict of str to str, else a TypeError."""
     if attributes is None or callable(attributes):
-        return attributes  # type: ignore[return-value]
+        return attributes
     if isinstance(attributes, Mapping) and all(
         isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
     ):

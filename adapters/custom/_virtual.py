@@ -255,7 +255,7 @@ class TruVirtual(App):
                     f"row {i} needs the columns `query` and `response` (and optionally "
                     f"`contexts`); got {sorted(row) if isinstance(row, Mapping) else row!r}"
                 )
-            calls = {}
+            calls: dict[Lens | str, Any] = {}
             if row.get("contexts") is not None:
                 calls[_CONTEXT_METHOD] = {"args": [row["query"]], "rets": list(row["contexts"])}
             record = VirtualRecord(

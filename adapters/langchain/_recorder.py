@@ -70,7 +70,7 @@ class TruChain(App):
         return self.app.invoke  # type: ignore[no-any-return]
 
     @HybridMethod
-    def select_context(  # type: ignore[override]
+    def select_context(
         cls, app: Any = None, *, retriever: Any = None, method: str = "invoke"
     ) -> Lens:
         """The lens to the ``page_content`` of the documents the app's retriever returned.

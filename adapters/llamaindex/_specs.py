@@ -71,6 +71,7 @@ STATIC_SPECS: tuple[InstrumentSpec, ...] = (
 def _subclasses(cls: type) -> Iterator[type]:
     seen: set[type] = set()
     stack = [cls]
+    sub: type
     while stack:
         for sub in stack.pop().__subclasses__():
             if sub not in seen:
