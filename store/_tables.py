@@ -12,6 +12,7 @@ tool's tables in a shared database. The layout is the head of the migrations in
 | ``<prefix>records`` | record: main input/output, cost and latency columns, the full JSON |
 | ``<prefix>calls`` | call of a record: path, method, start, end, error (queryable) |
 | ``<prefix>feedbacks`` | feedback result, pending ones included, with their claim (worker, lease) |
+| ``<prefix>feedback_repeats`` | ``(record_id, name)`` with more than one feedback result |
 """
 
 from __future__ import annotations
@@ -78,8 +79,8 @@ class Tables:
             sa.Column("record_json", JSONType, nullable=False),
             sa.Index(f"{p}ix_records_app_ts", "app_id", "ts"),
             sa.Index(f"{p}ix_records_ts", "ts"),
-            # Covers the leaderboard: its scan reads this index, not the records' JSON.
-            sa.Index(f"{p}ix_records_stats", "app_id", "latency", "total_cost"),
+            # Covers the leaderboards: their scans read this index, not the records' JSON.
+            sa.Index(f"{p}ix_records_stats", "app_id", "latency", "total_cost", "total_tokens"),
         )
         self.calls = sa.Table(
             f"{p}calls",
@@ -125,14 +126,31 @@ class Tables:
             # Covers the per-record means of the leaderboard and the records' feedback columns.
             sa.Index(f"{p}ix_feedbacks_record", "record_id", "name", "result"),
             sa.Index(f"{p}ix_feedbacks_status", "status", "lease_until"),
-            sa.Index(f"{p}ix_feedbacks_name", "name"),
-            # Covers the leaderboard's feedback means (per record, then per app).
-            sa.Index(f"{p}ix_feedbacks_board", "app_id", "name", "record_id", "result"),
+            # Records sorted by a feedback's score; the distinct feedback names.
+            sa.Index(f"{p}ix_feedbacks_name", "name", "result", "record_id"),
+            # Covers the leaderboards' feedback means: one flat grouped scan.
+            sa.Index(f"{p}ix_feedbacks_scores", "app_id", "name", "result"),
+        )
+        # (record_id, name) pairs with more than one result, marked by a trigger on
+        # insert into the feedbacks table (migration 0002): the leaderboard corrects its
+        # flat sums for these records, whose score is the mean of their results.
+        self.feedback_repeats = sa.Table(
+            f"{p}feedback_repeats",
+            metadata,
+            sa.Column("record_id", ID, primary_key=True),
+            sa.Column("name", sa.String(256), primary_key=True),
         )
 
     def all(self) -> list[sa.Table]:
         """Every table, parents first."""
-        return [self.apps, self.feedback_defs, self.records, self.calls, self.feedbacks]
+        return [
+            self.apps,
+            self.feedback_defs,
+            self.records,
+            self.calls,
+            self.feedbacks,
+            self.feedback_repeats,
+        ]
 
 
 @functools.cache
