@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ._deps import pandas, sqlalchemy as sa
+from ._deps import orjson, pandas, sqlalchemy as sa
 from ._tables import Tables
 
 __all__ = [
@@ -34,10 +34,21 @@ TAIL_COLUMNS = ["latency", "total_tokens", "total_cost", "cost_currency"]
 def _loads(value: Any) -> Any:
     if isinstance(value, (str, bytes)):
         try:
-            return json.loads(value)
-        except ValueError:
-            return value
+            return orjson.loads(value)
+        except ValueError:  # NaN or Infinity, which json writes and orjson refuses
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
     return value
+
+
+def _as_text(column: Any, conn: sa.engine.Connection) -> Any:
+    """A JSON column read as its text, decoded by :func:`_loads` (orjson) rather than by
+    SQLAlchemy's or the driver's ``json.loads``."""
+    if conn.dialect.name == "postgresql":
+        return sa.cast(column, sa.Text).label(column.name)
+    return sa.type_coerce(column, sa.Text).label(column.name)
 
 
 def _type(app_json: dict[str, Any]) -> str:
@@ -81,7 +92,7 @@ def records_and_feedback(
             r.c.input,
             r.c.output,
             r.c.tags,
-            r.c.record_json,
+            _as_text(r.c.record_json, conn),
             r.c.ts,
             r.c.latency,
             r.c.total_tokens,

@@ -355,8 +355,26 @@ class TruSession(SessionReading):
         return result.feedback_result_id
 
     def add_feedbacks(self, results: Iterable[FeedbackResult | Future[Any]]) -> list[str]:
-        """Store several feedback results, in order; returns their ids."""
-        return [self.add_feedback(result) for result in results]
+        """Store several feedback results (or futures of them) in one transaction;
+        returns their ids, in order."""
+        found = []
+        for item in results:
+            result = item.result() if isinstance(item, Future) else item
+            if not isinstance(result, FeedbackResult):
+                raise TypeError(f"add_feedbacks() takes FeedbackResult objects, not {result!r}")
+            if result.feedback_definition_id is None:
+                result = result.model_copy(update={"feedback_definition_id": "anonymous"})
+            found.append(result)
+        r = self._tables.records
+        apps: dict[str, str] = {}
+        ids = sorted({result.record_id for result in found})
+        with self._reading() as conn:
+            for start in range(0, len(ids), 500):  # the records' apps, 500 per query
+                chunk = ids[start : start + 500]
+                query = sa.select(r.c.record_id, r.c.app_id).where(r.c.record_id.in_(chunk))
+                apps.update((rid, app) for rid, app in conn.execute(query))
+        self._write(Rows(results=[result_row(x, apps.get(x.record_id)) for x in found]))
+        return [result.feedback_result_id for result in found]
 
     def run_feedback_functions(
         self,
