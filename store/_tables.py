@@ -22,7 +22,7 @@ from typing import Any
 
 from ._deps import sqlalchemy as sa
 
-__all__ = ["JSONType", "Tables", "tables", "version_table"]
+__all__ = ["JSONType", "Tables", "mark_repeats", "tables", "version_table"]
 
 # JSONB where the engine has it; SQLite stores JSON as text.
 JSONType: Any = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
@@ -131,9 +131,9 @@ class Tables:
             # Covers the leaderboards' feedback means: one flat grouped scan.
             sa.Index(f"{p}ix_feedbacks_scores", "app_id", "name", "result"),
         )
-        # (record_id, name) pairs with more than one result, marked by a trigger on
-        # insert into the feedbacks table (migration 0002): the leaderboard corrects its
-        # flat sums for these records, whose score is the mean of their results.
+        # (record_id, name) pairs with more than one result, marked by the writer
+        # (mark_repeats): the leaderboard corrects its flat sums for these records,
+        # whose score is the mean of their results.
         self.feedback_repeats = sa.Table(
             f"{p}feedback_repeats",
             metadata,
@@ -157,3 +157,31 @@ class Tables:
 def tables(prefix: str) -> Tables:
     """The tables for ``prefix`` (one object per prefix)."""
     return Tables(prefix)
+
+
+def mark_repeats(conn: sa.engine.Connection, t: Tables, record_ids: list[str]) -> None:
+    """Mark the ``(record_id, name)`` of these records that now have more than one
+    feedback result in ``feedback_repeats``; called in the transaction that wrote
+    results of them, after writing.
+
+    One set-based statement per batch (the records' results are found in
+    ``ix_feedbacks_record``): a few microseconds per result, where a trigger on every
+    inserted row doubled the cost of inserting results on SQLite.
+    """
+    if not record_ids:
+        return
+    f, m = t.feedbacks, t.feedback_repeats
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), 1000):
+        found = (
+            sa.select(f.c.record_id, f.c.name)
+            .where(f.c.record_id.in_(ids[start : start + 1000]))
+            .group_by(f.c.record_id, f.c.name)
+            .having(sa.func.count() > 1)
+        )
+        stmt = insert(m).from_select(["record_id", "name"], found).on_conflict_do_nothing()
+        conn.execute(stmt)

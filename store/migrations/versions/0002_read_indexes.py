@@ -8,11 +8,12 @@
 - ``ix_feedbacks_name`` becomes ``(name, result, record_id)``: the records page sorted
   by a feedback's score reads it in order; the list of feedback names skips along it.
 - ``<prefix>feedback_repeats``: one row per ``(record_id, name)`` that has more than one
-  feedback result (human feedback given twice, a feedback run again). A trigger adds the
-  row when the second result is inserted, whichever code path inserts it. A record's
-  score is the mean of its results, and the leaderboard averages those per-record
-  scores: it sums the flat scan and corrects it for these few records only, instead of
-  grouping every result by record. Existing repeats are marked here.
+  feedback result (human feedback given twice, a feedback run again), marked by the
+  writer in the transaction that inserts the second one
+  (:func:`spyglass.store._tables.mark_repeats`). A record's score is the mean of its
+  results, and the leaderboard averages those per-record scores: it sums the flat scan
+  and corrects it for these few records only, instead of grouping every result by
+  record. Existing repeats are marked here.
 
 Revision ID: 0002
 Revises: 0001
@@ -32,7 +33,7 @@ ID = sa.String(256)
 
 
 def upgrade() -> None:
-    """Swap the indexes, create the repeats table and its trigger, mark existing repeats."""
+    """Swap the indexes, create the repeats table, mark the existing repeats."""
     p = context.config.attributes["prefix"]
     records, feedbacks, repeats = f"{p}records", f"{p}feedbacks", f"{p}feedback_repeats"
     op.drop_index(f"{p}ix_records_stats", table_name=records)
@@ -52,40 +53,13 @@ def upgrade() -> None:
         f"INSERT INTO {repeats} (record_id, name) SELECT record_id, name FROM {feedbacks} "
         "GROUP BY record_id, name HAVING count(*) > 1"
     )
-    # The other result of the same record and feedback is found by ix_feedbacks_record.
-    other = (
-        f"SELECT 1 FROM {feedbacks} AS other WHERE other.record_id = NEW.record_id "
-        "AND other.name = NEW.name AND other.feedback_result_id <> NEW.feedback_result_id"
-    )
-    if context.get_context().dialect.name == "postgresql":
-        op.execute(
-            f"CREATE OR REPLACE FUNCTION {p}mark_feedback_repeat() RETURNS trigger AS $$ "
-            f"BEGIN IF EXISTS ({other}) THEN "
-            f"INSERT INTO {repeats} (record_id, name) VALUES (NEW.record_id, NEW.name) "
-            "ON CONFLICT DO NOTHING; END IF; RETURN NULL; END $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            f"CREATE TRIGGER {p}feedbacks_repeats AFTER INSERT ON {feedbacks} "
-            f"FOR EACH ROW EXECUTE FUNCTION {p}mark_feedback_repeat()"
-        )
-    else:
-        op.execute(
-            f"CREATE TRIGGER {p}feedbacks_repeats AFTER INSERT ON {feedbacks} "
-            f"WHEN EXISTS ({other}) BEGIN "
-            f"INSERT OR IGNORE INTO {repeats} (record_id, name) VALUES (NEW.record_id, NEW.name); "
-            "END"
-        )
 
 
 def downgrade() -> None:
     """spyglass never downgrades a database; this exists for Alembic's own tooling."""
     p = context.config.attributes["prefix"]
     records, feedbacks = f"{p}records", f"{p}feedbacks"
-    op.drop_table(f"{p}feedback_repeats")  # its trigger lives on the feedbacks table:
-    op.execute(
-        f"DROP TRIGGER IF EXISTS {p}feedbacks_repeats"
-        + (f" ON {feedbacks}" if context.get_context().dialect.name == "postgresql" else "")
-    )
+    op.drop_table(f"{p}feedback_repeats")
     op.drop_index(f"{p}ix_feedbacks_name", table_name=feedbacks)
     op.create_index(f"{p}ix_feedbacks_name", feedbacks, ["name"])
     op.drop_index(f"{p}ix_feedbacks_scores", table_name=feedbacks)
