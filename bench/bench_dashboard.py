@@ -17,6 +17,7 @@ Run: ``.venv/bin/python bench/bench_dashboard.py [N_RECORDS]``
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -30,7 +31,7 @@ from typing import Any
 from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import Feedback, FeedbackResult, FeedbackResultStatus
 from spyglass.dashboard import run_dashboard, stop_dashboard
-from spyglass.store import TruSession
+from spyglass.store import RecordFilter, TruSession
 
 N_RECORDS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 VERSIONS = ("v1", "v2", "v3", "v4")
@@ -142,6 +143,7 @@ def main() -> None:
         "records page, first 25": "/records",
         "records page, filtered by app and text": f"/records?app_id={app_ids[1]}&text=question%201",
         "records page, sorted by a feedback": "/records?sort=grounded",
+        "records page, one app sorted by a feedback": f"/records?app_id={app_ids[2]}&sort=length",
         "records page, offset 50,000": "/records?offset=50000",
         "record page": f"/records/{rid}",
         "compare page": f"/compare?left={app_ids[0]}&right={app_ids[1]}",
@@ -156,6 +158,9 @@ def main() -> None:
         stop_dashboard(session)
     store_records = call_ms(lambda: session.get_records_and_feedback(limit=25))
     store_board = call_ms(session.get_leaderboard)
+    reader = session.reader()
+    reader_records = call_ms(lambda: reader.records(RecordFilter()))
+    reader_board = call_ms(reader.leaderboard)
     floor = results["static file (HTTP floor)"]
 
     print(f"\nserver time per page over {count:,} records (median of {REPEAT}), SQLite")
@@ -165,6 +170,8 @@ def main() -> None:
     print("\nbaseline, the store's API in-process (median ms)")
     print(f"{'get_records_and_feedback(limit=25)':44} {store_records:8.1f}")
     print(f"{'get_leaderboard()':44} {store_board:8.1f}")
+    print(f"{'reader().records(RecordFilter())':44} {reader_records:8.1f}")
+    print(f"{'reader().leaderboard()':44} {reader_board:8.1f}")
     print(
         f"\nrecords page / get_records_and_feedback: "
         f"{results['records page, first 25'] / store_records:.2f}x; "
@@ -173,6 +180,7 @@ def main() -> None:
     for name in ("records page, first 25", "leaderboard page"):
         verdict = "meets" if results[name] <= TARGET_MS else "MISSES"
         print(f"{name}: {results[name]:.1f} ms, {verdict} the {TARGET_MS:.0f} ms target")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     session.close()
 
 

@@ -226,10 +226,10 @@ class Reader:
 
     # -- records ------------------------------------------------------------------
 
-    def _where(self, flt: RecordFilter) -> list[Any]:
+    def _where(self, flt: RecordFilter, app_id: bool = True) -> list[Any]:
         r, a, f = self._t.records, self._t.apps, self._t.feedbacks
         where: list[Any] = []
-        if flt.app_id:
+        if flt.app_id and app_id:
             where.append(r.c.app_id == flt.app_id)
         if flt.app_name or flt.app_version:
             ids = sa.select(a.c.app_id)
@@ -268,12 +268,12 @@ class Reader:
         ``{"status", "result"}``).
         """
         r, a = self._t.records, self._t.apps
-        where = self._where(flt)
         cols = [r.c[n] for n in ("record_id", "app_id", "input", "output", "error", "tags")]
         cols += [r.c[n] for n in ("ts", "latency", "total_tokens", "total_cost")]
         cols += [a.c.app_name, a.c.app_version]
         offset, limit = max(0, flt.offset), max(1, min(flt.limit, 500))
         if flt.sort in SORTS:
+            where = self._where(flt)
             key = r.c[flt.sort]
             q = (
                 sa.select(*cols)
@@ -283,7 +283,7 @@ class Reader:
             )
             count = sa.select(sa.func.count()).select_from(r).where(*where)
         else:
-            q, count = self._by_score(flt.sort, flt.descending, cols, where)
+            q, count = self._by_score(flt, cols)
         with self._engine.connect() as c:
             page = [dict(m) for m in c.execute(q.offset(offset).limit(limit)).mappings()]
             total = c.execute(count).scalar() or 0
@@ -294,18 +294,20 @@ class Reader:
             p["feedbacks"] = scores.get(p["record_id"], {})
         return page, int(total)
 
-    def _by_score(
-        self, name: str, descending: bool, cols: list[Any], where: list[Any]
-    ) -> tuple[Any, Any]:
-        """The page and count queries of records sorted by their score of ``name``.
+    def _by_score(self, flt: RecordFilter, cols: list[Any]) -> tuple[Any, Any]:
+        """The page and count queries of records sorted by their score of ``flt.sort``.
 
-        The page walks ``ix_feedbacks_name`` (name, result, record_id) in order and
-        stops after the page; a record with several results of ``name`` is placed by
-        its highest (the others are skipped: ``ix_feedbacks_record`` answers whether
-        a higher one exists). Without other filters the count is read from the index
-        range, less the repeated results (``feedback_repeats``).
+        The page walks ``ix_feedbacks_name`` (name, result, record_id) in order, or
+        ``ix_feedbacks_scores`` (app, name, result) for one app (a result carries its
+        record's app), and stops after the page; a record with several results of the
+        feedback is placed by its highest (the others are skipped:
+        ``ix_feedbacks_record`` answers whether a higher one exists). Without filters
+        on the records themselves the count is read from the same index range, less
+        the repeated results (``feedback_repeats``).
         """
         r, a, f, m = self._t.records, self._t.apps, self._t.feedbacks, self._t.feedback_repeats
+        name, descending = flt.sort, flt.descending
+        where = self._where(flt, app_id=False)
         g = f.alias("g")
         higher = sa.exists(
             sa.select(1).where(
@@ -321,6 +323,8 @@ class Reader:
             )
         )
         scored = [f.c.name == name, f.c.result.is_not(None)]
+        if flt.app_id:
+            scored.append(f.c.app_id == flt.app_id)
         order = f.c.result.desc() if descending else f.c.result.asc()
         q = (
             sa.select(*cols)
@@ -339,25 +343,20 @@ class Reader:
                 )
             )
         else:
-            repeats = (
+            # A (record, feedback) with c results counts c times in the index range:
+            # take c - 1 off for each repeated pair (few), counted from the marks.
+            c = (
                 sa.select(sa.func.count())
-                .select_from(f)
-                .where(
-                    *scored,
-                    sa.tuple_(f.c.record_id, f.c.name).in_(sa.select(m.c.record_id, m.c.name)),
-                )
+                .where(f.c.record_id == m.c.record_id, *scored)
                 .scalar_subquery()
             )
-            distinct = (
-                sa.select(sa.func.count())
-                .select_from(m)
-                .where(
-                    m.c.name == name,
-                    sa.exists(sa.select(1).where(f.c.record_id == m.c.record_id, *scored)),
-                )
-                .scalar_subquery()
+            per_pair = sa.select(c.label("c")).where(m.c.name == name).subquery()
+            extra = sa.select(sa.func.coalesce(sa.func.sum(per_pair.c.c - 1), 0)).where(
+                per_pair.c.c > 0
             )
-            count = sa.select(sa.func.count() - repeats + distinct).select_from(f).where(*scored)
+            count = (
+                sa.select(sa.func.count() - extra.scalar_subquery()).select_from(f).where(*scored)
+            )
         return q, count
 
     def _scores(self, c: sa.Connection, record_ids: list[str]) -> dict[str, dict[str, Any]]:
