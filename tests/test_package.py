@@ -206,6 +206,14 @@ def test_wheel_holds_only_spyglass_and_imports(tmp_path: Path) -> None:
     assert "spyglass/dashboard/templates/record.html" in names
     assert "spyglass/dashboard/static/app.js" in names
     assert "spyglass/otel/semconv/trace.py" in names
+    # Every package of the tree ships (the `packages` list names each one by hand).
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        mapping = tomllib.load(f)["tool"]["setuptools"]["package-dir"]
+    for name, folder in mapping.items():
+        for init in sorted((ROOT / folder).rglob("__init__.py")):
+            sub = init.parent.relative_to(ROOT / folder).parts
+            shipped = "/".join((*name.split("."), *sub, "__init__.py"))
+            assert shipped in names, f"{shipped} is missing: add its package to pyproject.toml"
 
     _run(
         [

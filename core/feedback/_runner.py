@@ -56,6 +56,7 @@ from .._redact import guard
 from ..instrument._context import recording_suspended
 from ..schema._enums import FeedbackMode, FeedbackResultStatus
 from ..schema._feedback import FeedbackResult
+from ..sinks import _queues
 from ._eval import app_json
 from ._pool import FairPool, register_for_exit
 
@@ -178,7 +179,7 @@ class FeedbackRunner(_sinks.RecordSink):
         self._waited = False  # whether anyone collects records with wait()
         self._app_json: Any = None
         self._failures = LogOnce(logger)  # a broken app fails on every record: one traceback
-        _sinks.register_inline(self)  # sinks.flush() waits for the results it produces
+        _queues.register_inline(self)  # sinks.flush() waits for the results it produces
 
     # -------------------------------------------------------------- the sink
 
@@ -307,8 +308,8 @@ class FeedbackRunner(_sinks.RecordSink):
         """A feedback finished: hand its result to the recorder's other sinks."""
         app = self._app_ref()
         channels = getattr(app, "_sink_channels", ()) if app is not None else ()
-        if channels or _sinks.active():
-            _sinks.submit_result(channels, result)
+        if channels or _queues.active():
+            _queues.submit_result(channels, result)
 
     def _app_json_for(self, app: Any, feedbacks: list[Any]) -> Any:
         """The app's JSON, computed once and only if a selector reads ``__app__``."""

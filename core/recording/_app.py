@@ -14,7 +14,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from .. import sinks as _sinks
 from .._log_once import LogOnce
@@ -31,6 +31,7 @@ from ..schema._enums import FeedbackMode, RecordIngestMode
 from ..schema._record import Record
 from ..serial._jsonify import jsonify
 from ..serial._pyschema import Class
+from ..sinks import _queues
 from . import _calls as recording
 from ._build import dry_call
 from ._deliver import BUILD_NOW, DEFER, HAND_OFF, add_record, wait_committed
@@ -44,6 +45,35 @@ __all__ = ["App", "HybridMethod"]
 
 logger = logging.getLogger(__name__)
 _failures = LogOnce(logger)  # a failure that repeats on every record shows its traceback once
+
+
+_T = TypeVar("_T")
+
+
+class _OfDefinition(Generic[_T]):
+    """A read-only attribute of a recorder: its ``definition``'s field of the same name."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc  # per attribute, for help() and IDEs
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _OfDefinition[_T]: ...
+    @overload
+    def __get__(self, obj: App, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: App | None, owner: type | None = None) -> _T | _OfDefinition[_T]:
+        if obj is None:
+            return self
+        return getattr(obj.definition, self._name)  # type: ignore[no-any-return]
+
+    def __set__(self, obj: App, value: _T) -> None:
+        raise AttributeError(
+            f"{self._name!r} is read-only on a recorder: it comes from the app's definition; "
+            "pass it to the recorder's constructor instead"
+        )
 
 
 class App:
@@ -155,7 +185,7 @@ class App:
         self.app = app
         self.feedbacks: list[Any] = list(feedbacks)
         self._sinks = tuple(_sinks.check_sink(sink) for sink in sinks)
-        self._sink_channels = _sinks.channels_for(self._sinks)
+        self._sink_channels = _queues.channels_for(self._sinks)
         self._main_method = main_method
         self._components: list[instrument.Component] = []
         self._paths: dict[int, Lens] = {}  # id(walked object) -> its path
@@ -188,7 +218,7 @@ class App:
         """Store the definition now; hand records and results to the store's sink."""
         sink = _sinks.check_sink(store.sink_for(self))
         self._sinks = (*self._sinks, sink)
-        self._sink_channels = _sinks.channels_for(self._sinks)
+        self._sink_channels = _queues.channels_for(self._sinks)
         if self.definition.record_ingest_mode is RecordIngestMode.IMMEDIATE:
             self._commit_wait = functools.partial(wait_committed, sink)
 
@@ -255,35 +285,22 @@ class App:
 
     # ------------------------------------------------------------ definition
 
-    @property
-    def app_id(self) -> str:
-        """The app's id, computed from its name and version."""
-        return self.definition.app_id
-
-    @property
-    def app_name(self) -> str:
-        """The app's name."""
-        return self.definition.app_name
-
-    @property
-    def app_version(self) -> str:
-        """The app's version."""
-        return self.definition.app_version
-
-    @property
-    def tags(self) -> str:
-        """The app's tags."""
-        return self.definition.tags
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """The app's metadata."""
-        return self.definition.metadata
-
-    @property
-    def feedback_mode(self) -> FeedbackMode:
-        """When feedbacks are evaluated."""
-        return self.definition.feedback_mode
+    # Read-only views of `self.definition`'s fields of the same name.
+    app_id = _OfDefinition[str]("The app's id, computed from its name and version.")
+    app_name = _OfDefinition[str]("The app's name.")
+    app_version = _OfDefinition[str]("The app's version.")
+    tags = _OfDefinition[str]("The app's tags.")
+    metadata = _OfDefinition[dict[str, Any]]("The app's metadata.")
+    feedback_mode = _OfDefinition[FeedbackMode]("When feedbacks are evaluated.")
+    record_ingest_mode = _OfDefinition[RecordIngestMode]("How records are stored.")
+    feedback_definitions = _OfDefinition[list[str]](
+        "The ids of the feedbacks evaluated on each record."
+    )
+    root_class = _OfDefinition[Any]("The class of the wrapped app, as a ``pyschema.Class``.")
+    selector_check_warning = _OfDefinition[bool](
+        "Whether selector-check failures warn instead of raising."
+    )
+    selector_nocheck = _OfDefinition[bool]("Whether feedback selectors are left unchecked.")
 
     @property
     def sinks(self) -> list[_sinks.RecordSink]:
@@ -304,31 +321,6 @@ class App:
             if mode is FeedbackMode.WITH_APP_THREAD:
                 return HAND_OFF
         return HAND_OFF if self._sink_channels else DEFER
-
-    @property
-    def record_ingest_mode(self) -> RecordIngestMode:
-        """How records are stored."""
-        return self.definition.record_ingest_mode
-
-    @property
-    def feedback_definitions(self) -> list[str]:
-        """The ids of the feedbacks evaluated on each record."""
-        return self.definition.feedback_definitions
-
-    @property
-    def root_class(self) -> Any:
-        """The class of the wrapped app, as a ``pyschema.Class``."""
-        return self.definition.root_class
-
-    @property
-    def selector_check_warning(self) -> bool:
-        """Whether selector-check failures warn instead of raising."""
-        return self.definition.selector_check_warning
-
-    @property
-    def selector_nocheck(self) -> bool:
-        """Whether feedback selectors are left unchecked."""
-        return self.definition.selector_nocheck
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
         """The definition as JSON-ready data (``AppDefinition.model_dump``)."""
@@ -497,7 +489,7 @@ class App:
             feedback_timeout: the most seconds to wait in all (``None``: until done).
         """
         deadline = None if feedback_timeout is None else time.monotonic() + feedback_timeout
-        _sinks.wait_dispatched(feedback_timeout)  # records still to be built get their futures
+        _queues.wait_dispatched(feedback_timeout)  # records still to be built get their futures
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         return list(self._feedback_runner.wait(remaining))
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import sinks as _sinks
 from .._log_once import LogOnce
+from ..sinks import _queues
 
 if TYPE_CHECKING:
     from ..schema._enums import FeedbackMode
@@ -66,7 +67,7 @@ def plan(recordings: Sequence[Recording]) -> int:
 
     On the hot path (once per root): one read per recording.
     """
-    need = HAND_OFF if _sinks._process else DEFER
+    need = HAND_OFF if _queues._process else DEFER
     for recording in recordings:
         delivery = recording.app._delivery
         need = max(need, delivery)
@@ -80,7 +81,7 @@ def submit_pending(pending: PendingRecords, recordings: Sequence[Recording]) -> 
     dropped for the sinks (counted and logged); they are still built when the
     recording is read, and their feedback then runs.
     """
-    _sinks.submit(functools.partial(_deliver_pending, pending, tuple(recordings)))
+    _queues.submit(functools.partial(_deliver_pending, pending, tuple(recordings)))
 
 
 def _deliver_pending(pending: PendingRecords, recordings: tuple[Recording, ...]) -> None:
@@ -91,8 +92,8 @@ def _deliver_pending(pending: PendingRecords, recordings: tuple[Recording, ...])
             continue
         app = recording.app
         app._on_record(record)  # the feedback runner: futures, evaluations submitted
-        if app._sink_channels or _sinks.active():
-            _sinks.deliver_record(app._sink_channels, record, app)
+        if app._sink_channels or _queues.active():
+            _queues.deliver_record(app._sink_channels, record, app)
 
 
 def deliver_built(built: Sequence[tuple[Recording, Record]]) -> None:
@@ -108,8 +109,8 @@ def deliver_built(built: Sequence[tuple[Recording, Record]]) -> None:
             recording._add(record)
         except Exception:  # noqa: BLE001 - spyglass never raises into the app
             _failures.log("delivering a record", "spyglass could not deliver a record")
-    if _sinks._process or any(recording.app._sink_channels for recording, _ in built):
-        _sinks.submit(functools.partial(_fan_out, tuple(built)))
+    if _queues._process or any(recording.app._sink_channels for recording, _ in built):
+        _queues.submit(functools.partial(_fan_out, tuple(built)))
     for recording, record in built:
         recording.app._on_record(record)
 
@@ -118,8 +119,8 @@ def _fan_out(built: tuple[tuple[Recording, Record], ...]) -> None:
     """On the dispatcher: put built records on their sinks' queues."""
     for recording, record in built:
         app = recording.app
-        if app._sink_channels or _sinks.active():
-            _sinks.deliver_record(app._sink_channels, record, app)
+        if app._sink_channels or _queues.active():
+            _queues.deliver_record(app._sink_channels, record, app)
 
 
 def add_record(app: App, record: Record, feedback_mode: FeedbackMode | str | None) -> None:
@@ -129,8 +130,8 @@ def add_record(app: App, record: Record, feedback_mode: FeedbackMode | str | Non
     record.feedback_results = None
     runner: Any = app._feedback_runner
     runner.attach(record, feedback_mode)
-    if app._sink_channels or _sinks.active():
-        _sinks.submit(functools.partial(_sinks.deliver_record, app._sink_channels, record, app))
+    if app._sink_channels or _queues.active():
+        _queues.submit(functools.partial(_queues.deliver_record, app._sink_channels, record, app))
     runner.schedule(record, feedback_mode)
     if app._commit_wait is not None:
         app._commit_wait()

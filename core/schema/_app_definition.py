@@ -40,8 +40,8 @@ __all__ = ["AppDefinition"]
 logger = logging.getLogger(__name__)
 
 # Definitions built in this process that carry an app loader, by app id (weak: a
-# definition that is gone is no longer loadable). Stands in for the database query of
-# TruLens's `get_loadable_apps` until persistence exists.
+# definition that is gone is no longer loadable). The schema layer sits below the store,
+# so it answers `get_loadable_apps` from this process; the store lists stored ones.
 _LOADABLE: weakref.WeakValueDictionary[str, AppDefinition] = weakref.WeakValueDictionary()
 _LOADABLE_LOCK = threading.Lock()
 
@@ -227,9 +227,10 @@ class AppDefinition(WithClassInfo):
     def get_loadable_apps() -> list[dict[str, Any]]:
         """The JSON of every loadable app definition (experimental).
 
-        spyglass has no database yet, so this lists the definitions created in this
-        process that carry an ``initial_app_loader_dump`` and are still alive.
-        Once persistence exists it will read them from storage, as TruLens did.
+        Lists the definitions created in this process that carry an
+        ``initial_app_loader_dump`` and are still alive. Stored definitions are read
+        with ``TruSession().get_apps()`` (those with an ``initial_app_loader_dump`` are
+        the loadable ones).
         """
         with _LOADABLE_LOCK:
             definitions = list(_LOADABLE.values())

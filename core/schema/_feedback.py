@@ -67,7 +67,8 @@ class FeedbackDefinition(WithClassInfo):
         higher_is_better: whether a higher result is better (``None`` is read as ``True``).
 
     The id is ``"feedback_definition_hash_" + recursive_hash(dump)`` over every field
-    except the id and ``tru_class_info`` (``"anonymous_feedback_definition"`` when there
+    except the id, ``tru_class_info`` and the ``id()`` of a method's object (so the
+    same definition has the same id in every process) (``"anonymous_feedback_definition"`` when there
     is no implementation). It is recomputed on assignment of any such field and by
     ``model_copy(update=...)``. Code that mutates a field in place (e.g.
     ``self.selectors["x"] = lens``) must call `_update_id` afterwards.
@@ -127,6 +128,12 @@ class FeedbackDefinition(WithClassInfo):
             return ANONYMOUS_FEEDBACK_DEFINITION_ID
         dump = self.model_dump(mode="json", exclude=set(_NOT_IDENTITY))
         dump["feedback_definition_id"] = "temporary"
+        for part in ("implementation", "aggregator"):
+            obj = (dump.get(part) or {}).get("obj")
+            if isinstance(obj, dict):
+                # The instance's id() differs per process; its class and init bindings
+                # say which object it is, so the same definition keeps its id.
+                obj["id"] = None
         digest: str = recursive_hash(dump)
         return "feedback_definition_hash_" + digest
 

@@ -87,9 +87,10 @@ and property errors into ``None`` and leaves out ``tru_class_info``.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, Unpack, cast
 
 from .._redact import guard
 from ._classes import CLASS_INFO
@@ -123,6 +124,7 @@ __all__ = [
     "REDACTED",
     "TRUNCATED",
     "Jsonifier",
+    "JsonifySettings",
     "is_secret_key",
     "jsonify",
     "register_encoder",
@@ -200,6 +202,30 @@ def jsonify(
     return encoder.top(obj)
 
 
+class JsonifySettings(TypedDict, total=False):
+    """The keyword arguments of `jsonify` (all optional), for `Jsonifier`."""
+
+    redact: bool
+    max_depth: int
+    max_items: int
+    max_str: int
+    max_nodes: int
+    skip_specials: bool
+    is_component: Callable[[Any], bool] | None
+    memo: dict[int, Any] | None
+
+
+# `jsonify`'s keyword defaults, read from its signature.
+_DEFAULTS = cast(
+    JsonifySettings,
+    {
+        name: p.default
+        for name, p in inspect.signature(jsonify).parameters.items()
+        if p.kind is p.KEYWORD_ONLY
+    },
+)
+
+
 class Jsonifier:
     """`jsonify` with fixed settings, for many values in a row (one record build).
 
@@ -212,20 +238,19 @@ class Jsonifier:
 
     __slots__ = ("_encoder", "_max_str", "_redact")
 
-    def __init__(
-        self,
-        *,
-        redact: bool = True,
-        max_depth: int = DEFAULT_MAX_DEPTH,
-        max_items: int = DEFAULT_MAX_ITEMS,
-        max_str: int = DEFAULT_MAX_STR,
-        max_nodes: int = DEFAULT_MAX_NODES,
-        skip_specials: bool = False,
-        is_component: Callable[[Any], bool] | None = None,
-        memo: dict[int, Any] | None = None,
-    ) -> None:
+    def __init__(self, **settings: Unpack[JsonifySettings]) -> None:
+        # The defaults are `jsonify`'s: one signature holds them.
+        every: JsonifySettings = {**_DEFAULTS, **settings}
+        redact = every["redact"]
         self._encoder = _Encoder(
-            redact, max_depth, max_items, max_str, max_nodes, skip_specials, is_component, memo
+            redact,
+            every["max_depth"],
+            every["max_items"],
+            every["max_str"],
+            every["max_nodes"],
+            every["skip_specials"],
+            every["is_component"],
+            every["memo"],
         )
         self._max_str = self._encoder.max_str
         self._redact = redact

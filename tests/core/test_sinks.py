@@ -21,7 +21,7 @@ from spyglass.core.feedback._feedback import Feedback
 from spyglass.core.feedback._runner import FeedbackRunner
 from spyglass.core.recording import _build
 from spyglass.core.schema._enums import FeedbackMode, FeedbackResultStatus
-from spyglass.core.sinks import RecordSink
+from spyglass.core.sinks import RecordSink, _queues
 
 custom = pytest.importorskip("spyglass.adapters.custom")
 
@@ -196,7 +196,7 @@ def test_without_sinks_or_feedback_nothing_is_queued_or_built(
     """The fast path: no sink, no feedback, no process sink: the root's end queues
     nothing, and the record waits, unbuilt, for the first read."""
     submitted: list[Any] = []
-    monkeypatch.setattr(sinks, "submit", lambda job: submitted.append(job) or True)
+    monkeypatch.setattr(_queues, "submit", lambda job: submitted.append(job) or True)
     builds: list[Any] = []
     real = _build.build_records
     monkeypatch.setattr(_build, "build_records", lambda *a: builds.append(a) or real(*a))
@@ -366,8 +366,8 @@ def test_flush_returns_true_when_drained_and_false_on_timeout() -> None:
 def test_a_full_queue_drops_with_a_counted_warning_instead_of_blocking(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(sinks, "QUEUE_SIZE", 2)
-    monkeypatch.setattr(sinks, "_dropped", 0)  # the count is the process's; restored after
+    monkeypatch.setattr(_queues, "QUEUE_SIZE", 2)
+    monkeypatch.setattr(_queues, "_dropped", 0)  # the count is the process's; restored after
     blocking = Blocking(hold=10)
     blocking.name = "slow-sink"  # type: ignore[attr-defined]
     recorder, rag = recorder_with(blocking)
@@ -379,7 +379,7 @@ def test_a_full_queue_drops_with_a_counted_warning_instead_of_blocking(
             for i in range(6):
                 rag.respond(f"question {i}")
             assert time.monotonic() - start < 2
-            assert sinks.wait_dispatched(10)
+            assert _queues.wait_dispatched(10)
     finally:
         blocking.release.set()
     assert 4 == sinks.dropped()  # 2 wait in its queue, 4 dropped

@@ -95,3 +95,23 @@ def test_a_provider_holding_a_secret_field_is_stored_without_it() -> None:
     loaded = FeedbackDefinition.load(json.loads(stored), allowed_modules=["_custom_provider"])
     result = loaded.run(source_data=SOURCE)
     assert FeedbackResultStatus.FAILED == result.status and "loadable" in result.error
+
+
+_ID_CHILD = r"""
+from spyglass.core import Feedback
+from spyglass.providers.huggingface import Dummy
+print(Feedback(Dummy().relevance, name="rel").on_input_output().feedback_definition_id)
+"""
+
+
+def test_a_provider_feedback_has_the_same_id_in_every_process() -> None:
+    """The id hashes the provider's class and settings, not its id(): a deferred worker
+    or a second run of the app finds the stored definition under the same id."""
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", _ID_CHILD], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    (only,) = ids
+    assert only.startswith("feedback_definition_hash_")

@@ -1,40 +1,6 @@
-"""Record sinks: the one seam through which records and feedback results leave a recorder.
-
-A *sink* is any object with the four methods of :class:`RecordSink` (like
-OpenTelemetry's ``SpanProcessor``). A recorder hands every record it finishes, and
-every feedback result its feedbacks produce, to its own sinks (``App(..., sinks=[...])``)
-and to the process-wide ones (:func:`add_sink`). Nothing else consumes records: the
-feedback runner (:class:`~spyglass.core.feedback.FeedbackRunner`) is a sink too.
-
-Threads. Nothing a sink does runs on the app's thread, and no sink can slow the app
-or another sink:
-
-- At the end of a top-level call the app's thread only puts it on the *dispatcher*'s
-  queue: one daemon thread per process (``spyglass-sinks``, started on first use),
-  which builds the records (:mod:`spyglass.core.recording._build`) and puts each on
-  the queue of every sink that should see it.
-- Each sink has its own queue and daemon worker thread (``spyglass-sink-<name>``,
-  started when the sink is given to a recorder or added, ended when no recorder and
-  no registry holds it any more), where its methods run one at a time, in the order
-  the dispatcher handled the items: a record before the feedback results on it. A sink given to several recorders, or also to
-  :func:`add_sink`, has one queue and sees each record once.
-- Queues are bounded (:data:`DISPATCH_QUEUE_SIZE`, :data:`QUEUE_SIZE`); what arrives at
-  a full one is dropped, never waited for, with a warning (once) and a count
-  (:func:`dropped`). A sink that raises is logged once by its name; the exception
-  never reaches the app or another sink.
-- At interpreter exit (``atexit``) queued work is delivered and every sink flushed and
-  shut down, for at most :data:`EXIT_TIMEOUT` seconds in all. That includes the sinks
-  of recorders dropped before exit: their worker thread ends once they are gone (after
-  delivering what was queued), and spyglass keeps the sink itself until it shuts it down
-  at exit (or until a new recorder uses it again). A sink removed with
-  :func:`remove_sink` is not shut down.
-
-The one exception is the feedback runner, called where the record is built so that
-``record.feedback_results`` is set whenever the record can be read (see
-:mod:`spyglass.core.feedback._runner`). A recorder with no sink, no feedback and no
-process-wide sink does nothing extra on the app's thread: its records are built when
-first read, as before.
-"""
+"""The machinery behind :mod:`spyglass.core.sinks`: the dispatcher thread, one bounded
+queue and worker thread per sink, the process-wide registry, drops counted, flushing and
+the bounded drain at exit (how they fit: the package's docstring)."""
 
 from __future__ import annotations
 
@@ -47,34 +13,18 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
-from ._log_once import LogOnce
-from ._redact import guard
+from .._log_once import LogOnce
+from .._redact import guard
+from ._protocols import RecordSink, check_sink, sink_name
 
 if TYPE_CHECKING:
-    from .recording._app import App
-    from .schema._feedback import FeedbackResult
-    from .schema._record import Record
+    from ..recording._app import App
+    from ..schema._feedback import FeedbackResult
+    from ..schema._record import Record
 
-__all__ = [
-    "DISPATCH_QUEUE_SIZE",
-    "EXIT_TIMEOUT",
-    "QUEUE_SIZE",
-    "RecordSink",
-    "RecordStore",
-    "add_sink",
-    "current_store",
-    "dropped",
-    "flush",
-    "flush_sink",
-    "process_sinks",
-    "remove_sink",
-    "set_current_store",
-    "shutdown",
-]
-
-logger = guard(logging.getLogger(__name__))  # secrets redacted in its lines
+logger = guard(logging.getLogger("spyglass.core.sinks"))  # secrets redacted in its lines
 _once = LogOnce(logger)
 
 QUEUE_SIZE = 2048
@@ -85,91 +35,6 @@ DISPATCH_QUEUE_SIZE = 4096
 
 EXIT_TIMEOUT = 3.0
 """The most seconds spent at interpreter exit delivering what is queued and shutting down."""
-
-
-@runtime_checkable
-class RecordSink(Protocol):
-    """What consumes records and feedback results: implement these four methods.
-
-    Subclass it to inherit do-nothing defaults for the methods you do not need, or
-    write any class with the same four methods (``isinstance(obj, RecordSink)``
-    checks that they are there).
-
-    The contract: spyglass calls these methods on the sink's own worker thread, never
-    on the app's thread, one call at a time, each record before the feedback results
-    on it. A method may take its time or block: the app's calls and the other sinks go
-    on (what arrives while the sink's queue is full is dropped and counted). Whatever
-    a method raises is logged once and otherwise ignored. A record handed to a sink is
-    shared with the app and the other sinks: read it, do not change it.
-
-    Usage (a recorder's records: ``TruCustomApp(rag, sinks=[PrintSink()])``; every
-    recorder's: ``spyglass.core.add_sink(PrintSink())``)::
-
-        class PrintSink(RecordSink):
-            def on_record(self, record, app):
-                print(app.app_name, record.main_input, "->", record.main_output)
-    """
-
-    def on_record(self, record: Record, app: App) -> None:
-        """A recorder finished a record.
-
-        Args:
-            record: the record, built (values serialised). Its ``feedback_results``
-                futures are set when the recorder runs feedbacks; their results also
-                arrive through :meth:`on_feedback_result`.
-            app: the recorder that made it (``app.app_name``, ``app.app_id``, ...).
-        """
-        return
-
-    def on_feedback_result(self, result: FeedbackResult) -> None:
-        """A feedback finished on a record (``result.record_id`` names the record).
-
-        Args:
-            result: its result, whatever its status (``done``, ``failed``,
-                ``skipped``).
-        """
-        return
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Push out whatever the sink buffers; called by :func:`flush` and at exit.
-
-        Args:
-            timeout: the most seconds to take (``None``: no limit).
-
-        Returns:
-            Whether everything was pushed out in time.
-        """
-        return True
-
-    def shutdown(self) -> None:
-        """Release what the sink holds; called once, at interpreter exit (or by
-        :func:`shutdown`), after its queue was delivered."""
-        return
-
-
-def sink_name(sink: object) -> str:
-    """The name a sink is logged by: its ``name`` attribute if a string, else its class."""
-    name = getattr(sink, "name", None)
-    return name if isinstance(name, str) and name else type(sink).__qualname__
-
-
-def check_sink(sink: object) -> RecordSink:
-    """``sink`` itself if it has the four methods of :class:`RecordSink`.
-
-    Raises:
-        TypeError: a method is missing; the message names it.
-    """
-    if isinstance(sink, RecordSink):
-        return sink
-    missing = [
-        name
-        for name in ("on_record", "on_feedback_result", "flush", "shutdown")
-        if not callable(getattr(sink, name, None))
-    ]
-    raise TypeError(
-        f"{sink!r} is not a record sink: it has no {', '.join(missing)} method(s). "
-        "Subclass spyglass.core.RecordSink to inherit the ones you do not need."
-    )
 
 
 # ------------------------------------------------------------------ work items
@@ -426,42 +291,6 @@ def process_sinks() -> list[RecordSink]:
 def active() -> bool:
     """Whether any process-wide sink is added (then every record goes to the dispatcher)."""
     return bool(_process)
-
-
-# ------------------------------------------------------------------ the store a recorder uses
-
-
-@runtime_checkable
-class RecordStore(Protocol):
-    """What keeps records past the process (``spyglass.store.TruSession``), seen from core.
-
-    A recorder given ``session=`` uses that store; otherwise the one set last with
-    :func:`set_current_store` (each ``TruSession`` sets itself when made); with none,
-    nothing is stored. Core imports no store: this protocol is the whole seam.
-    """
-
-    def sink_for(self, app: App) -> RecordSink:
-        """Called once when a recorder is made: store its definition (and its feedback
-        definitions) and return the sink its records and feedback results go to."""
-        ...
-
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until what was handed over so far is stored; ``False`` on timeout."""
-        ...
-
-
-_store: RecordStore | None = None
-
-
-def set_current_store(store: RecordStore | None) -> None:
-    """Make ``store`` the one recorders made from now on use (``None``: none)."""
-    global _store
-    _store = store
-
-
-def current_store() -> RecordStore | None:
-    """The store recorders made now use when given no ``session=``, or ``None``."""
-    return _store
 
 
 # ------------------------------------------------------------------ the dispatcher
