@@ -174,6 +174,15 @@ def run_engine(name: str, url: str, template: Record, baseline_us: float, record
 
     page_ms, page_cpu_ms = best(lambda: session.get_records_and_feedback(limit=100))
     board_ms, board_cpu_ms = best(session.get_leaderboard)
+    board_fresh_ms = board_ms
+    if session.engine.dialect.name == "postgresql":
+        # Right after a bulk load PostgreSQL's visibility map is empty, so it reads the
+        # tables instead of index-only scans; its autovacuum (triggered by inserts since
+        # PostgreSQL 13) fixes that within a minute. Measure that steady state too.
+        with session.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("VACUUM ANALYZE")
+        page_ms, page_cpu_ms = best(lambda: session.get_records_and_feedback(limit=100))
+        board_ms, board_cpu_ms = best(session.get_leaderboard)
     board = session.get_leaderboard()
     assert records == int(board.loc["bench"]["records"].sum())
     size = _size(session)
@@ -188,6 +197,7 @@ def run_engine(name: str, url: str, template: Record, baseline_us: float, record
         "page_cpu_ms": page_cpu_ms,
         "board_ms": board_ms,
         "board_cpu_ms": board_cpu_ms,
+        "board_fresh_ms": board_fresh_ms,
         "bytes_per_record": size / records,
     }
 
@@ -238,6 +248,12 @@ def main() -> None:
             f"{r['page_ms']:>12.1f} {r['page_cpu_ms']:>6.1f} {r['board_ms']:>15.1f} "
             f"{r['board_cpu_ms']:>6.1f} {r['bytes_per_record']:>13,.0f}"
         )
+    for r in rows:
+        if r["board_fresh_ms"] != r["board_ms"]:
+            print(
+                f"{r['engine']}: leaderboard right after the load, before (auto)vacuum: "
+                f"{r['board_fresh_ms']:.1f} ms; the table shows it after VACUUM ANALYZE"
+            )
     print(
         "\n(cpu): median CPU time of the calling thread; on PostgreSQL the server's own work "
         "runs in another process and is not in it. Load average during the run: "
