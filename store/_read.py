@@ -313,9 +313,9 @@ def score_sums(
 
 def record_stats(
     conn: sa.engine.Connection, t: Tables, app_ids: Sequence[str] | None = None
-) -> dict[str, tuple[int, Any, Any, Any]]:
-    """Per app: ``(records, mean latency, mean total cost, total tokens)``, from one
-    grouped scan of the covering index ``ix_records_stats``."""
+) -> dict[str, tuple[int, Any, Any, Any, int]]:
+    """Per app: ``(records, mean latency, mean total cost, total tokens, records with a
+    latency)``, from one grouped scan of the covering index ``ix_records_stats``."""
     r = t.records
     query = sa.select(
         r.c.app_id,
@@ -323,10 +323,13 @@ def record_stats(
         sa.func.avg(r.c.latency),
         sa.func.avg(r.c.total_cost),
         sa.func.sum(r.c.total_tokens),
+        sa.func.count(r.c.latency),
     ).group_by(r.c.app_id)
     if app_ids is not None:
         query = query.where(r.c.app_id.in_(list(app_ids)))
-    return {row[0]: (int(row[1]), row[2], row[3], row[4]) for row in conn.execute(query)}
+    return {
+        row[0]: (int(row[1]), row[2], row[3], row[4], int(row[5])) for row in conn.execute(query)
+    }
 
 
 def _leaderboard_by_app(
@@ -339,7 +342,7 @@ def _leaderboard_by_app(
     names = {row.app_id: (row.app_name, row.app_version) for row in apps}
     stats = {
         names[app_id]: (latency, cost, count)
-        for app_id, (count, latency, cost, _) in record_stats(conn, t, app_ids).items()
+        for app_id, (count, latency, cost, _, _) in record_stats(conn, t, app_ids).items()
         if app_id in names
     }
     means = [

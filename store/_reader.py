@@ -138,7 +138,7 @@ class Reader:
             counts = record_stats(c, self._t) if with_counts else {}
         if with_counts:
             for row in rows:
-                row["records"] = counts.get(row["app_id"], (0,))[0]
+                row["records"] = counts[row["app_id"]][0] if row["app_id"] in counts else 0
         return rows
 
     def app(self, app_id: str) -> dict[str, Any] | None:
@@ -185,8 +185,8 @@ class Reader:
             sums = score_sums(c, self._t, ids)
             rows = []
             for app in apps:
-                n, latency, cost, tokens = stats.get(app["app_id"], (0, None, None, None))
-                p50, p95 = self._percentiles(c, app["app_id"], n)
+                n, latency, cost, tokens, timed = stats.get(app["app_id"], (0, None, None, None, 0))
+                p50, p95 = self._percentiles(c, app["app_id"], timed)
                 rows.append(
                     {
                         **app,
@@ -208,16 +208,21 @@ class Reader:
         return rows
 
     def _percentiles(self, c: sa.Connection, app_id: str, n: int) -> tuple[Any, Any]:
+        """p50 and p95 of the ``n`` latencies of an app: the k-th along the index, walked
+        from whichever end is nearer (p95 is 5 % from the top, not 95 % from the bottom)."""
         if not n:
             return None, None
         r = self._t.records
         out = []
         for q in (0.5, 0.95):
             k = min(n - 1, max(0, math.ceil(q * n) - 1))
+            order = r.c.latency.asc()
+            if k > n // 2:
+                k, order = n - 1 - k, r.c.latency.desc()
             sel = (
                 sa.select(r.c.latency)
                 .where(r.c.app_id == app_id, r.c.latency.is_not(None))
-                .order_by(r.c.latency)
+                .order_by(order)
                 .offset(k)
                 .limit(1)
             )

@@ -167,6 +167,12 @@ def mark_repeats(conn: sa.engine.Connection, t: Tables, record_ids: list[str]) -
     One set-based statement per batch (the records' results are found in
     ``ix_feedbacks_record``): a few microseconds per result, where a trigger on every
     inserted row doubled the cost of inserting results on SQLite.
+
+    On PostgreSQL, two transactions that each insert a result of the same record and
+    feedback at the same moment do not see each other's row, and the pair stays
+    unmarked: the leaderboard then counts that record's two results as two records'.
+    Results of one record are otherwise written by one writer (pending results come
+    with their record; evaluators update those rows in place).
     """
     if not record_ids:
         return
