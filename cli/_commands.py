@@ -72,9 +72,8 @@ def _session(database_url: str | None) -> Any:
 
 
 def _source(session: Any) -> Any:
-    from spyglass.dashboard import Source
-
-    return Source.of_session(session)
+    """The session's read-only queries (``spyglass.store.Reader``)."""
+    return session.reader()
 
 
 def _emit_json(value: Any) -> None:
@@ -206,9 +205,9 @@ def records(
         return
     if status not in (None, "ok", "error"):
         raise typer.BadParameter("must be 'ok' or 'error'", param_hint="--status")
-    from spyglass.dashboard import Filters
+    from spyglass.store import RecordFilter
 
-    flt = Filters(
+    flt = RecordFilter(
         app_id=app_id,
         app_name=app_name,
         app_version=app_version,
@@ -350,9 +349,7 @@ def db_info(
 
 
 def _info(session: Any) -> dict[str, Any]:
-    from spyglass.dashboard import Source
-
-    source = Source.of_session(session)
+    source = _source(session)
     ev = source.evaluation(limit=0)["counts"]
     return {
         "database_url": session.database_url,

@@ -24,9 +24,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, Field
 
+from spyglass.store import SORTS, RecordFilter
+
 from ._calltree import call_tree, fold
 from ._deps import fastapi, jinja2
-from ._queries import SORTS, Filters, Source
 
 __all__ = ["create_app"]
 
@@ -150,8 +151,17 @@ def _same_origin(headers: dict[str, str]) -> bool:
 
 
 def create_app(session: Any, token: str | None = None) -> Any:
-    """The dashboard for ``session`` (a ``TruSession``), as an ASGI app."""
-    source = Source.of_session(session)
+    """The dashboard for ``session`` (a ``TruSession``), as an ASGI app.
+
+    Every page reads through the session's :class:`spyglass.store.Reader`; the two
+    writes are ``session.add_feedback`` and ``session.retry_feedback_result``.
+    """
+    if not callable(getattr(session, "reader", None)):
+        raise TypeError(
+            f"{type(session).__name__} is not a TruSession (it has no reader()): pass a "
+            "spyglass TruSession to run_dashboard(session=...)"
+        )
+    source = session.reader()
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,  # every template, whatever its name
@@ -177,7 +187,7 @@ def create_app(session: Any, token: str | None = None) -> Any:
     def empty(request: Request) -> HTMLResponse:
         return page(request, "empty.html", "No records yet", active="")
 
-    def filters(request: Request) -> Filters:
+    def filters(request: Request) -> RecordFilter:
         q = request.query_params
 
         def num(name: str) -> float | None:
@@ -193,7 +203,7 @@ def create_app(session: Any, token: str | None = None) -> Any:
                 raise fastapi.HTTPException(400, f"{name} must be a whole number") from None
 
         sort = q.get("sort") or "ts"
-        return Filters(
+        return RecordFilter(
             app_id=q.get("app_id") or None,
             app_name=q.get("app_name") or None,
             app_version=q.get("app_version") or None,
@@ -242,7 +252,7 @@ def create_app(session: Any, token: str | None = None) -> Any:
             rows=rows,
             total=total,
             flt=flt,
-            apps=source.apps(),
+            apps=source.apps(with_counts=False),
             names=source.feedback_names(),
             sorts=list(SORTS),
         )
@@ -260,7 +270,7 @@ def create_app(session: Any, token: str | None = None) -> Any:
     def compare_page(request: Request, left: str | None = None, right: str | None = None) -> Any:
         if source.is_empty():
             return empty(request)
-        apps = source.apps()
+        apps = source.apps(with_counts=False)
         ids = [a["app_id"] for a in apps]
         left = left if left in ids else (ids[0] if ids else None)
         right = right if right in ids else (ids[1] if len(ids) > 1 else left)
@@ -348,7 +358,7 @@ def create_app(session: Any, token: str | None = None) -> Any:
     @api.post("/api/feedback/{feedback_result_id}/retry", tags=["write"])
     def api_retry(feedback_result_id: str) -> dict[str, Any]:
         """Put a failed feedback result back in the queue of the evaluator workers."""
-        if not source.retry(feedback_result_id):
+        if not session.retry_feedback_result(feedback_result_id):
             raise fastapi.HTTPException(404, f"No failed feedback result {feedback_result_id!r}")
         return {"feedback_result_id": feedback_result_id, "status": "none"}
 

@@ -16,8 +16,10 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from spyglass.store import feedback_calls_frame
+
 from ._calltree import call_tree, fold
-from ._deps import jinja2, pandas as pd
+from ._deps import jinja2
 
 __all__ = ["get_feedback_result", "record_html"]
 
@@ -66,13 +68,7 @@ def get_feedback_result(record: Any, feedback_name: str, timeout: float = 60) ->
     result = record if hasattr(record, "calls") and hasattr(record, "result") else None
     if result is None:
         result = _result_of(record, feedback_name, timeout)
-    rows = []
-    for call in result.calls:
-        row: dict[str, Any] = dict(call.args)
-        row["score"] = call.ret
-        row.update(call.meta or {})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return feedback_calls_frame(result)
 
 
 def record_html(record: Any) -> str:

@@ -17,16 +17,22 @@ and ``'spyglass[postgres]'`` for PostgreSQL (psycopg 3).
 from __future__ import annotations
 
 from ._errors import DatabaseUnavailableError, DatabaseURLError, DatabaseVersionError, StoreError
+from ._read import feedback_calls_frame
+from ._reader import SORTS, Reader, RecordFilter
 from ._session import StoreSink, TruSession
 from ._workers import Worker, WorkerPool
 
 __all__ = [
+    "SORTS",
     "DatabaseURLError",
     "DatabaseUnavailableError",
     "DatabaseVersionError",
+    "Reader",
+    "RecordFilter",
     "StoreError",
     "StoreSink",
     "TruSession",
     "Worker",
     "WorkerPool",
+    "feedback_calls_frame",
 ]

@@ -1,6 +1,9 @@
-"""The one place the store imports its optional dependencies: SQLAlchemy, Alembic, pandas.
+"""The one place the store imports its optional dependencies: SQLAlchemy, Alembic, orjson,
+pandas.
 
-Importing this module imports SQLAlchemy and Alembic (pandas on first use, through
+orjson decodes the records' JSON when reading (about twice as fast as ``json``: the
+first page of records is mostly that). Importing this module imports SQLAlchemy,
+Alembic and orjson (pandas on first use, through
 :func:`pandas`), or raises
 :class:`~spyglass.core.MissingDependencyError` with the ``pip install`` line. The
 PostgreSQL driver (psycopg 3) is imported by SQLAlchemy itself when a
@@ -20,17 +23,18 @@ try:
     import alembic.config
     import alembic.migration
     import alembic.script
+    import orjson
     import sqlalchemy
     import sqlalchemy.dialects.postgresql
     import sqlalchemy.exc
     import sqlalchemy.pool
 except ImportError as exc:  # pragma: no cover - the store's tests need the extra
     raise MissingDependencyError(
-        f"spyglass.store needs SQLAlchemy, Alembic and pandas ({exc.name} is missing): "
+        f"spyglass.store needs SQLAlchemy, Alembic, orjson and pandas ({exc.name} is missing): "
         "pip install 'spyglass[store]' (and 'spyglass[postgres]' for PostgreSQL)"
     ) from exc
 
-__all__ = ["alembic", "check_driver", "pandas", "sqlalchemy"]
+__all__ = ["alembic", "check_driver", "orjson", "pandas", "sqlalchemy"]
 
 
 def pandas() -> Any:

@@ -4,19 +4,17 @@ One session per database in a process. Recorders hand their records to the sessi
 sink (:class:`StoreSink`) through the sink seam of :mod:`spyglass.core.sinks`; the
 sink turns them into rows on its worker thread and the background writer
 (:mod:`spyglass.store._writer`) commits them in batches. Reading is
-:mod:`spyglass.store._read`; deferred evaluation is :mod:`spyglass.store._workers`.
+:mod:`spyglass.store._session_read`; deferred evaluation is :mod:`spyglass.store._workers`.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from spyglass.core import (
@@ -32,10 +30,11 @@ from spyglass.core import (
 from spyglass.core.feedback import feedback_pool
 from spyglass.core.sinks import current_store, flush as flush_sinks, set_current_store
 
-from . import _migrate, _read
-from ._deps import pandas, sqlalchemy as sa
+from . import _migrate
+from ._deps import sqlalchemy as sa
 from ._engine import create_engine, explain, is_sqlite, masked, parse_url, write_transaction
-from ._rows import app_row, feedback_def_row, pending_row, record_rows, result_from_row, result_row
+from ._rows import app_row, feedback_def_row, pending_row, record_rows, result_row
+from ._session_read import SessionReading
 from ._sink import EXIT_TIMEOUT, StoreSink
 from ._tables import Tables, tables
 from ._workers import MAX_ATTEMPTS, Worker, WorkerPool
@@ -55,7 +54,7 @@ _sessions: dict[tuple[str, str], TruSession] = {}
 _sessions_lock = threading.Lock()
 
 
-class TruSession:
+class TruSession(SessionReading):
     """A database of apps, records and feedback results (TruLens's ``TruSession``).
 
     Usage::
@@ -356,8 +355,26 @@ class TruSession:
         return result.feedback_result_id
 
     def add_feedbacks(self, results: Iterable[FeedbackResult | Future[Any]]) -> list[str]:
-        """Store several feedback results, in order; returns their ids."""
-        return [self.add_feedback(result) for result in results]
+        """Store several feedback results (or futures of them) in one transaction;
+        returns their ids, in order."""
+        found = []
+        for item in results:
+            result = item.result() if isinstance(item, Future) else item
+            if not isinstance(result, FeedbackResult):
+                raise TypeError(f"add_feedbacks() takes FeedbackResult objects, not {result!r}")
+            if result.feedback_definition_id is None:
+                result = result.model_copy(update={"feedback_definition_id": "anonymous"})
+            found.append(result)
+        r = self._tables.records
+        apps: dict[str, str] = {}
+        ids = sorted({result.record_id for result in found})
+        with self._reading() as conn:
+            for start in range(0, len(ids), 500):  # the records' apps, 500 per query
+                chunk = ids[start : start + 500]
+                query = sa.select(r.c.record_id, r.c.app_id).where(r.c.record_id.in_(chunk))
+                apps.update((rid, app) for rid, app in conn.execute(query))
+        self._write(Rows(results=[result_row(x, apps.get(x.record_id)) for x in found]))
+        return [result.feedback_result_id for result in found]
 
     def run_feedback_functions(
         self,
@@ -405,121 +422,6 @@ class TruSession:
             return
         for fut in as_completed(futures):
             yield fut.result()
-
-    # ------------------------------------------------------------ reading
-
-    def get_records_and_feedback(
-        self,
-        app_ids: Sequence[str] | None = None,
-        app_name: str | None = None,
-        app_version: str | None = None,
-        offset: int | None = None,
-        limit: int | None = None,
-    ) -> tuple[Any, list[str]]:
-        """Records, newest first, with their feedback: ``(DataFrame, feedback names)``.
-
-        Columns: ``app_name, app_version, app_id, app_json, type, record_id, input,
-        output, tags, record_json, cost_json, perf_json, ts``, then one column per
-        feedback name (the mean of its results on the record), ``<name>_calls``,
-        ``<name> feedback cost in USD``, then ``latency, total_tokens, total_cost,
-        cost_currency``. ``limit``/``offset`` count records.
-        """
-        with self._reading() as conn:
-            return _read.records_and_feedback(
-                conn,
-                self._tables,
-                app_ids=app_ids,
-                app_name=app_name,
-                app_version=app_version,
-                offset=offset,
-                limit=limit,
-            )
-
-    def get_leaderboard(
-        self,
-        app_ids: Sequence[str] | None = None,
-        group_by_metadata_key: str | None = None,
-        limit: int | None = None,
-        offset: int | None = None,
-    ) -> Any:
-        """One row per ``(app_name, app_version)``: the mean of each feedback, mean
-        ``latency``, mean ``total_cost`` and ``records`` (the count), computed in SQL."""
-        with self._reading() as conn:
-            return _read.leaderboard(
-                conn,
-                self._tables,
-                app_ids=app_ids,
-                group_by_metadata_key=group_by_metadata_key,
-                limit=limit,
-                offset=offset,
-            )
-
-    def get_apps(self) -> list[dict[str, Any]]:
-        """Every stored app definition, as JSON data."""
-        with self._reading() as conn:
-            return [
-                _loads(v) for v in conn.execute(sa.select(self._tables.apps.c.app_json)).scalars()
-            ]
-
-    def get_app(self, app_id: str) -> dict[str, Any] | None:
-        """One stored app definition as JSON data, or ``None``."""
-        a = self._tables.apps
-        with self._reading() as conn:
-            found = conn.execute(sa.select(a.c.app_json).where(a.c.app_id == app_id)).scalar()
-        return None if found is None else _loads(found)
-
-    def get_records(
-        self,
-        app_ids: Sequence[str] | None = None,
-        offset: int | None = None,
-        limit: int | None = None,
-    ) -> list[Record]:
-        """Stored records as ``Record`` objects, newest first."""
-        r = self._tables.records
-        query = sa.select(r.c.record_json).order_by(r.c.ts.desc(), r.c.record_id)
-        if app_ids is not None:
-            query = query.where(r.c.app_id.in_(list(app_ids)))
-        query = query.limit(limit).offset(offset)
-        with self._reading() as conn:
-            return [Record.model_validate(_loads(v)) for (v,) in conn.execute(query)]
-
-    def get_feedback_defs(self, feedback_definition_id: str | None = None) -> Any:
-        """Stored feedback definitions: ``feedback_definition_id, name, feedback_json,
-        run_location`` (``feedback_json`` as data; load one with
-        ``FeedbackDefinition.load``)."""
-        d = self._tables.feedback_defs
-        query = sa.select(d.c.feedback_definition_id, d.c.name, d.c.feedback_json, d.c.run_location)
-        if feedback_definition_id is not None:
-            query = query.where(d.c.feedback_definition_id == feedback_definition_id)
-        with self._reading() as conn:
-            rows = [dict(row) for row in conn.execute(query).mappings()]
-        for row in rows:
-            row["feedback_json"] = _loads(row["feedback_json"])
-        columns = ["feedback_definition_id", "name", "feedback_json", "run_location"]
-        return pandas().DataFrame(rows, columns=columns)
-
-    def get_feedback_results(
-        self, record_id: str | None = None, app_ids: Sequence[str] | None = None
-    ) -> list[FeedbackResult]:
-        """Stored feedback results (pending ones included) as ``FeedbackResult`` objects."""
-        f, r = self._tables.feedbacks, self._tables.records
-        query = sa.select(f).order_by(f.c.last_ts)
-        if record_id is not None:
-            query = query.where(f.c.record_id == record_id)
-        if app_ids is not None:
-            ids = sa.select(r.c.record_id).where(r.c.app_id.in_(list(app_ids)))
-            query = query.where(f.c.record_id.in_(ids))
-        with self._reading() as conn:
-            return [result_from_row(row) for row in conn.execute(query).mappings()]
-
-    @contextmanager
-    def _reading(self) -> Iterator[sa.engine.Connection]:
-        """A connection for reading; a database error becomes one that says what to do."""
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except sa.exc.SQLAlchemyError as exc:
-            raise explain(exc, self._url) from None
 
     # ------------------------------------------------------------ deferred evaluation
 
@@ -614,10 +516,6 @@ def _updated(record: Record, kwargs: dict[str, Any]) -> Record:
     for key, value in kwargs.items():
         setattr(record, key, value)
     return record
-
-
-def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 def _absolute(url: sa.engine.URL) -> sa.engine.URL:

@@ -12,6 +12,7 @@ tool's tables in a shared database. The layout is the head of the migrations in
 | ``<prefix>records`` | record: main input/output, cost and latency columns, the full JSON |
 | ``<prefix>calls`` | call of a record: path, method, start, end, error (queryable) |
 | ``<prefix>feedbacks`` | feedback result, pending ones included, with their claim (worker, lease) |
+| ``<prefix>feedback_repeats`` | ``(record_id, name)`` with more than one feedback result |
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from ._deps import sqlalchemy as sa
 
-__all__ = ["JSONType", "Tables", "tables", "version_table"]
+__all__ = ["JSONType", "Tables", "mark_repeats", "tables", "version_table"]
 
 # JSONB where the engine has it; SQLite stores JSON as text.
 JSONType: Any = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
@@ -78,8 +79,8 @@ class Tables:
             sa.Column("record_json", JSONType, nullable=False),
             sa.Index(f"{p}ix_records_app_ts", "app_id", "ts"),
             sa.Index(f"{p}ix_records_ts", "ts"),
-            # Covers the leaderboard: its scan reads this index, not the records' JSON.
-            sa.Index(f"{p}ix_records_stats", "app_id", "latency", "total_cost"),
+            # Covers the leaderboards: their scans read this index, not the records' JSON.
+            sa.Index(f"{p}ix_records_stats", "app_id", "latency", "total_cost", "total_tokens"),
         )
         self.calls = sa.Table(
             f"{p}calls",
@@ -125,17 +126,68 @@ class Tables:
             # Covers the per-record means of the leaderboard and the records' feedback columns.
             sa.Index(f"{p}ix_feedbacks_record", "record_id", "name", "result"),
             sa.Index(f"{p}ix_feedbacks_status", "status", "lease_until"),
-            sa.Index(f"{p}ix_feedbacks_name", "name"),
-            # Covers the leaderboard's feedback means (per record, then per app).
-            sa.Index(f"{p}ix_feedbacks_board", "app_id", "name", "record_id", "result"),
+            # Records sorted by a feedback's score; the distinct feedback names.
+            sa.Index(f"{p}ix_feedbacks_name", "name", "result", "record_id"),
+            # Covers the leaderboards' feedback means: one flat grouped scan.
+            sa.Index(f"{p}ix_feedbacks_scores", "app_id", "name", "result"),
+        )
+        # (record_id, name) pairs with more than one result, marked by the writer
+        # (mark_repeats): the leaderboard corrects its flat sums for these records,
+        # whose score is the mean of their results.
+        self.feedback_repeats = sa.Table(
+            f"{p}feedback_repeats",
+            metadata,
+            sa.Column("record_id", ID, primary_key=True),
+            sa.Column("name", sa.String(256), primary_key=True),
         )
 
     def all(self) -> list[sa.Table]:
         """Every table, parents first."""
-        return [self.apps, self.feedback_defs, self.records, self.calls, self.feedbacks]
+        return [
+            self.apps,
+            self.feedback_defs,
+            self.records,
+            self.calls,
+            self.feedbacks,
+            self.feedback_repeats,
+        ]
 
 
 @functools.cache
 def tables(prefix: str) -> Tables:
     """The tables for ``prefix`` (one object per prefix)."""
     return Tables(prefix)
+
+
+def mark_repeats(conn: sa.engine.Connection, t: Tables, record_ids: list[str]) -> None:
+    """Mark the ``(record_id, name)`` of these records that now have more than one
+    feedback result in ``feedback_repeats``; called in the transaction that wrote
+    results of them, after writing.
+
+    One set-based statement per batch (the records' results are found in
+    ``ix_feedbacks_record``): a few microseconds per result, where a trigger on every
+    inserted row doubled the cost of inserting results on SQLite.
+
+    On PostgreSQL, two transactions that each insert a result of the same record and
+    feedback at the same moment do not see each other's row, and the pair stays
+    unmarked: the leaderboard then counts that record's two results as two records'.
+    Results of one record are otherwise written by one writer (pending results come
+    with their record; evaluators update those rows in place).
+    """
+    if not record_ids:
+        return
+    f, m = t.feedbacks, t.feedback_repeats
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    ids = sorted(set(record_ids))
+    for start in range(0, len(ids), 1000):
+        found = (
+            sa.select(f.c.record_id, f.c.name)
+            .where(f.c.record_id.in_(ids[start : start + 1000]))
+            .group_by(f.c.record_id, f.c.name)
+            .having(sa.func.count() > 1)
+        )
+        stmt = insert(m).from_select(["record_id", "name"], found).on_conflict_do_nothing()
+        conn.execute(stmt)

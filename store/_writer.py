@@ -37,7 +37,7 @@ from typing import Any
 
 from ._deps import sqlalchemy as sa
 from ._engine import Checkpointer, is_memory, is_sqlite, masked, write_transaction
-from ._tables import JSONType, Tables
+from ._tables import JSONType, Tables, mark_repeats
 
 __all__ = ["BATCH", "PUT_TIMEOUT", "QUEUE_SIZE", "RETRY_FOR", "Rows", "Writer", "write_rows"]
 
@@ -189,6 +189,7 @@ def write_rows(conn: sa.engine.Connection, tables: Tables, rows: Rows) -> None:
         else:
             _bulk(conn, tables.calls, rows.calls, upsert=False)
     _bulk(conn, tables.feedbacks, rows.results, upsert=True)
+    mark_repeats(conn, tables, [r["record_id"] for r in rows.results])
 
 
 class _Marker:

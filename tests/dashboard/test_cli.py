@@ -21,7 +21,6 @@ import pytest
 from spyglass.adapters.custom import TruApp
 from spyglass.core import Feedback
 from spyglass.core.sinks import set_current_store
-from spyglass.dashboard import Source
 from spyglass.store import TruSession
 
 SPYGLASS = shutil.which("spyglass", path=str(Path(sys.executable).parent))
@@ -151,7 +150,7 @@ def test_evaluate_runs_deferred_feedback(tmp_path: Path, monkeypatch: pytest.Mon
             for q in _dash_data.QUESTIONS:
                 rag.respond(q)
         assert session.flush(30)
-        assert {"none": 2} == Source.of_session(session).evaluation(limit=0)["counts"]
+        assert {"none": 2} == session.reader().evaluation(limit=0)["counts"]
     finally:
         session.close()
         set_current_store(None)
