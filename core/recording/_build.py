@@ -35,7 +35,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -185,18 +186,18 @@ def _call_ids(n: int) -> Iterator[str]:
 
 
 def build_records(
-    root: _Call, metas: tuple[Any, ...] | None = None
+    root: _Call, wanted: Sequence[tuple[Recording, Any]] | None = None
 ) -> list[tuple[Recording, Record]]:
     """Build one record per recording that accepted ``root``.
 
     Recordings of the same recorder share the built calls; each gets its own
-    `Record` (its own ``meta``: ``metas[i]`` for ``root.recordings[i]`` when given,
-    else the recording's ``record_metadata`` now).
+    `Record`. ``wanted``: the recordings to build for, each with its ``meta``
+    (default: every recording of the root, with its ``record_metadata`` now).
     """
-    if metas is None:
-        metas = tuple(recording.record_metadata for recording in root.recordings)
+    if wanted is None:
+        wanted = [(recording, recording.record_metadata) for recording in root.recordings]
     by_app: dict[int, list[tuple[Recording, Any]]] = {}
-    for recording, meta in zip(root.recordings, metas):
+    for recording, meta in wanted:
         by_app.setdefault(id(recording.app), []).append((recording, meta))
     out: list[tuple[Recording, Record]] = []
     # One id per Python call, shared by every recorder that observed it.
@@ -229,12 +230,17 @@ class PendingRecords:
     records; it never raises.
     """
 
-    __slots__ = ("_built", "_lock", "_metas", "_root")
+    __slots__ = ("_built", "_lock", "_metas", "_recordings", "_root")
 
     def __init__(self, root: _Call) -> None:
         self._root: _Call | None = root
         # record_metadata as it was when the root ended, not when it is read
         self._metas = tuple(recording.record_metadata for recording in root.recordings)
+        # Weakly, and the root lets go of them: a recording holds this (until read), so
+        # strong references back would make a cycle, and every recording dropped unread
+        # would leave its calls, arguments and results for the cycle collector.
+        self._recordings = tuple(weakref.ref(recording) for recording in root.recordings)
+        root.recordings = ()
         self._built: dict[int, Record] = {}
         self._lock = threading.Lock()
 
@@ -244,16 +250,28 @@ class PendingRecords:
             root = self._root
             if root is not None:
                 self._root = None
-                self._built = _build_suspended(root, self._metas)
+                wanted = [
+                    (alive, meta)
+                    for ref, meta in zip(self._recordings, self._metas)
+                    if (alive := ref()) is not None
+                ]
+                self._built = _build_suspended(root, wanted)
         return self._built.get(id(recording))
 
+    def __del__(self) -> None:
+        # Never built (every recording dropped unread, no sink wanted it): let the raw
+        # calls go now rather than at the next cycle collection.
+        root = self._root
+        if root is not None:
+            root.release()
 
-def _build_suspended(root: _Call, metas: tuple[Any, ...]) -> dict[int, Record]:
+
+def _build_suspended(root: _Call, wanted: list[tuple[Recording, Any]]) -> dict[int, Record]:
     # Recording suspended (as `recording_suspended`, without a generator per build):
     # hooks and serialisation may call instrumented code.
     token = _STATE.set(None)
     try:
-        return {id(recording): record for recording, record in build_records(root, metas)}
+        return {id(recording): record for recording, record in build_records(root, wanted)}
     except Exception as exc:  # noqa: BLE001 - spyglass never raises into the app
         _log_once("building a record", exc)
         return {}

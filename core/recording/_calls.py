@@ -171,6 +171,7 @@ class _Call:
         self.recordings = ()
         self.args, self.kwargs = (), {}
         self.instance = self.ret = self.items = None
+        self.root = None  # type: ignore[assignment]  # itself: the last reference cycle
 
     @property
     def streamed(self) -> bool:
