@@ -416,12 +416,19 @@ class TruSession(SessionReading):
                 self.add_app(app)
         else:
             app_json = self.get_app(record.app_id)
-        futures = [feedback_pool().submit(f.run, app=app_json, record=record) for f in feedbacks]
+        pool = feedback_pool()
+        futures: list[Future[FeedbackResult]] = []
+        for feedback in feedbacks:
+            future: Future[FeedbackResult] = Future()
+            # The session is the pool's owner: its runs share the pool fairly with
+            # the recorders' feedbacks.
+            pool.submit(self, _settle, future, feedback, app_json, record)
+            futures.append(future)
         if not wait:
             yield from futures
             return
-        for fut in as_completed(futures):
-            yield fut.result()
+        for done in as_completed(futures):
+            yield done.result()
 
     # ------------------------------------------------------------ deferred evaluation
 
@@ -510,6 +517,18 @@ class TruSession(SessionReading):
         from spyglass.dashboard import stop_dashboard
 
         stop_dashboard(self, force=force)
+
+
+def _settle(
+    future: Future[FeedbackResult], feedback: Feedback, app_json: Any, record: Record
+) -> None:
+    """On a feedback-pool worker: run ``feedback`` on ``record`` into ``future``."""
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(feedback.run(app=app_json, record=record))
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
+        future.set_exception(exc)
 
 
 def _updated(record: Record, kwargs: dict[str, Any]) -> Record:

@@ -115,3 +115,28 @@ def test_quickstart_on_postgresql(postgres_url: str) -> None:
     finally:
         session.close()
         set_current_store(None)
+
+
+def _fails(response: str) -> float:
+    raise ValueError("the judge is down")
+
+
+def test_run_feedback_functions_evaluates_a_stored_record(session: TruSession) -> None:
+    """`run_feedback_functions` runs feedbacks on a record: results as they finish with
+    `wait=True` (the default), futures without; a failing feedback gives a failed result."""
+    rag = RAG()
+    with TruApp(rag, app_name="rerun") as recording:
+        rag.respond("What is the capital of France?")
+    record = recording.get()
+    length = Feedback(answer_length, name="length").on_output()
+    broken = Feedback(_fails, name="broken").on_output()
+
+    results = {r.name: r for r in session.run_feedback_functions(record, [length, broken])}
+    assert {"length", "broken"} == set(results)
+    assert FeedbackResultStatus.DONE == results["length"].status
+    assert answer_length(record.main_output) == results["length"].result
+    assert FeedbackResultStatus.FAILED == results["broken"].status
+    assert "the judge is down" in (results["broken"].error or "")
+
+    futures = list(session.run_feedback_functions(record, [length], wait=False))
+    assert [answer_length(record.main_output)] == [f.result(timeout=30).result for f in futures]
