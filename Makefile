@@ -79,6 +79,10 @@ lint: $(VENV)/.dev
 	ln -sfn ../../../adapters $(TYPECHECK)/spyglass/adapters
 	ln -sfn ../../../testing $(TYPECHECK)/spyglass/testing
 	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.adapters -p spyglass.testing
+	ln -sfn ../../../store $(TYPECHECK)/spyglass/store
+	ln -sfn ../../../dashboard $(TYPECHECK)/spyglass/dashboard
+	ln -sfn ../../../cli $(TYPECHECK)/spyglass/cli
+	cd $(TYPECHECK) && ../../$(PY) -m mypy --config-file ../../pyproject.toml -p spyglass.store -p spyglass.dashboard -p spyglass.cli
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, Field
 
-from spyglass.store import SORTS, RecordFilter
+from spyglass.store import SORTS, Reader, RecordFilter
 
 from ._calltree import call_tree, fold
 from ._deps import fastapi, jinja2
@@ -161,7 +161,7 @@ def create_app(session: Any, token: str | None = None) -> Any:
             f"{type(session).__name__} is not a TruSession (it has no reader()): pass a "
             "spyglass TruSession to run_dashboard(session=...)"
         )
-    source = session.reader()
+    source: Reader = session.reader()
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,  # every template, whatever its name

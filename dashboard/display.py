@@ -99,7 +99,7 @@ def record_html(record: Any) -> str:
 def _register_with_ipython() -> None:
     """Show ``Record`` objects as HTML in a running IPython / Jupyter session."""
     ipython_module = sys.modules.get("IPython")
-    shell = ipython_module.get_ipython() if ipython_module is not None else None  # type: ignore[attr-defined]
+    shell = ipython_module.get_ipython() if ipython_module is not None else None
     if shell is None:
         return
     from spyglass.core import Record

@@ -19,7 +19,8 @@ from __future__ import annotations
 from ._errors import DatabaseUnavailableError, DatabaseURLError, DatabaseVersionError, StoreError
 from ._read import feedback_calls_frame
 from ._reader import SORTS, Reader, RecordFilter
-from ._session import StoreSink, TruSession
+from ._session import TruSession
+from ._sink import StoreSink
 from ._workers import Worker, WorkerPool
 
 __all__ = [

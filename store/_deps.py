@@ -26,6 +26,7 @@ try:
     import orjson
     import sqlalchemy
     import sqlalchemy.dialects.postgresql
+    import sqlalchemy.dialects.sqlite
     import sqlalchemy.exc
     import sqlalchemy.pool
 except ImportError as exc:  # pragma: no cover - the store's tests need the extra
@@ -34,7 +35,15 @@ except ImportError as exc:  # pragma: no cover - the store's tests need the extr
         "pip install 'spyglass[store]' (and 'spyglass[postgres]' for PostgreSQL)"
     ) from exc
 
-__all__ = ["alembic", "check_driver", "orjson", "pandas", "sqlalchemy"]
+__all__ = ["alembic", "check_driver", "orjson", "pandas", "sqlalchemy", "upsert_insert"]
+
+
+def upsert_insert(conn: sqlalchemy.engine.Connection) -> Any:
+    """The dialect's ``insert`` (with ``on_conflict_do_update`` / ``excluded``) for
+    ``conn``: PostgreSQL's or SQLite's, the two engines the store runs on."""
+    if conn.dialect.name == "postgresql":
+        return sqlalchemy.dialects.postgresql.insert
+    return sqlalchemy.dialects.sqlite.insert
 
 
 def pandas() -> Any:

@@ -415,7 +415,7 @@ class Reader:
         (``feedbacks``: name -> result), in batches read page by page on
         ``(ts, record_id)`` so memory stays flat."""
         r, a = self._t.records, self._t.apps
-        after: tuple[Any, str] | None = None
+        after: tuple[Any, Any] | None = None
         while True:
             q = (
                 sa.select(r, a.c.app_name, a.c.app_version)
@@ -446,7 +446,7 @@ class Reader:
         bins over [0, 1] (scores outside are clamped into the end bins); a range scan
         of ``ix_feedbacks_scores``."""
         f = self._t.feedbacks
-        bucket = sa.func.min(bins - 1, sa.func.max(0, sa.cast(f.c.result * bins, sa.Integer)))
+        bucket: Any = sa.func.min(bins - 1, sa.func.max(0, sa.cast(f.c.result * bins, sa.Integer)))
         if self._engine.dialect.name == "postgresql":
             bucket = sa.func.least(bins - 1, sa.func.greatest(0, sa.func.floor(f.c.result * bins)))
         q = (

@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from spyglass.core import (
     AppDefinition,
@@ -119,7 +119,7 @@ class TruSession(SessionReading):
                         "before opening the database again."
                     )
                 set_current_store(existing)
-                return existing
+                return cast("Self", existing)  # a TruSession of this very key
             self = super().__new__(cls)
             self._open(url, prefix, options)
             _sessions[key] = self

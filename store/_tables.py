@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ._deps import sqlalchemy as sa
+from ._deps import sqlalchemy as sa, upsert_insert
 
 __all__ = ["JSONType", "Tables", "mark_repeats", "tables", "version_table"]
 
@@ -177,10 +177,7 @@ def mark_repeats(conn: sa.engine.Connection, t: Tables, record_ids: list[str]) -
     if not record_ids:
         return
     f, m = t.feedbacks, t.feedback_repeats
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = upsert_insert(conn)
     ids = sorted(set(record_ids))
     for start in range(0, len(ids), 1000):
         found = (

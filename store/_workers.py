@@ -232,7 +232,7 @@ class Worker:
             return bool(conn.execute(self._finish_stmt, params).rowcount)
 
     def _feedback(self, definition_id: str | None) -> Any:
-        if definition_id in self.local:
+        if definition_id is not None and definition_id in self.local:
             return self.local[definition_id]
         if definition_id not in self._loaded:
             d = self.t.feedback_defs

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ._deps import sqlalchemy as sa
+from ._deps import sqlalchemy as sa, upsert_insert
 from ._engine import Checkpointer, is_memory, is_sqlite, masked, write_transaction
 from ._tables import JSONType, Tables, mark_repeats
 
@@ -89,10 +89,7 @@ def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, An
     """Insert rows, replacing those with the same primary key (apps, definitions: few)."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = upsert_insert(conn)
     stmt = insert(table)
     keys = {c.name for c in table.primary_key.columns}
     update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
