@@ -58,33 +58,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spyglass.adapters.custom import TruApp, instrument
+from spyglass.adapters.custom import TruApp
 from spyglass.core import Feedback, FeedbackResult, FeedbackResultStatus
 from spyglass.dashboard import run_dashboard, stop_dashboard
 from spyglass.store import RecordFilter, TruSession
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "dashboard"))
+from _bulk import RAG, VERSIONS, length  # the app and feedback of the 100k test
+
 N_RECORDS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-VERSIONS = ("v1", "v2", "v3", "v4")
 TARGET_MS = 200.0
 REPEAT = 7
-
-
-class RAG:
-    @instrument
-    def retrieve(self, query: str) -> list[str]:
-        return [f"context for {query}", "Paris is the capital of France."]
-
-    @instrument
-    def generate(self, query: str, context: list[str]) -> str:
-        return f"{query} -> {context[-1]}"
-
-    @instrument
-    def respond(self, query: str) -> str:
-        return self.generate(query, self.retrieve(query))
-
-
-def length(response: str) -> float:
-    return min(1.0, len(response) / 100)
 
 
 def fill(session: TruSession, n: int) -> list[str]:
