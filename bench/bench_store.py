@@ -97,14 +97,18 @@ class App:
         return f"{question}: {total}"
 
 
-def _per_call_us(recorder: Any, app: App, calls: int) -> float:
-    samples = []
+def _paired_us(base: tuple[Any, App], stored: tuple[Any, App], calls: int) -> tuple[float, float]:
+    """Median CPU time of the app's thread per call, (baseline, with the session), the
+    two recorders called in turn so that both meet the same machine: the same clock
+    speed, and the session's own threads working beside them."""
+    samples: tuple[list[float], list[float]] = ([], [])
     for i in range(calls):
-        start = time.thread_time_ns()
-        with recorder:
-            app.respond(f"q{i}")
-        samples.append((time.thread_time_ns() - start) / 1000)
-    return statistics.median(samples)
+        for side, (recorder, app) in enumerate((base, stored) if i % 2 else (stored, base)):
+            start = time.thread_time_ns()
+            with recorder:
+                app.respond(f"q{i}")
+            samples[side].append((time.thread_time_ns() - start) / 1000)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def _template() -> Record:
@@ -175,7 +179,7 @@ def run_engine(
     name: str,
     url: str,
     template: Record,
-    baseline_us: float,
+    baseline: tuple[Any, App],
     records: int,
     server: PostgresServer | None = None,
 ) -> dict:
@@ -183,8 +187,8 @@ def run_engine(
     session.reset_database()
     app = App()
     stored = TruApp(app, app_name="bench-handover", session=session)
-    _per_call_us(stored, app, 200)  # warm up
-    with_session_us = _per_call_us(stored, app, CALLS)
+    _paired_us(baseline, (stored, app), 200)  # warm up
+    baseline_us, with_session_us = _paired_us(baseline, (stored, app), CALLS)
     session.flush(60)
 
     recorders = [
@@ -251,6 +255,7 @@ def run_engine(
     return {
         "engine": name,
         "handover_us": with_session_us - baseline_us,
+        "baseline_us": baseline_us,
         "with_session_us": with_session_us,
         "ingest_per_s": records / ingest_s,
         "ingest_cpu_us": ingest_cpu_s / records * 1e6,
@@ -271,15 +276,13 @@ def main() -> None:
 
     template = _template()
     app = App()
-    baseline = TruApp(app, app_name="baseline")  # no session exists yet
-    _per_call_us(baseline, app, 200)
-    baseline_us = _per_call_us(baseline, app, CALLS)
+    baseline = (TruApp(app, app_name="baseline"), app)  # no session exists yet: none used
 
     folder = tempfile.mkdtemp(prefix="spyglass-bench-")
     try:
         rows = [
             run_engine(
-                "SQLite", f"sqlite:///{folder}/bench.sqlite", template, baseline_us, args.records
+                "SQLite", f"sqlite:///{folder}/bench.sqlite", template, baseline, args.records
             )
         ]
     finally:
@@ -290,14 +293,18 @@ def main() -> None:
         server.start()
         try:
             url = server.create_database("bench")
-            rows.append(run_engine("PostgreSQL", url, template, baseline_us, args.records, server))
+            rows.append(run_engine("PostgreSQL", url, template, baseline, args.records, server))
         finally:
             server.stop()
     else:
         print("(PostgreSQL skipped: no initdb/pg_ctl on this machine)")
 
     print(f"\nstore benchmark, {args.records:,} records of 10 calls, one feedback result each")
-    print(f"baseline: recorded 10-call app call, no session: {baseline_us:.1f} µs CPU (median)\n")
+    baselines = ", ".join(f"{r['engine']} {r['baseline_us']:.1f}" for r in rows)
+    print(
+        "baseline: recorded 10-call app call, no session, called in turn with the "
+        f"session's: {baselines} µs CPU (median)\n"
+    )
     header = (
         f"{'engine':<11} {'hand-over µs':>12} {'ingest rec/s':>13} {'page 100 ms':>12} "
         f"{'(cpu)':>6} {'leaderboard ms':>15} {'(cpu)':>6} {'bytes/record':>13}"

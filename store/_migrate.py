@@ -96,6 +96,11 @@ def wipe(engine: sa.engine.Engine, prefix: str) -> None:
     """Drop the prefixed tables and version table (only those), then create them afresh."""
     t = tables(prefix)
     with write_transaction(engine) as conn:
+        calls = t.calls.name  # a view since 0003, a table before
+        if calls in sa.inspect(conn).get_view_names():
+            conn.exec_driver_sql(f"DROP VIEW {calls}")
+        else:
+            t.calls.drop(conn, checkfirst=True)
         for table in reversed(t.all()):
             table.drop(conn, checkfirst=True)
         sa.Table(version_table(prefix), sa.MetaData()).drop(conn, checkfirst=True)

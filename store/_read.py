@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ._deps import orjson, pandas, sqlalchemy as sa
+from ._rows import decode_record
 from ._tables import Tables
 
 __all__ = [
@@ -130,7 +131,7 @@ def records_and_feedback(
     for row in rows:
         app_id = row["app_id"]
         app_json, type_ = app_cache[app_id]
-        record_json = _loads(row["record_json"])
+        record_json = decode_record(row["record_json"])
         item: dict[str, Any] = {
             "app_name": row["app_name"],
             "app_version": row["app_version"],

@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 from ._deps import sqlalchemy as sa
 from ._migrate import current_revision
 from ._read import record_stats, score_sums
+from ._rows import decode_record
 from ._tables import Tables
 
 __all__ = ["SORTS", "Reader", "RecordFilter"]
@@ -397,7 +398,7 @@ class Reader:
                 ).mappings()
             ]
         out = dict(row)
-        out["record_json"] = _loads(out["record_json"])
+        out["record_json"] = decode_record(out["record_json"])
         out["input"], out["output"] = _loads(out["input"]), _loads(out["output"])
         out["ts"] = _ts(out["ts"])
         for res in results:
@@ -434,7 +435,7 @@ class Reader:
                 return
             after = (rows[-1]["ts"], rows[-1]["record_id"])
             for x in rows:
-                x["record_json"] = _loads(x["record_json"])
+                x["record_json"] = decode_record(x["record_json"])
                 x["input"], x["output"] = _loads(x["input"]), _loads(x["output"])
                 x["feedbacks"] = {n: v["result"] for n, v in scores.get(x["record_id"], {}).items()}
             yield rows

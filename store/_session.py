@@ -33,7 +33,7 @@ from spyglass.core.sinks import current_store, flush as flush_sinks, set_current
 from . import _migrate
 from ._deps import sqlalchemy as sa
 from ._engine import create_engine, explain, is_sqlite, masked, parse_url, write_transaction
-from ._rows import app_row, feedback_def_row, pending_row, record_rows, result_row
+from ._rows import app_row, feedback_def_row, pending_row, record_row, result_row
 from ._session_read import SessionReading
 from ._sink import EXIT_TIMEOUT, StoreSink
 from ._tables import Tables, tables
@@ -194,15 +194,15 @@ class TruSession(SessionReading):
         return self._sink
 
     def _rows_of(self, record: Record, app: Any) -> Rows:
-        row, calls = record_rows(record, sqlite=self._sqlite)
+        row = record_row(record, sqlite=self._sqlite)
         pending = []
         if getattr(app, "feedback_mode", None) is FeedbackMode.DEFERRED:
             pending = [
-                pending_row(record, fb)
+                pending_row(record, fb, sqlite=self._sqlite)
                 for fb in getattr(app, "feedbacks", ())
                 if isinstance(fb, FeedbackDefinition)
             ]
-        return Rows(records=[row], calls=calls, results=pending)
+        return Rows(records=[row], results=pending)
 
     def _write(self, rows: Rows) -> None:
         """Write rows now, on the caller's thread (the writing-by-hand methods)."""
@@ -296,7 +296,6 @@ class TruSession(SessionReading):
         with write_transaction(self.engine) as conn:
             ids = sa.select(t.records.c.record_id).where(t.records.c.app_id == app_id)
             conn.execute(sa.delete(t.feedbacks).where(t.feedbacks.c.record_id.in_(ids)))
-            conn.execute(sa.delete(t.calls).where(t.calls.c.record_id.in_(ids)))
             conn.execute(sa.delete(t.records).where(t.records.c.app_id == app_id))
             conn.execute(sa.delete(t.apps).where(t.apps.c.app_id == app_id))
 
@@ -315,8 +314,7 @@ class TruSession(SessionReading):
         for record in records:
             if not isinstance(record, Record):
                 raise TypeError(f"add_records() takes Record objects, not {record!r}")
-            row, calls = record_rows(record, sqlite=self._sqlite)
-            rows.extend(Rows(records=[row], calls=calls))
+            rows.records.append(record_row(record, sqlite=self._sqlite))
             ids.append(record.record_id)
         self._write(rows)
         return ids
@@ -351,7 +349,8 @@ class TruSession(SessionReading):
             result = FeedbackResult(**kwargs)
         if result.feedback_definition_id is None:
             result.feedback_definition_id = "anonymous"
-        self._write(Rows(results=[result_row(result, self._app_of(result.record_id))]))
+        app_id = self._app_of(result.record_id)
+        self._write(Rows(results=[result_row(result, app_id, sqlite=self._sqlite)]))
         return result.feedback_result_id
 
     def add_feedbacks(self, results: Iterable[FeedbackResult | Future[Any]]) -> list[str]:
@@ -373,7 +372,9 @@ class TruSession(SessionReading):
                 chunk = ids[start : start + 500]
                 query = sa.select(r.c.record_id, r.c.app_id).where(r.c.record_id.in_(chunk))
                 apps.update((rid, app) for rid, app in conn.execute(query))
-        self._write(Rows(results=[result_row(x, apps.get(x.record_id)) for x in found]))
+        self._write(
+            Rows(results=[result_row(x, apps.get(x.record_id), sqlite=self._sqlite) for x in found])
+        )
         return [result.feedback_result_id for result in found]
 
     def run_feedback_functions(

@@ -20,7 +20,7 @@ from . import _read
 from ._deps import pandas, sqlalchemy as sa
 from ._engine import explain, write_transaction
 from ._reader import Reader
-from ._rows import result_from_row
+from ._rows import decode_record, result_from_row
 from ._tables import Tables
 
 __all__ = ["SessionReading"]
@@ -143,7 +143,7 @@ class SessionReading:
             query = query.where(r.c.app_id.in_(list(app_ids)))
         query = query.limit(limit).offset(offset)
         with self._reading() as conn:
-            return [Record.model_validate(_loads(v)) for (v,) in conn.execute(query)]
+            return [Record.model_validate(decode_record(v)) for (v,) in conn.execute(query)]
 
     def get_feedback_defs(self, feedback_definition_id: str | None = None) -> Any:
         """Stored feedback definitions: ``feedback_definition_id, name, feedback_json,

@@ -47,7 +47,8 @@ class StoreSink(RecordSink):
     def on_feedback_result(self, result: FeedbackResult) -> None:
         """Queue a feedback result."""
         app_id = self._apps.get(result.record_id) or self._session._app_of(result.record_id)
-        self._session._writer.put(Rows(results=[result_row(result, app_id)]))
+        row = result_row(result, app_id, sqlite=self._session._sqlite)
+        self._session._writer.put(Rows(results=[row]))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until what was queued is committed."""

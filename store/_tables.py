@@ -10,7 +10,7 @@ tool's tables in a shared database. The layout is the head of the migrations in
 | ``<prefix>apps`` | app definition (``AppDefinition`` JSON) |
 | ``<prefix>feedback_defs`` | feedback definition |
 | ``<prefix>records`` | record: main input/output, cost and latency columns, the full JSON |
-| ``<prefix>calls`` | call of a record: path, method, start, end, error (queryable) |
+| ``<prefix>calls`` | call of a record: path, method, start, end, error (a view over ``record_json``) |
 | ``<prefix>feedbacks`` | feedback result, pending ones included, with their claim (worker, lease) |
 | ``<prefix>feedback_repeats`` | ``(record_id, name)`` with more than one feedback result |
 """
@@ -27,6 +27,8 @@ __all__ = ["JSONType", "Tables", "mark_repeats", "tables", "version_table"]
 # JSONB where the engine has it; SQLite stores JSON as text.
 JSONType: Any = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 ID = sa.String(256)
+PENDING = "status IN ('none', 'running')"
+"""Which feedback results ``ix_feedbacks_status`` holds."""
 
 
 def version_table(prefix: str) -> str:
@@ -82,22 +84,18 @@ class Tables:
             # Covers the leaderboards: their scans read this index, not the records' JSON.
             sa.Index(f"{p}ix_records_stats", "app_id", "latency", "total_cost", "total_tokens"),
         )
+        # A view (migration 0003 creates it), read from the records' JSON: described
+        # here for queries only, in metadata of its own that creates and drops nothing.
         self.calls = sa.Table(
             f"{p}calls",
-            metadata,
-            sa.Column(
-                "record_id",
-                ID,
-                sa.ForeignKey(f"{p}records.record_id", ondelete="CASCADE"),
-                primary_key=True,
-            ),
-            sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),
-            sa.Column("path", sa.Text, nullable=False),
-            sa.Column("method", sa.String(256), nullable=False),
+            sa.MetaData(),
+            sa.Column("record_id", ID),
+            sa.Column("idx", sa.Integer),
+            sa.Column("path", sa.Text),
+            sa.Column("method", sa.String(256)),
             sa.Column("start_time", sa.DateTime),
             sa.Column("end_time", sa.DateTime),
             sa.Column("error", sa.Text),
-            sa.Index(f"{p}ix_calls_path", "path", "method"),
         )
         self.feedbacks = sa.Table(
             f"{p}feedbacks",
@@ -125,7 +123,14 @@ class Tables:
             sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
             # Covers the per-record means of the leaderboard and the records' feedback columns.
             sa.Index(f"{p}ix_feedbacks_record", "record_id", "name", "result"),
-            sa.Index(f"{p}ix_feedbacks_status", "status", "lease_until"),
+            # The evaluators' claims: only results still pending or running (0003).
+            sa.Index(
+                f"{p}ix_feedbacks_status",
+                "status",
+                "lease_until",
+                sqlite_where=sa.text(PENDING),
+                postgresql_where=sa.text(PENDING),
+            ),
             # Records sorted by a feedback's score; the distinct feedback names.
             sa.Index(f"{p}ix_feedbacks_name", "name", "result", "record_id"),
             # Covers the leaderboards' feedback means: one flat grouped scan.
@@ -142,15 +147,8 @@ class Tables:
         )
 
     def all(self) -> list[sa.Table]:
-        """Every table, parents first."""
-        return [
-            self.apps,
-            self.feedback_defs,
-            self.records,
-            self.calls,
-            self.feedbacks,
-            self.feedback_repeats,
-        ]
+        """Every table, parents first (not the calls view)."""
+        return [self.apps, self.feedback_defs, self.records, self.feedbacks, self.feedback_repeats]
 
 
 @functools.cache

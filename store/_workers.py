@@ -20,7 +20,6 @@ cannot be loaded gives a ``failed`` result whose error says why.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -35,7 +34,7 @@ from spyglass.core import Feedback, FeedbackResultStatus, Record
 
 from ._deps import sqlalchemy as sa
 from ._engine import write_transaction
-from ._rows import result_row
+from ._rows import RESULT_COLUMNS, decode_record, result_row
 from ._tables import Tables
 
 __all__ = ["BATCH", "MAX_ATTEMPTS", "Worker", "WorkerPool"]
@@ -120,10 +119,15 @@ class Worker:
         compiled form of a statement object it has seen (bound values change only)."""
         f, r = self.t.feedbacks, self.t.records
         now = sa.bindparam("now", type_=sa.DateTime)
+        # The predicate of the partial index ix_feedbacks_status, as literal text: a
+        # query whose WHERE holds it, term for term, can use the index (SQLite's rule).
+        self._live = live = f.c.status.in_(
+            [sa.literal_column(f"'{PENDING}'"), sa.literal_column(f"'{RUNNING}'")]
+        )
         expired = sa.and_(f.c.status == RUNNING, f.c.lease_until < now)
         self._give_up = (
             sa.update(f)
-            .where(expired, f.c.attempts >= self.max_attempts)
+            .where(live, expired, f.c.attempts >= self.max_attempts)
             .values(
                 status=FAILED,
                 lease_until=None,
@@ -137,7 +141,7 @@ class Worker:
         )
         candidates = (
             sa.select(f.c.feedback_result_id)
-            .where(sa.or_(f.c.status == PENDING, expired))
+            .where(live, sa.or_(f.c.status == PENDING, expired))
             .limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True))
         )
         if self._postgres:
@@ -156,7 +160,7 @@ class Worker:
         )
         self._renew = (
             sa.update(f)
-            .where(f.c.worker == self.name, f.c.status == RUNNING)
+            .where(live, f.c.worker == self.name, f.c.status == RUNNING)
             .values(lease_until=sa.bindparam("until", type_=sa.DateTime))
         )
         self._records = sa.select(r.c.record_id, r.c.record_json, r.c.app_id).where(
@@ -221,7 +225,8 @@ class Worker:
 
     def _finish(self, row: Mapping[str, Any], result: Any, error: str | None) -> bool:
         if result is not None:
-            values = result_row(result, None)  # only the _FINISHED columns are written
+            # Only the _FINISHED columns are written.
+            values = dict(zip(RESULT_COLUMNS, result_row(result, None, sqlite=False)))
         else:
             values = {"status": FAILED, "error": error, "last_ts": _now(), "result": None}
             values.update(calls_json=[], cost_json={}, multi_result=None)
@@ -257,11 +262,8 @@ class Worker:
                     self._apps[found.app_id] = conn.execute(
                         sa.select(a.c.app_json).where(a.c.app_id == found.app_id)
                     ).scalar()
-                record_json = found.record_json
-                if isinstance(record_json, str):
-                    record_json = json.loads(record_json)
                 out[found.record_id] = (
-                    Record.model_validate(record_json),
+                    Record.model_validate(decode_record(found.record_json)),
                     self._apps[found.app_id],
                 )
         return out
@@ -311,11 +313,7 @@ class Worker:
         f = self.t.feedbacks
         with self.engine.connect() as conn:
             return bool(
-                conn.execute(
-                    sa.select(f.c.feedback_result_id)
-                    .where(f.c.status.in_([PENDING, RUNNING]))
-                    .limit(1)
-                ).first()
+                conn.execute(sa.select(f.c.feedback_result_id).where(self._live).limit(1)).first()
             )
 
 

@@ -1,6 +1,6 @@
 """The background writer: a bounded queue, one thread, one transaction per batch.
 
-Whatever is handed over (records with their calls and pending feedbacks, feedback
+Whatever is handed over (records with their pending feedbacks, feedback
 results) is written by this thread, never by the app's: :meth:`Writer.put` queues the
 rows of one item; the thread takes everything queued (up to :data:`BATCH` items), writes
 it in one transaction, and goes on. A lone record is written at once in a transaction of
@@ -11,14 +11,14 @@ it is committed: that is what ``session.flush()`` and ``record_ingest_mode="imme
 acknowledge, and a committed transaction survives ``kill -9`` of the process.
 
 Rows go through the driver's ``executemany`` (SQLite; PostgreSQL's psycopg pipelines
-it); on PostgreSQL the calls of a batch, most of its rows, are sent with ``COPY``.
+it).
 
 When the database fails (down, locked past the busy timeout) the batch is retried
 with a growing pause for up to :data:`RETRY_FOR` seconds, then dropped with a warning
 that names the cause and counts what was lost. A batch that the database rejects (a
 record of an app it does not hold, a value that breaks a constraint) is written again
 item by item, each in its own transaction, so that only the bad items are dropped and
-every item (a record with its calls and pending feedbacks) is written whole or not at
+every item (a record and its pending feedbacks) is written whole or not at
 all. A full queue makes the caller (a sink worker, not the app) wait up to
 :data:`PUT_TIMEOUT` seconds, then drops the item, counted.
 """
@@ -26,13 +26,11 @@ all. A full queue makes the caller (a sink worker, not the app) wait up to
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from ._deps import sqlalchemy as sa, upsert_insert
@@ -54,9 +52,9 @@ RETRY_FOR = 30.0
 
 
 class Rows:
-    """What one item writes: apps, definitions, records, calls, feedback results."""
+    """What one item writes: apps, definitions, records, feedback results."""
 
-    __slots__ = ("apps", "calls", "defs", "records", "results")
+    __slots__ = ("apps", "defs", "records", "results")
 
     def __init__(
         self,
@@ -64,13 +62,11 @@ class Rows:
         apps: Iterable[dict[str, Any]] = (),
         defs: Iterable[dict[str, Any]] = (),
         records: Iterable[tuple[Any, ...]] = (),
-        calls: Iterable[tuple[Any, ...]] = (),
-        results: Iterable[dict[str, Any]] = (),
+        results: Iterable[tuple[Any, ...]] = (),
     ) -> None:
         self.apps = list(apps)
         self.defs = list(defs)
         self.records = list(records)
-        self.calls = list(calls)
         self.results = list(results)
 
     def extend(self, other: Rows) -> None:
@@ -78,7 +74,6 @@ class Rows:
         self.apps += other.apps
         self.defs += other.defs
         self.records += other.records
-        self.calls += other.calls
         self.results += other.results
 
     def __len__(self) -> int:
@@ -96,108 +91,57 @@ def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, An
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
 
 
-def _sqlite_time(value: Any) -> Any:
-    # The text form SQLAlchemy's SQLite DateTime reads back (and sorts by).
-    return value.isoformat(" ", "microseconds") if isinstance(value, datetime) else value
-
-
-def _json_text(value: Any) -> Any:
-    return value if value is None or isinstance(value, str) else json.dumps(value, default=str)
-
-
 @functools.lru_cache(maxsize=64)
-def _bulk_sql(table: sa.Table, dialect: str, upsert: bool) -> tuple[str, tuple[Any, ...]]:
-    """The driver-level INSERT (or upsert) of ``table`` and one converter per column."""
+def _bulk_sql(table: sa.Table, dialect: str, upsert: bool) -> str:
+    """The driver-level INSERT (or upsert) of every column of ``table``."""
     columns = list(table.columns)
     postgres = dialect == "postgresql"
     marks = []
-    convert: list[Any] = []
     for column in columns:
         is_json = isinstance(column.type, sa.JSON) or column.type is JSONType
-        is_time = isinstance(column.type, sa.DateTime)
         marks.append("%s::jsonb" if postgres and is_json else "%s" if postgres else "?")
-        convert.append(
-            _json_text if is_json else _sqlite_time if is_time and not postgres else None
-        )
     names = ", ".join(c.name for c in columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(marks)})"
     if upsert:
         keys = [c.name for c in table.primary_key.columns]
         sets = ", ".join(f"{c.name} = excluded.{c.name}" for c in columns if c.name not in keys)
         sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
-    return sql, tuple(convert)
+    return sql
 
 
-def _bulk(conn: sa.engine.Connection, table: sa.Table, rows: list[Any], upsert: bool) -> None:
+def _bulk(
+    conn: sa.engine.Connection, table: sa.Table, rows: list[tuple[Any, ...]], upsert: bool
+) -> None:
     """Write many rows through the driver's executemany.
 
-    The rows of records, their calls and feedback results are many and simple; going
-    around SQLAlchemy's per-value processing makes writing them several times cheaper.
+    The rows of records and feedback results are many and simple, and come ready for
+    the driver (tuples in the table's column order, JSON as text, times as the engine
+    takes them: :mod:`spyglass.store._rows`); going around SQLAlchemy's per-value
+    processing makes writing them several times cheaper.
     """
-    if not rows:
-        return
-    sql, convert = _bulk_sql(table, conn.dialect.name, upsert)
-    if isinstance(rows[0], tuple):  # records and calls: made ready by _rows.record_rows
-        params: list[Any] = rows
-    else:
-        names = [c.name for c in table.columns]
-        params = [
-            tuple(
-                value if fix is None else fix(value)
-                for fix, value in zip(convert, (row.get(name) for name in names))
-            )
-            for row in rows
-        ]
-    conn.exec_driver_sql(sql, params)
-
-
-def _copy(conn: sa.engine.Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> None:
-    """Append rows (tuples in column order) to a PostgreSQL table with ``COPY``.
-
-    Several times cheaper for the server than one INSERT per row; a failure is raised as
-    SQLAlchemy's error of the same kind (``IntegrityError``, ...), as ``execute`` does.
-    """
-    names = ", ".join(c.name for c in table.columns)
-    sql = f"COPY {table.name} ({names}) FROM STDIN"
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(sql) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
-    except dbapi.Error as exc:
-        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi.Error) from None
-    finally:
-        cursor.close()
+    if rows:
+        conn.exec_driver_sql(_bulk_sql(table, conn.dialect.name, upsert), rows)
 
 
 def write_rows(conn: sa.engine.Connection, tables: Tables, rows: Rows) -> None:
     """Write ``rows`` on ``conn`` (in the caller's transaction), parents first."""
     _upsert(conn, tables.apps, rows.apps)
     _upsert(conn, tables.feedback_defs, rows.defs)
-    if rows.records:
-        _bulk(conn, tables.records, rows.records, upsert=True)
-        # A record written again replaces its calls.
-        ids = [r[0] for r in rows.records]  # record_id is the first column
-        conn.execute(sa.delete(tables.calls).where(tables.calls.c.record_id.in_(ids)))
-        if rows.calls and conn.dialect.name == "postgresql":
-            _copy(conn, tables.calls, rows.calls)
-        else:
-            _bulk(conn, tables.calls, rows.calls, upsert=False)
+    _bulk(conn, tables.records, rows.records, upsert=True)
     _bulk(conn, tables.feedbacks, rows.results, upsert=True)
-    mark_repeats(conn, tables, [r["record_id"] for r in rows.results])
+    mark_repeats(conn, tables, [r[1] for r in rows.results])  # record_id is the second
 
 
 class _Marker:
     """A flush marker: set once the writer has committed everything queued before it."""
 
-    __slots__ = ("dropped", "event", "ok")
+    __slots__ = ("dropped", "event", "ok", "seen")
 
     def __init__(self, dropped: int) -> None:
         self.event = threading.Event()
         self.ok = True
-        self.dropped = dropped  # the writer's drop count when the marker was queued
+        self.dropped = dropped  # the drop count the previous flush reported
+        self.seen = dropped  # the drop count when the marker was reached
 
 
 class Writer:
@@ -212,6 +156,7 @@ class Writer:
         self._lock = threading.Lock()
         self._closed = False
         self.dropped = 0
+        self._reported = 0  # drops a flush has already returned False for
         self.written = 0
         self._warned: set[str] = set()
         # A SQLite file's log is checkpointed beside the writing, not by its commits.
@@ -234,16 +179,21 @@ class Writer:
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything queued before this call is committed (or dropped).
 
-        Returns ``False`` on timeout, or if something queued before was dropped.
+        Returns ``False`` on timeout, or if anything was dropped since the previous
+        flush returned (something queued before this call, then, whether it was dropped
+        before this call or while it waited).
         """
         if self._thread is None or self._closed:
             return True
-        marker = _Marker(self.dropped)
+        marker = _Marker(self._reported)
         try:
             self._queue.put(marker, timeout=timeout)
         except queue.Full:
             return False
-        return marker.event.wait(timeout) and marker.ok
+        if not marker.event.wait(timeout):
+            return False
+        self._reported = max(self._reported, marker.seen)
+        return marker.ok
 
     def close(self, timeout: float | None = 5.0) -> bool:
         """Write what is queued (for at most ``timeout`` seconds) and stop the thread."""
@@ -306,6 +256,7 @@ class Writer:
             for marker in markers:
                 # False if this batch failed or anything queued before it was dropped.
                 marker.ok = ok and self.dropped == marker.dropped
+                marker.seen = self.dropped
                 marker.event.set()
             if stop:
                 return
@@ -343,7 +294,7 @@ class Writer:
 
     def _write_one_by_one(self, items: list[Rows]) -> bool:
         """Write each item in its own transaction so that only the items the database
-        rejects are lost, each whole: a record with its calls and pending feedbacks."""
+        rejects are lost, each whole: a record with its pending feedbacks."""
         ok = True
         for item in items:
             try:

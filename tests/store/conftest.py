@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from _postgres import PostgresServer, find_bin
@@ -13,6 +15,11 @@ from spyglass.core.sinks import set_current_store
 from spyglass.store import TruSession
 
 REQUIRE = "SPYGLASS_REQUIRE_POSTGRES"
+
+# The LangChain adapter's offline RAG chain, shared with its tests.
+_LANGCHAIN_TESTS = str(Path(__file__).resolve().parents[1] / "adapters" / "langchain")
+if _LANGCHAIN_TESTS not in sys.path:
+    sys.path.append(_LANGCHAIN_TESTS)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 A batch is one transaction; when the database rejects a row of it, the writer writes
 the batch again item by item, so the good records are kept and the bad one is dropped
-whole (its record row, calls and pending feedbacks), logged once and counted.
+whole (its record row, with its calls, and its pending feedbacks), logged once and counted.
 """
 
 from __future__ import annotations
@@ -50,19 +50,29 @@ def _template() -> tuple[TruApp, Record]:
     return recorder, record
 
 
+def _with_name(row: tuple[Any, ...], name: str | None) -> tuple[Any, ...]:
+    """A feedback result's row with another name."""
+    at = _rows.RESULT_COLUMNS.index("name")
+    return (*row[:at], name, *row[at + 1 :])
+
+
+def _is_sqlite(session: TruSession) -> bool:
+    return session.engine.dialect.name == "sqlite"
+
+
 def _item(session: TruSession, record: Record, i: int, pending: bool = False) -> _writer.Rows:
     """The rows one record hands to the writer, as the sink makes them."""
     copy = record.model_copy(update={"record_id": f"record_{i:05d}"})
-    row, calls = _rows.record_rows(copy, sqlite=session.engine.dialect.name == "sqlite")
+    row = _rows.record_row(copy, sqlite=_is_sqlite(session))
     results = []
     if pending:
         definition = FeedbackDefinition(supplied_name="pending one")
-        results = [_rows.pending_row(copy, definition)]
-    return _writer.Rows(records=[row], calls=calls, results=results)
+        results = [_rows.pending_row(copy, definition, sqlite=_is_sqlite(session))]
+    return _writer.Rows(records=[row], results=results)
 
 
 def _counts(session: TruSession, record_id: str) -> tuple[int, int, int]:
-    """Rows of one record in the records, calls and feedbacks tables."""
+    """Rows of one record in the records table, the calls view and the feedbacks table."""
     t = session._tables
     with session.engine.connect() as conn:
         return tuple(  # type: ignore[return-value]
@@ -86,26 +96,29 @@ def opened(database_url: str) -> Iterator[TruSession]:
 def test_a_rejected_record_is_dropped_whole_and_the_batch_kept(
     opened: TruSession, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """One batch of 40 records, two of which break a constraint in their last call row
-    (after their record row was inserted): 38 are stored with all their rows; each bad
-    one is missing entirely, pending feedback included; one warning; both counted.
+    """One batch of 40 records, two of which break a constraint in their pending
+    feedback's row (written after their record row): 38 are stored with all their rows;
+    each bad one is missing entirely; one warning; both counted.
 
     The batch is handed to the writer's batch write directly, so that it is one batch
     whatever the timing."""
     recorder, record = _template()
     items = [_item(opened, record, i, pending=i % 2 == 0) for i in range(40)]
-    for bad in (7, 30):  # path is NOT NULL: the calls insert (or COPY) fails
-        items[bad].calls[-1] = (*items[bad].calls[-1][:2], None, *items[bad].calls[-1][3:])
+    for bad in (8, 30):  # a result's name is NOT NULL: the results' insert fails
+        items[bad].results[-1] = _with_name(items[bad].results[-1], None)
     with caplog.at_level(logging.DEBUG, logger="spyglass.store"):
         assert not opened._writer._write(items)
     for i in range(40):
-        expected = (0, 0, 0) if i in (7, 30) else (1, 10, 1 if i % 2 == 0 else 0)
+        expected = (0, 0, 0) if i in (8, 30) else (1, 10, 1 if i % 2 == 0 else 0)
         assert expected == _counts(opened, f"record_{i:05d}"), i
-    assert 1 + 2 == opened.dropped  # record 7; record 30 and its pending result
+    assert 2 + 2 == opened.dropped  # records 8 and 30, each with its pending result
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert 1 == len(warnings)
     assert "rejected it" in warnings[0].getMessage()
-    assert opened.flush(30)  # the template's own recording is stored too
+    # The template's own recording is stored too; the flush reports the two records
+    # dropped since the previous flush, and the next has nothing to report.
+    assert not opened.flush(30)
+    assert opened.flush(30)
     assert 38 + 1 == opened.get_leaderboard().loc[("batching", "base"), "records"]
     del recorder
 
@@ -126,18 +139,18 @@ def test_a_record_of_an_unknown_app_does_not_cost_the_others(opened: TruSession)
 
 
 def test_a_value_too_long_for_its_column_is_rejected_not_retried(postgres_url: str) -> None:
-    """PostgreSQL enforces VARCHAR lengths: a method name of 300 characters is a
+    """PostgreSQL enforces VARCHAR lengths: a feedback name of 300 characters is a
     DataError, which no retry can fix; the writer drops that record at once (not after
     the retries that a database that is down gets) and keeps the rest."""
     session = TruSession(database_url=postgres_url)
     try:
         _, record = _template()
-        items = [_item(session, record, i) for i in range(5)]
-        items[2].calls[0] = (*items[2].calls[0][:3], "m" * 300, *items[2].calls[0][4:])
+        items = [_item(session, record, i, pending=True) for i in range(5)]
+        items[2].results[0] = _with_name(items[2].results[0], "m" * 300)  # VARCHAR(256)
         began = time.monotonic()
         assert not session._writer._write(items)
         assert time.monotonic() - began < _writer.RETRY_FOR / 2
-        assert 1 == session.dropped
+        assert 2 == session.dropped  # the record and its pending result
         assert [1, 1, 0, 1, 1] == [_counts(session, f"record_{i:05d}")[0] for i in range(5)]
     finally:
         session.close()

@@ -1,5 +1,5 @@
 """The read side: leaderboard means with repeated results, the reader's queries, and
-migration 0002 upgrading a database of revision 0001 in place — on SQLite and PostgreSQL."""
+the migrations upgrading a database of revision 0001 in place — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from spyglass.adapters.custom import TruApp, instrument
 from spyglass.core import AppDefinition, Class, FeedbackResult, FeedbackResultStatus, Record
 from spyglass.core.sinks import set_current_store
 from spyglass.store import DatabaseVersionError, RecordFilter, TruSession
@@ -136,9 +137,48 @@ def test_retry_puts_a_failed_result_back(session: TruSession) -> None:
     assert FeedbackResultStatus.NONE == result.status and result.error is None
 
 
+class _Tool:
+    @instrument
+    def run(self, n: int) -> int:
+        if n == 2:
+            raise ValueError("two")
+        return n
+
+
+class _Old:
+    """An app whose record has calls at two depths, one failing."""
+
+    def __init__(self) -> None:
+        self.tool = _Tool()
+
+    @instrument
+    def respond(self, n: int) -> int:
+        total = 0
+        for i in range(n):
+            try:
+                total += self.tool.run(i)
+            except ValueError:
+                pass
+        return total
+
+
+def _old_record() -> Record:
+    """A record with its calls, stored below as spyglass did before revision 0003: its
+    JSON in full (stack frames in place) and a row per call in the calls table."""
+    app = _Old()
+    with TruApp(app, app_name="old") as recording:
+        app.respond(3)
+    record = recording.get()
+    return record.model_copy(update={"record_id": "r0", "app_id": "a1", "ts": T0})
+
+
+OLD = _old_record()
+
+
 @pytest.fixture
 def old_database(database_url: str) -> Iterator[str]:
-    """A database at revision 0001 holding rows (repeated results included)."""
+    """A database at revision 0001 holding rows (repeated results included; record r0
+    in full with its calls' rows)."""
     engine = sa.create_engine(database_url)
     config = _config("spyglass_")
     with engine.begin() as conn:
@@ -160,9 +200,27 @@ def old_database(database_url: str) -> Iterator[str]:
                     "latency": 0.1 * i,
                     "total_tokens": 10,
                     "total_cost": 0.0,
-                    "record_json": {},
+                    "record_json": OLD.model_dump(mode="json") if i == 0 else {},
                 }
                 for i in range(3)
+            ],
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO spyglass_calls (record_id, idx, path, method, start_time, "
+                "end_time, error) VALUES (:record_id, :idx, :path, :method, :start, :end, :error)"
+            ),
+            [
+                {
+                    "record_id": "r0",
+                    "idx": idx,
+                    "path": str(call.top.path),
+                    "method": call.top.method.name,
+                    "start": call.perf.start_time,
+                    "end": call.perf.end_time,
+                    "error": call.error,
+                }
+                for idx, call in enumerate(OLD.calls)
             ],
         )
         conn.execute(
@@ -186,15 +244,47 @@ def old_database(database_url: str) -> Iterator[str]:
     yield database_url
 
 
-def test_migration_0002_upgrades_a_0001_database_in_place(old_database: str) -> None:
-    """Opening a 0001 database says to migrate; migrate_database() brings it to 0002 with
-    its rows, marks the existing repeats, and the leaderboard reads the new indexes."""
+def _calls(session: TruSession, record_id: str) -> list[tuple]:
+    c = session._tables.calls
+    query = (
+        sa.select(c.c.idx, c.c.path, c.c.method, c.c.start_time, c.c.end_time, c.c.error)
+        .where(c.c.record_id == record_id)
+        .order_by(c.c.idx)
+    )
+    with session.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]
+
+
+def _expected_calls(record: Record) -> list[tuple]:
+    return [
+        (
+            idx,
+            str(call.top.path),
+            call.top.method.name,
+            call.perf.start_time,
+            call.perf.end_time,
+            call.error,
+        )
+        for idx, call in enumerate(record.calls)
+    ]
+
+
+def test_migrations_upgrade_a_0001_database_in_place(old_database: str) -> None:
+    """Opening a 0001 database says to migrate; migrate_database() brings it to the head
+    with its rows: 0002 marks the existing repeats and the leaderboard reads the new
+    indexes; 0003 drops the calls table, whose rows the calls view gives back from the
+    record's JSON in full, as it does for records stored in the new form."""
     with pytest.raises(DatabaseVersionError, match="older than this spyglass"):
         TruSession(database_url=old_database)
     session = TruSession(database_url=old_database, database_check_revision=False)
     try:
         session.migrate_database()
-        assert "0002" == head_revision() == session.reader().revision()
+        assert "0003" == head_revision() == session.reader().revision()
+        assert "spyglass_calls" in sa.inspect(session.engine).get_view_names()
+        assert 4 == len(OLD.calls) and any(call.error for call in OLD.calls)
+        assert _expected_calls(OLD) == _calls(session, "r0")
+        stored = session.reader().record("r0")
+        assert OLD.model_dump() == Record.model_validate(stored["record_json"]).model_dump()
         inspector = sa.inspect(session.engine)
         indexes = {
             ix["name"]: ix["column_names"] for ix in inspector.get_indexes("spyglass_records")
@@ -216,6 +306,15 @@ def test_migration_0002_upgrades_a_0001_database_in_place(old_database: str) -> 
         session.add_feedback(name="q", record_id="r0", result=0.0)
         board = session.get_leaderboard()
         assert (0.5 + 0.5 + 0.5) / 3 == pytest.approx(board.loc[("old", "v1"), "q"])
+        session.add_record(OLD.model_copy(update={"record_id": "r_new"}))  # the new form
+        assert _expected_calls(OLD) == _calls(session, "r_new")
+        with session.engine.connect() as conn:  # the query docs/store.md shows
+            failed = conn.exec_driver_sql(
+                "SELECT record_id, path, method, error FROM spyglass_calls WHERE error IS NOT NULL"
+            ).all()
+        assert [("r0", "app.tool", "run", "two"), ("r_new", "app.tool", "run", "two")] == sorted(
+            tuple(row) for row in failed
+        )
     finally:
         session.close()
         set_current_store(None)
