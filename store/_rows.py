@@ -66,13 +66,32 @@ def _refuse(value: Any) -> Any:
 
 def encode_record(record: Record) -> RawJSON:
     """The record's stored JSON text: its JSON with the stack frames written once."""
-    calls = record.calls
     try:
-        if all(type(call) is RecordAppCall for call in calls):
-            return RawJSON(_encode_fast(record).decode())
+        return RawJSON(_encode_fast(record).decode())
     except (_NotPlain, orjson.JSONEncodeError):
         pass  # a value orjson does not take as pydantic does: pydantic encodes it all
     return RawJSON(orjson.dumps(_compact(orjson.loads(record.model_dump_json()))).decode())
+
+
+FRAME_CACHE = 4096
+"""Stack frames whose JSON is kept, by object, for the records that follow."""
+
+# id() of a frame -> (the frame, its JSON). A recorder makes each frame (a component path
+# and method) once and puts the same object in every record's stacks: its JSON is made
+# once too. The frame is held, so its id() is not reused while the entry lives; frames
+# are data (no user objects), and one changed after it was stored is not seen again here.
+_frame_json: dict[int, tuple[Any, bytes]] = {}
+
+
+def _frame_text(frame: Any) -> bytes:
+    known = _frame_json.get(id(frame))
+    if known is not None and known[0] is frame:
+        return known[1]
+    text = frame.model_dump_json().encode()
+    if len(_frame_json) >= FRAME_CACHE:
+        _frame_json.clear()
+    _frame_json[id(frame)] = (frame, text)
+    return text
 
 
 def _encode_fast(record: Record) -> bytes:
@@ -83,11 +102,13 @@ def _encode_fast(record: Record) -> bytes:
     calls: list[dict[str, Any]] = []
     append = calls.append
     for call in record.calls:
+        if type(call) is not RecordAppCall:
+            raise _NotPlain(type(call).__name__)  # a subclass may hold more fields
         stack = []
         for frame in call.stack:
             at = by_id.get(id(frame))
             if at is None:
-                text = frame.model_dump_json().encode()
+                text = _frame_text(frame)
                 at = by_text.get(text)
                 if at is None:
                     at = by_text[text] = len(frames)

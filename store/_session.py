@@ -195,14 +195,14 @@ class TruSession(SessionReading):
 
     def _rows_of(self, record: Record, app: Any) -> Rows:
         row = record_row(record, sqlite=self._sqlite)
-        pending = []
-        if getattr(app, "feedback_mode", None) is FeedbackMode.DEFERRED:
-            pending = [
-                pending_row(record, fb, sqlite=self._sqlite)
-                for fb in getattr(app, "feedbacks", ())
-                if isinstance(fb, FeedbackDefinition)
-            ]
-        return Rows(records=[row], results=pending)
+        if getattr(app, "feedback_mode", None) is not FeedbackMode.DEFERRED:
+            return Rows(records=(row,))
+        pending = [
+            pending_row(record, fb, sqlite=self._sqlite)
+            for fb in getattr(app, "feedbacks", ())
+            if isinstance(fb, FeedbackDefinition)
+        ]
+        return Rows(records=(row,), results=pending)
 
     def _write(self, rows: Rows) -> None:
         """Write rows now, on the caller's thread (the writing-by-hand methods)."""
@@ -309,14 +309,14 @@ class TruSession(SessionReading):
 
     def add_records(self, records: Iterable[Record]) -> list[str]:
         """Store records now, in one transaction; returns their ids."""
-        rows = Rows()
+        rows = []
         ids = []
         for record in records:
             if not isinstance(record, Record):
                 raise TypeError(f"add_records() takes Record objects, not {record!r}")
-            rows.records.append(record_row(record, sqlite=self._sqlite))
+            rows.append(record_row(record, sqlite=self._sqlite))
             ids.append(record.record_id)
-        self._write(rows)
+        self._write(Rows(records=rows))
         return ids
 
     def add_feedback(

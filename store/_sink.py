@@ -48,7 +48,7 @@ class StoreSink(RecordSink):
         """Queue a feedback result."""
         app_id = self._apps.get(result.record_id) or self._session._app_of(result.record_id)
         row = result_row(result, app_id, sqlite=self._session._sqlite)
-        self._session._writer.put(Rows(results=[row]))
+        self._session._writer.put(Rows(results=(row,)))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until what was queued is committed."""

@@ -10,8 +10,9 @@ much as writing tens of records). :meth:`Writer.flush` waits until what was queu
 it is committed: that is what ``session.flush()`` and ``record_ingest_mode="immediate"``
 acknowledge, and a committed transaction survives ``kill -9`` of the process.
 
-Rows go through the driver's ``executemany`` (SQLite; PostgreSQL's psycopg pipelines
-it).
+Rows go to the driver as they come (tuples in column order), many per statement:
+multi-row ``INSERT``\ s on SQLite, ``INSERT ... SELECT FROM unnest(arrays)`` on
+PostgreSQL.
 
 When the database fails (down, locked past the busy timeout) the batch is retried
 with a growing pause for up to :data:`RETRY_FOR` seconds, then dropped with a warning
@@ -26,18 +27,29 @@ all. A full queue makes the caller (a sink worker, not the app) wait up to
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import queue
+import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._deps import sqlalchemy as sa, upsert_insert
 from ._engine import Checkpointer, is_memory, is_sqlite, masked, write_transaction
-from ._tables import JSONType, Tables, mark_repeats
+from ._tables import Tables, mark_repeats
 
-__all__ = ["BATCH", "PUT_TIMEOUT", "QUEUE_SIZE", "RETRY_FOR", "Rows", "Writer", "write_rows"]
+__all__ = [
+    "BATCH",
+    "PUT_TIMEOUT",
+    "QUEUE_SIZE",
+    "RETRY_FOR",
+    "ROWS_PER_STATEMENT",
+    "Rows",
+    "Writer",
+    "write_rows",
+]
 
 logger = logging.getLogger("spyglass.store")
 
@@ -52,29 +64,41 @@ RETRY_FOR = 30.0
 
 
 class Rows:
-    """What one item writes: apps, definitions, records, feedback results."""
+    """What one item writes: apps, definitions, records, feedback results.
+
+    The sequences given are kept as they are, not copied (an item is made for the
+    writer and not touched again): a record's item is the fewest objects the
+    interpreter's cycle collector then tracks while it waits in the queue.
+    """
 
     __slots__ = ("apps", "defs", "records", "results")
 
     def __init__(
         self,
         *,
-        apps: Iterable[dict[str, Any]] = (),
-        defs: Iterable[dict[str, Any]] = (),
-        records: Iterable[tuple[Any, ...]] = (),
-        results: Iterable[tuple[Any, ...]] = (),
+        apps: Sequence[dict[str, Any]] = (),
+        defs: Sequence[dict[str, Any]] = (),
+        records: Sequence[tuple[Any, ...]] = (),
+        results: Sequence[tuple[Any, ...]] = (),
     ) -> None:
-        self.apps = list(apps)
-        self.defs = list(defs)
-        self.records = list(records)
-        self.results = list(results)
+        self.apps = apps
+        self.defs = defs
+        self.records = records
+        self.results = results
 
-    def extend(self, other: Rows) -> None:
-        """Add another item's rows to these."""
-        self.apps += other.apps
-        self.defs += other.defs
-        self.records += other.records
-        self.results += other.results
+    @classmethod
+    def batch(cls, items: Iterable[Rows]) -> Rows:
+        """The rows of several items together."""
+        apps: list[dict[str, Any]] = []
+        defs: list[dict[str, Any]] = []
+        records: list[tuple[Any, ...]] = []
+        results: list[tuple[Any, ...]] = []
+        for item in items:
+            apps += item.apps
+            defs += item.defs
+            records += item.records
+            results += item.results
+        return cls(apps=apps, defs=defs, records=records, results=results)
 
     def __len__(self) -> int:
         return len(self.records) + len(self.results) + len(self.apps) + len(self.defs)
@@ -91,36 +115,86 @@ def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, An
     conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
 
 
+ROWS_PER_STATEMENT = 1_000
+"""The most rows one SQLite INSERT carries (fewer where its limit of bound values is
+lower: 999 before SQLite 3.32)."""
+
+
+def _conflict(table: sa.Table) -> str:
+    """The upsert's clause: a row with the key of a stored one replaces it."""
+    keys = [c.name for c in table.primary_key.columns]
+    sets = ", ".join(f"{c.name} = excluded.{c.name}" for c in table.columns if c.name not in keys)
+    return f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
+
+
 @functools.lru_cache(maxsize=64)
-def _bulk_sql(table: sa.Table, dialect: str, upsert: bool) -> str:
-    """The driver-level INSERT (or upsert) of every column of ``table``."""
-    columns = list(table.columns)
-    postgres = dialect == "postgresql"
-    marks = []
-    for column in columns:
-        is_json = isinstance(column.type, sa.JSON) or column.type is JSONType
-        marks.append("%s::jsonb" if postgres and is_json else "%s" if postgres else "?")
-    names = ", ".join(c.name for c in columns)
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(marks)})"
-    if upsert:
-        keys = [c.name for c in table.primary_key.columns]
-        sets = ", ".join(f"{c.name} = excluded.{c.name}" for c in columns if c.name not in keys)
-        sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
-    return sql
+def _values_sql(table: sa.Table, upsert: bool, rows: int) -> str:
+    """SQLite's INSERT (or upsert) of ``rows`` rows of every column of ``table``."""
+    names = ", ".join(c.name for c in table.columns)
+    row = f"({', '.join('?' * len(table.columns))})"
+    sql = f"INSERT INTO {table.name} ({names}) VALUES {', '.join([row] * rows)}"
+    return sql + _conflict(table) if upsert else sql
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_sql(table: sa.Table, upsert: bool) -> str:
+    """PostgreSQL's INSERT (or upsert) of any number of rows: one array per column,
+    ``unnest`` makes them rows. The statement is short and the same for every batch,
+    so the driver parses it once; the arrays are sent in binary."""
+    dialect = sa.dialects.postgresql.dialect()
+    names = ", ".join(c.name for c in table.columns)
+    # Strings as TEXT, not VARCHAR(n): an explicit cast to VARCHAR(n) cuts a longer
+    # value short, where storing it in the column rejects it, as it must.
+    arrays = ", ".join(
+        "%b::TEXT[]"
+        if isinstance(c.type, sa.String)
+        else f"%b::{c.type.compile(dialect=dialect)}[]"
+        for c in table.columns
+    )
+    sql = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
+    return sql + _conflict(table) if upsert else sql
 
 
 def _bulk(
     conn: sa.engine.Connection, table: sa.Table, rows: list[tuple[Any, ...]], upsert: bool
 ) -> None:
-    """Write many rows through the driver's executemany.
+    """Write many rows through the driver, as many per statement as fit.
 
     The rows of records and feedback results are many and simple, and come ready for
     the driver (tuples in the table's column order, JSON as text, times as the engine
     takes them: :mod:`spyglass.store._rows`); going around SQLAlchemy's per-value
-    processing makes writing them several times cheaper.
+    processing makes writing them several times cheaper. A statement of many rows
+    costs the database little more than one of a single row, and the driver lets other
+    threads run while the database works (and must then win the interpreter back, which
+    can take a switch interval when another thread is busy) once per statement, not
+    once per row.
     """
-    if rows:
-        conn.exec_driver_sql(_bulk_sql(table, conn.dialect.name, upsert), rows)
+    if not rows:
+        return
+    if upsert:
+        # One row per key (the first column), the last: what upserting them in turn
+        # leaves; PostgreSQL refuses a key twice in one statement.
+        rows = list({row[0]: row for row in rows}.values())
+    if conn.dialect.name == "postgresql":
+        columns = tuple(list(values) for values in zip(*rows))
+        conn.exec_driver_sql(_unnest_sql(table, upsert), columns)
+        return
+    per = max(1, min(ROWS_PER_STATEMENT, _parameter_limit(conn) // len(table.columns)))
+    whole = len(rows) - len(rows) % per
+    if whole:
+        chain = itertools.chain.from_iterable
+        params = [tuple(chain(rows[at : at + per])) for at in range(0, whole, per)]
+        conn.exec_driver_sql(_values_sql(table, upsert, per), params)
+    if whole < len(rows):
+        conn.exec_driver_sql(_values_sql(table, upsert, 1), rows[whole:])
+
+
+def _parameter_limit(conn: sa.engine.Connection) -> int:
+    """The most bound values one SQLite statement may carry on this connection."""
+    getlimit = getattr(conn.connection.driver_connection, "getlimit", None)  # Python 3.11+
+    if getlimit is None:
+        return 999  # SQLite's default limit before 3.32
+    return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
 
 def write_rows(conn: sa.engine.Connection, tables: Tables, rows: Rows) -> None:
@@ -263,12 +337,7 @@ class Writer:
 
     def _write(self, items: list[Rows]) -> bool:
         """Write the items in one transaction, retried while the database fails."""
-        if len(items) == 1:
-            batch = items[0]
-        else:
-            batch = Rows()
-            for item in items:
-                batch.extend(item)
+        batch = items[0] if len(items) == 1 else Rows.batch(items)
         deadline = time.monotonic() + RETRY_FOR
         pause = 0.05
         checkpointer = self._checkpointer

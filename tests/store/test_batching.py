@@ -239,3 +239,24 @@ def test_postgres_connections_compress_records_with_lz4(postgres_url: str) -> No
     finally:
         session.close()
         set_current_store(None)
+
+
+def test_a_record_and_a_result_given_twice_in_one_batch_are_stored_once_the_last(
+    opened: TruSession,
+) -> None:
+    """One batch may hold the same record (or feedback result) twice, as when a record
+    is stored again at once: the rows that remain are the last ones given, as writing
+    the items one after the other would leave (PostgreSQL refuses a key twice in one
+    INSERT, so the writer keeps the last of each)."""
+    _, record = _template()
+    first = _item(opened, record, 1, pending=True)
+    again = _item(opened, record.model_copy(update={"main_input": "again"}), 1)
+    result = first.results[0]
+    done = _with_name(result, "renamed")
+    again.results = [done]
+    assert opened._writer._write([first, _item(opened, record, 2), again])
+    assert (1, 10, 1) == _counts(opened, "record_00001")
+    stored = opened.reader().record("record_00001")
+    assert "again" == stored["input"]
+    assert ["renamed"] == [fb["name"] for fb in stored["feedbacks"]]
+    assert (1, 10, 0) == _counts(opened, "record_00002")
