@@ -11,8 +11,8 @@ it is committed: that is what ``session.flush()`` and ``record_ingest_mode="imme
 acknowledge, and a committed transaction survives ``kill -9`` of the process.
 
 Rows go to the driver as they come (tuples in column order), many per statement:
-multi-row ``INSERT``\ s on SQLite, ``INSERT ... SELECT FROM unnest(arrays)`` on
-PostgreSQL.
+multi-row ``INSERT`` statements on SQLite, ``INSERT ... SELECT FROM unnest(arrays)``
+on PostgreSQL.
 
 When the database fails (down, locked past the busy timeout) the batch is retried
 with a growing pause for up to :data:`RETRY_FOR` seconds, then dropped with a warning
