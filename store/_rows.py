@@ -87,7 +87,7 @@ def _frame_text(frame: Any) -> bytes:
     known = _frame_json.get(id(frame))
     if known is not None and known[0] is frame:
         return known[1]
-    text = frame.model_dump_json().encode()
+    text: bytes = frame.model_dump_json().encode()
     if len(_frame_json) >= FRAME_CACHE:
         _frame_json.clear()
     _frame_json[id(frame)] = (frame, text)

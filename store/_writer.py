@@ -104,7 +104,7 @@ class Rows:
         return len(self.records) + len(self.results) + len(self.apps) + len(self.defs)
 
 
-def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows, replacing those with the same primary key (apps, definitions: few)."""
     if not rows:
         return
@@ -112,7 +112,7 @@ def _upsert(conn: sa.engine.Connection, table: sa.Table, rows: list[dict[str, An
     stmt = insert(table)
     keys = {c.name for c in table.primary_key.columns}
     update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
-    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), rows)
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update), list(rows))
 
 
 ROWS_PER_STATEMENT = 1_000
@@ -141,7 +141,7 @@ def _unnest_sql(table: sa.Table, upsert: bool) -> str:
     """PostgreSQL's INSERT (or upsert) of any number of rows: one array per column,
     ``unnest`` makes them rows. The statement is short and the same for every batch,
     so the driver parses it once; the arrays are sent in binary."""
-    dialect = sa.dialects.postgresql.dialect()
+    dialect = sa.dialects.postgresql.dialect()  # type: ignore[no-untyped-call]
     names = ", ".join(c.name for c in table.columns)
     # Strings as TEXT, not VARCHAR(n): an explicit cast to VARCHAR(n) cuts a longer
     # value short, where storing it in the column rejects it, as it must.
@@ -156,7 +156,7 @@ def _unnest_sql(table: sa.Table, upsert: bool) -> str:
 
 
 def _bulk(
-    conn: sa.engine.Connection, table: sa.Table, rows: list[tuple[Any, ...]], upsert: bool
+    conn: sa.engine.Connection, table: sa.Table, rows: Sequence[tuple[Any, ...]], upsert: bool
 ) -> None:
     """Write many rows through the driver, as many per statement as fit.
 
