@@ -18,9 +18,10 @@ tool's tables in a shared database. The layout is the head of the migrations in
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
-from ._deps import sqlalchemy as sa, upsert_insert
+from ._deps import sqlalchemy as sa
 
 __all__ = ["JSONType", "Tables", "mark_repeats", "tables", "version_table"]
 
@@ -157,14 +158,19 @@ def tables(prefix: str) -> Tables:
     return Tables(prefix)
 
 
-def mark_repeats(conn: sa.engine.Connection, t: Tables, record_ids: list[str]) -> None:
-    """Mark the ``(record_id, name)`` of these records that now have more than one
-    feedback result in ``feedback_repeats``; called in the transaction that wrote
-    results of them, after writing.
+def mark_repeats(conn: sa.engine.Connection, t: Tables, pairs: list[tuple[str, str]]) -> None:
+    """Mark those ``(record_id, name)`` pairs, of feedback results just written, that now
+    have more than one result in ``feedback_repeats``; called in the transaction that
+    wrote the results, after writing.
 
-    One set-based statement per batch (the records' results are found in
-    ``ix_feedbacks_record``): a few microseconds per result, where a trigger on every
-    inserted row doubled the cost of inserting results on SQLite.
+    One statement per batch: for each distinct pair, the results of that record and
+    name are counted in ``ix_feedbacks_record`` (a correlated count on the index's
+    leading columns, which every plan makes an index lookup: a set-based ``IN`` over
+    the batch's records let PostgreSQL's planner pick, at some table sizes, plans that
+    took seconds per batch). The pairs travel as one array per column (PostgreSQL) or
+    one JSON array (SQLite): a short statement, the same for every batch. A few
+    microseconds per result, where a trigger on every inserted row doubled the cost of
+    inserting results on SQLite.
 
     On PostgreSQL, two transactions that each insert a result of the same record and
     feedback at the same moment do not see each other's row, and the pair stays
@@ -172,17 +178,26 @@ def mark_repeats(conn: sa.engine.Connection, t: Tables, record_ids: list[str]) -
     Results of one record are otherwise written by one writer (pending results come
     with their record; evaluators update those rows in place).
     """
-    if not record_ids:
+    if not pairs:
         return
-    f, m = t.feedbacks, t.feedback_repeats
-    insert = upsert_insert(conn)
-    ids = sorted(set(record_ids))
-    for start in range(0, len(ids), 1000):
-        found = (
-            sa.select(f.c.record_id, f.c.name)
-            .where(f.c.record_id.in_(ids[start : start + 1000]))
-            .group_by(f.c.record_id, f.c.name)
-            .having(sa.func.count() > 1)
+    f, m = t.feedbacks.name, t.feedback_repeats.name
+    distinct = sorted(set(pairs))
+    counted = (
+        f"(SELECT count(*) FROM {f} AS f WHERE f.record_id = b.record_id AND f.name = b.name) > 1"
+    )
+    if conn.dialect.name == "postgresql":
+        sql = (
+            f"INSERT INTO {m} (record_id, name) SELECT b.record_id, b.name "
+            "FROM unnest(%b::TEXT[], %b::TEXT[]) AS b(record_id, name) "
+            f"WHERE {counted} ON CONFLICT DO NOTHING"
         )
-        stmt = insert(m).from_select(["record_id", "name"], found).on_conflict_do_nothing()
-        conn.execute(stmt)
+        params: Any = ([p[0] for p in distinct], [p[1] for p in distinct])
+    else:
+        sql = (
+            f"INSERT INTO {m} (record_id, name) SELECT b.record_id, b.name FROM ("
+            "SELECT json_extract(value, '$[0]') AS record_id, "
+            "json_extract(value, '$[1]') AS name FROM json_each(?)) AS b "
+            f"WHERE {counted} ON CONFLICT DO NOTHING"
+        )
+        params = (json.dumps(distinct),)
+    conn.exec_driver_sql(sql, params)

@@ -203,7 +203,7 @@ def write_rows(conn: sa.engine.Connection, tables: Tables, rows: Rows) -> None:
     _upsert(conn, tables.feedback_defs, rows.defs)
     _bulk(conn, tables.records, rows.records, upsert=True)
     _bulk(conn, tables.feedbacks, rows.results, upsert=True)
-    mark_repeats(conn, tables, [r[1] for r in rows.results])  # record_id is the second
+    mark_repeats(conn, tables, [(r[1], r[4]) for r in rows.results])  # (record_id, name)
 
 
 class _Marker:
