@@ -38,6 +38,7 @@ from spyglass.core import (
 
 from ._deps import orjson
 from ._engine import RawJSON
+from ._tables import tables
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -252,23 +253,7 @@ def _result(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-RESULT_COLUMNS = (
-    "feedback_result_id",
-    "record_id",
-    "feedback_definition_id",
-    "app_id",
-    "name",
-    "status",
-    "result",
-    "multi_result",
-    "error",
-    "calls_json",
-    "cost_json",
-    "last_ts",
-    "worker",
-    "lease_until",
-    "attempts",
-)
+RESULT_COLUMNS = tuple(column.name for column in tables("").feedbacks.columns)
 """The feedbacks table's columns, in its order: the order of a result row's values."""
 
 

@@ -145,9 +145,11 @@ def test_the_encoder_writes_every_field_of_a_call() -> None:
     assert list(RecordAppCall.model_fields) == list(_CALL_FIELDS)
 
 
-def test_result_rows_are_in_the_column_order_of_the_table() -> None:
+def test_result_rows_have_a_value_for_every_column() -> None:
     """The writer hands result rows to the driver as they are, in column order."""
-    from spyglass.store._rows import RESULT_COLUMNS
-    from spyglass.store._tables import tables
+    from spyglass.core import FeedbackResult
+    from spyglass.store._rows import RESULT_COLUMNS, result_row
 
-    assert RESULT_COLUMNS == tuple(c.name for c in tables("spyglass_").feedbacks.columns)
+    result = FeedbackResult(record_id="r", name="n", feedback_definition_id="d", result=0.5)
+    row = dict(zip(RESULT_COLUMNS, result_row(result, "a", sqlite=False), strict=True))
+    assert ("r", "n", "a", 0.5) == (row["record_id"], row["name"], row["app_id"], row["result"])
