@@ -88,15 +88,18 @@ def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[
         return slow
     names = list(cls.model_fields)
     shared = set(names)
-    setattr_ = object.__setattr__
+    try:
+        set_dict, set_fields, set_extra, set_private = _slot_setters(cls)
+    except Exception:  # noqa: BLE001 - a pydantic without these slots
+        return slow
     new: Any = cls.__new__
 
     def make(values: dict[str, Any]) -> Any:
         obj = new(cls)
-        setattr_(obj, "__dict__", values)
-        setattr_(obj, "__pydantic_fields_set__", shared)
-        setattr_(obj, "__pydantic_extra__", None)
-        setattr_(obj, "__pydantic_private__", None)
+        set_dict(obj, values)
+        set_fields(obj, shared)
+        set_extra(obj, None)
+        set_private(obj, None)
         return obj
 
     try:
@@ -117,6 +120,23 @@ def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[
     return make
 
 
+_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+
+
+def _slot_setters(cls: type[Any]) -> list[Callable[[Any, Any], None]]:
+    """The setters of a model's ``__dict__`` and pydantic's three slots, as `_SLOTS`.
+
+    What ``object.__setattr__(obj, name, value)`` calls, without looking the name up
+    through the class each time. The constructors that use them are checked against
+    pydantic's own when made.
+    """
+    setters = []
+    for name in _SLOTS:
+        owner = next(klass for klass in cls.__mro__ if name in vars(klass))
+        setters.append(vars(owner)[name].__set__)
+    return setters
+
+
 def _default_constructor(cls: type[Any]) -> Callable[[], Any]:
     """``cls()`` for a model whose fields all have immutable defaults, without validation.
 
@@ -134,15 +154,18 @@ def _default_constructor(cls: type[Any]) -> Callable[[], Any]:
     ):
         return cls
     defaults = {name: f.default for name, f in fields.items()}
-    setattr_ = object.__setattr__
+    try:
+        set_dict, set_fields, set_extra, set_private = _slot_setters(cls)
+    except Exception:  # noqa: BLE001 - a pydantic without these slots
+        return cls
     new: Any = cls.__new__
 
     def make() -> Any:
         obj = new(cls)
-        setattr_(obj, "__dict__", dict(defaults))
-        setattr_(obj, "__pydantic_fields_set__", set())
-        setattr_(obj, "__pydantic_extra__", None)
-        setattr_(obj, "__pydantic_private__", None)
+        set_dict(obj, dict(defaults))
+        set_fields(obj, set())
+        set_extra(obj, None)
+        set_private(obj, None)
         return obj
 
     try:
