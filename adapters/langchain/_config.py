@@ -61,21 +61,23 @@ _SCALARS = (str, int, float, bool)
 def _condensed(config: Mapping[Any, Any]) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for key, value in config.items():
+        kind = type(value)
+        if value is None or (kind in _CONTAINERS and not value):
+            continue  # most of a config LangChain made: empty tags, metadata, ...
         if key == "callbacks":
             if not _has_handlers(value):
                 continue
+        elif key == "recursion_limit":
+            if value == _DEFAULT_RECURSION_LIMIT:
+                continue
         elif key == "configurable" and _is_mapping(value):
             value = {k: v for k, v in value.items() if not (isinstance(k, str) and k[:2] == "__")}
-        elif key == "recursion_limit" and value == _DEFAULT_RECURSION_LIMIT:
-            continue
-        if value is None:
-            continue
-        kind = type(value)
-        if (
-            kind in _CONTAINERS
-            or (kind not in _SCALARS and isinstance(value, (Mapping, list, tuple)))
-        ) and not value:
-            continue
+            kind = dict
+        if kind in _CONTAINERS:
+            if not value:
+                continue
+        elif kind not in _SCALARS and isinstance(value, (Mapping, list, tuple)) and not value:
+            continue  # an empty container of another type
         out[key] = value
     return out
 

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .._classpath import ClassCache
 from .._log_once import LogOnce
 from ..instrument._context import _STATE
-from ..instrument._wrap import is_excluded
+from ..instrument._wrap import exclusions
 from ..lens._lens import Lens
 from ..plugins import _main_io
 from ..plugins._manager import call_first
@@ -448,11 +448,12 @@ def _placed(app: App, root: _Call) -> list[tuple[_Call, list[RecordAppCallMethod
     # (id of the caller's path, class name) -> path of an instance the walk did not reach
     unreached: dict[tuple[int, str], Lens] = {}
     placed: list[tuple[_Call, list[RecordAppCallMethod], int]] = []
+    excluded = exclusions()
     for node in list(root.calls):  # parents are always listed before their children
         instance = node.instance
         parent = node.parent
         site = node.site
-        if parent is not None and is_excluded(type(instance)):
+        if excluded is not None and parent is not None and excluded[type(instance)]:
             # Plumbing: not recorded; what it calls attaches to its caller.
             paths[id(node)] = paths[id(parent)]
             stacks[id(node)] = stacks[id(parent)]

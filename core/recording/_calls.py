@@ -246,7 +246,9 @@ def record_call(
         raise
     call.end = _now()
     _STATE.reset(token)
-    kind = _KINDS[type(ret)]
+    kind = _kind_ids.get(id(type(ret)))  # one C lookup for any type seen before
+    if kind is None:
+        kind = _KINDS[type(ret)]
     if kind:
         try:
             return _lazy(call, ret, kind)
@@ -321,6 +323,7 @@ def _guarded(plugin: str | None, wrap: Callable[..., Any]) -> Callable[..., Any]
 
 # return type -> what its calls are (see _kind_of), decided on first sight of the type.
 _KINDS: ClassCache[int | Callable[..., Any]] = ClassCache(_kind_of)
+_kind_ids = _KINDS.by_id
 on_plugins_changed(_KINDS.clear)  # a new or removed adapter may wrap other types
 
 

@@ -135,7 +135,11 @@ class _Encoder(ObjectForms):
             _handlers_current()
         self.nodes_left = self.max_nodes
         try:
-            return self.encode(obj, 0)
+            t = type(obj)
+            if t is str or t is int or t is float or t is bool or obj is None:
+                return self.encode(obj, 0)
+            result = self.container(obj, t, 0)  # `encode`'s other case, without its checks
+            return self.plain(obj, t) if result is _PLAIN else result
         except Exception as exc:  # noqa: BLE001 - e.g. RecursionError when called very deep
             logger.debug("jsonify failed on a %s: %r", type(obj), exc)
             self.ancestors.clear()
@@ -144,7 +148,8 @@ class _Encoder(ObjectForms):
             return {NON_SERIALIZED: {"cls": None, "id": id(obj), "init_bindings": None}}
 
     def top_new_dict(self, d: dict[str, Any]) -> _JSON:
-        """`top` for a plain dict made for this value alone, which nothing else holds.
+        """`top` for a plain dict made for this value alone, which nothing else holds
+        (not even its own values: a call's arguments by name).
 
         Its form is the one `top` gives; it is not kept in the memo (no other value can
         meet the dict), which saves the memo's work for it.
@@ -154,16 +159,13 @@ class _Encoder(ObjectForms):
         if _handlers_version != _encoders.version:
             _handlers_current()
         self.nodes_left = self.max_nodes - 1
-        oid = id(d)
-        self.ancestors.add(oid)
+        # Not an ancestor of its values, as `top` would make it: made after them, the
+        # dict is in none of them, so no path leads back to it.
         try:
-            result = self.mapping(d.items(), len(d), 0, True)
+            return self.mapping(d.items(), len(d), 0, True)
         except Exception as exc:  # noqa: BLE001 - serialisation is total
             logger.debug("jsonify: a %s failed (%r); written as non-serialised", dict, exc)
-            result = _PLAIN
-        finally:
-            self.ancestors.discard(oid)
-        return self.plain(d, dict) if result is _PLAIN else result
+            return self.plain(d, dict)
 
     # -- every value goes through `encode` ----------------------------------------
     # The loops of `mapping` and `sequence` repeat its scalar cases inline: most values
