@@ -533,8 +533,12 @@ def _freeze(calls: list[_Call]) -> None:
                 if type(value) in copies:
                     kwargs[key] = _copy(made, copies, value)
         ret = call.ret
-        if type(ret) in copies:
-            call.ret = _copy(made, copies, ret)
+        copy = copies.get(type(ret))
+        if copy is not None:  # `_copy`, inlined: most calls that return one return a list
+            frozen = made.get(id(ret))
+            if frozen is None:
+                frozen = made[id(ret)] = copy(ret)
+            call.ret = frozen
 
 
 def _copy(made: dict[int, Any], copies: dict[type, Callable[[Any], Any]], value: Any) -> Any:
