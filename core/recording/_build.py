@@ -350,7 +350,17 @@ def _calls(
     ends: list[int] = []
     cost: Cost | None = None
     errors = _ErrorTexts(serialiser.max_str)
-    for node, stack, end in _placed(app, root):
+    placed = _placed(app, root)
+    # Every call's arguments first, then the returns: what one call returns and the next
+    # takes (a retriever's documents, a prompt's messages) is met at depth 1 in the
+    # arguments and at depth 0 as a return, and the memo serves a form made deeper to a
+    # shallower meeting, not the other way. As one dict per call, so that secrets are
+    # redacted by parameter name too (`api_key=...`), not only inside the values.
+    arguments = [
+        encode_args(node.site.arguments(node.instance, node.args, node.kwargs))
+        for node, _stack, _end in placed
+    ]
+    for (node, stack, end), args in zip(placed, arguments):
         site = node.site
         error = node.error
         if node.items is not None:
@@ -370,9 +380,7 @@ def _calls(
                 {
                     "call_id": call_id,
                     "stack": stack,
-                    # As one dict, so that secrets are redacted by parameter name too
-                    # (`api_key=...`), not only inside the values.
-                    "args": encode_args(site.arguments(node.instance, node.args, node.kwargs)),
+                    "args": args,
                     "rets": rets,
                     "error": node.note if error is None else errors.text(error, call_id),
                     "perf": new_perf(
