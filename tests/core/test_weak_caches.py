@@ -108,7 +108,7 @@ def test_a_class_cache_answers_by_id_and_forgets_a_collected_class() -> None:
         pass
 
     assert (None, None) == (cache.by_id.get(id(int)), cache.by_id.get(id(Local)))
-    cache[int], cache[Local]  # noqa: B018 - computed on first use
+    assert "int" == cache[int] and "Local" == cache[Local]  # computed on first use
     assert ("int", "Local") == (cache.by_id.get(id(int)), cache.by_id.get(id(Local)))
     key = id(Local)
     del Local
