@@ -51,8 +51,8 @@ instructions per build under valgrind's callgrind 1.98 M before, 1.50 M after (-
 Python opcodes 29,177 -> 22,029, Python-level calls 582 -> 355, C calls 1,129 -> 825.
 Four interleaved pairs of ``get()``-alone / plain-invoke CPU: 0.217-0.230x before,
 0.179-0.201x after (-15 %; the build runs with caches the chain has just evicted, so
-fewer instructions save less time). ``recorded`` is unchanged (recorded / idle, four
-pairs: 1.05-1.07x before and after).
+fewer instructions save less time). ``recorded`` is unchanged (recorded / idle CPU,
+three interleaved pairs: 1.05-1.07x before, 1.04-1.07x after).
 
 The recorded+read target (≤ 1.25x) is not met: it needs the build at about 0.13x a plain
 invoke, half of what it cost before, and this work took a quarter of its instructions
