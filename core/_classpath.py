@@ -93,43 +93,51 @@ class ClassCache(dict[type, V]):
     collected. ``clear()`` forgets everything. ``compute`` must depend on the class
     alone: two threads may compute one class's value at once, and either answer is kept.
 
+    For the hottest code, ``cache.by_id`` holds every value computed so far, of any
+    class, keyed by ``id(cls)``: ``cache.by_id.get(id(cls))`` answers without a Python
+    call (``None`` when not computed yet; then ask ``cache[cls]``). Ids are safe keys:
+    a static class is never freed, and a collected class's entry is dropped while it
+    is being freed, before its id can be another object's.
+
     Args:
         compute: the value for a class.
     """
 
-    __slots__ = ("_compute", "_heap", "_refs")
+    __slots__ = ("_compute", "_refs", "by_id")
 
     def __init__(self, compute: Callable[[type], V]) -> None:
         super().__init__()
         self._compute = compute
-        # id(class) -> value, and id(class) -> the weak reference that drops it, for
-        # classes that can be freed. The callback runs while the class is being freed,
-        # before its id can be another object's.
-        self._heap: dict[int, V] = {}
+        # id(class) -> value, for every class computed so far; and id(class) -> the
+        # weak reference that drops it, for classes that can be freed. The callback
+        # runs while the class is being freed, before its id can be another object's.
+        self.by_id: dict[int, V] = {}
         self._refs: dict[int, weakref.ref[type]] = {}
 
     def __missing__(self, cls: type) -> V:
         try:
-            return self._heap[id(cls)]
+            return self.by_id[id(cls)]
         except KeyError:
             value = self[cls] = self._compute(cls)
             return value
 
     def __setitem__(self, cls: type, value: V) -> None:
         """Set the value for ``cls`` (held weakly unless it is one of the interpreter's)."""
+        by_id, key = self.by_id, id(cls)
         if not cls.__flags__ & _HEAP_TYPE:
             super().__setitem__(cls, value)
+            by_id[key] = value
             return
-        heap, refs, key = self._heap, self._refs, id(cls)
+        refs = self._refs
         if key not in refs:
-            refs[key] = weakref.ref(cls, lambda _: (heap.pop(key, None), refs.pop(key, None)))
-        heap[key] = value
+            refs[key] = weakref.ref(cls, lambda _: (by_id.pop(key, None), refs.pop(key, None)))
+        by_id[key] = value
 
     def clear(self) -> None:
         """Forget every value (each is computed again on next use)."""
         super().clear()
-        self._heap.clear()
+        self.by_id.clear()
         self._refs.clear()
 
     def __repr__(self) -> str:
-        return f"ClassCache({self._compute!r}, {len(self) + len(self._heap)} classes)"
+        return f"ClassCache({self._compute!r}, {len(self.by_id)} classes)"

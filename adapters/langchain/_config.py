@@ -35,26 +35,49 @@ _DEFAULT_RECURSION_LIMIT = 25
 
 def recorded_config(config: Any) -> Any:
     """The recorded form of a ``config`` argument (see the module docstring)."""
+    if config is None:
+        return OMIT
+    if type(config) is dict:  # what LangChain passes (a RunnableConfig is a dict)
+        return _condensed(config) or OMIT
     if isinstance(config, list):  # batch: one config per input
-        forms = [_condensed(c) if isinstance(c, Mapping) else c for c in config]
+        forms = [_condensed(c) if _is_mapping(c) else c for c in config]
         return forms if any(f != {} for f in forms) else OMIT
     if not isinstance(config, Mapping):
-        return OMIT if config is None else config
+        return config
     return _condensed(config) or OMIT
+
+
+def _is_mapping(value: Any) -> bool:
+    # A dict without asking the Mapping ABC (the slow way, for other mappings).
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+# Containers are left out when empty. The Mapping ABC's isinstance is slow, so the
+# plain types are told apart by their type first.
+_CONTAINERS = (dict, list, tuple)
+_SCALARS = (str, int, float, bool)
 
 
 def _condensed(config: Mapping[Any, Any]) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for key, value in config.items():
+        kind = type(value)
+        if value is None or (kind in _CONTAINERS and not value):
+            continue  # most of a config LangChain made: empty tags, metadata, ...
         if key == "callbacks":
             if not _has_handlers(value):
                 continue
-        elif key == "configurable" and isinstance(value, Mapping):
+        elif key == "recursion_limit":
+            if value == _DEFAULT_RECURSION_LIMIT:
+                continue
+        elif key == "configurable" and _is_mapping(value):
             value = {k: v for k, v in value.items() if not (isinstance(k, str) and k[:2] == "__")}
-        elif key == "recursion_limit" and value == _DEFAULT_RECURSION_LIMIT:
-            continue
-        if value is None or (isinstance(value, (Mapping, list, tuple)) and not value):
-            continue
+            kind = dict
+        if kind in _CONTAINERS:
+            if not value:
+                continue
+        elif kind not in _SCALARS and isinstance(value, (Mapping, list, tuple)) and not value:
+            continue  # an empty container of another type
         out[key] = value
     return out
 

@@ -58,10 +58,11 @@ def _document(doc: Any) -> dict[str, Any]:
 def _message(msg: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"type": msg.type, "content": msg.content}
     fields = vars(msg)
-    for key in _MESSAGE_EXTRAS:
-        value = fields.get(key)
-        if value:
-            out[key] = value
+    if any(map(fields.get, _MESSAGE_EXTRAS)):  # most messages have none: one C loop
+        for key in _MESSAGE_EXTRAS:
+            value = fields.get(key)
+            if value:
+                out[key] = value
     return out
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "SkippedMethod",
     "WrappedMethod",
     "defining_class",
+    "exclusions",
     "instrument_objects",
     "is_excluded",
     "is_wrapped",
@@ -325,6 +326,12 @@ _excluded_types = ClassCache(_is_excluded)
 def is_excluded(tp: type) -> bool:
     """Whether instances of ``tp`` are plumbing, never recorded (``InstrumentSpec.exclude``)."""
     return _excluding and _excluded_types[tp]
+
+
+def exclusions() -> ClassCache[bool] | None:
+    """``None`` while no spec excludes a class; else ``cache``, where ``cache[tp]`` is
+    `is_excluded` of ``tp`` (for a loop over many calls: one call, not one per call)."""
+    return _excluded_types if _excluding else None
 
 
 def _exclude(specs: Sequence[InstrumentSpec]) -> None:

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .._classpath import ClassCache
 from .._log_once import LogOnce
 from ..instrument._context import _STATE
-from ..instrument._wrap import is_excluded
+from ..instrument._wrap import exclusions
 from ..lens._lens import Lens
 from ..plugins import _main_io
 from ..plugins._manager import call_first
@@ -88,15 +88,18 @@ def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[
         return slow
     names = list(cls.model_fields)
     shared = set(names)
-    setattr_ = object.__setattr__
+    try:
+        set_dict, set_fields, set_extra, set_private = _slot_setters(cls)
+    except Exception:  # noqa: BLE001 - a pydantic without these slots
+        return slow
     new: Any = cls.__new__
 
     def make(values: dict[str, Any]) -> Any:
         obj = new(cls)
-        setattr_(obj, "__dict__", values)
-        setattr_(obj, "__pydantic_fields_set__", shared)
-        setattr_(obj, "__pydantic_extra__", None)
-        setattr_(obj, "__pydantic_private__", None)
+        set_dict(obj, values)
+        set_fields(obj, shared)
+        set_extra(obj, None)
+        set_private(obj, None)
         return obj
 
     try:
@@ -117,6 +120,23 @@ def _fast_constructor(cls: type[Any], sample: dict[str, Any]) -> Callable[[dict[
     return make
 
 
+_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+
+
+def _slot_setters(cls: type[Any]) -> list[Callable[[Any, Any], None]]:
+    """The setters of a model's ``__dict__`` and pydantic's three slots, as `_SLOTS`.
+
+    What ``object.__setattr__(obj, name, value)`` calls, without looking the name up
+    through the class each time. The constructors that use them are checked against
+    pydantic's own when made.
+    """
+    setters = []
+    for name in _SLOTS:
+        owner = next(klass for klass in cls.__mro__ if name in vars(klass))
+        setters.append(vars(owner)[name].__set__)
+    return setters
+
+
 def _default_constructor(cls: type[Any]) -> Callable[[], Any]:
     """``cls()`` for a model whose fields all have immutable defaults, without validation.
 
@@ -134,15 +154,18 @@ def _default_constructor(cls: type[Any]) -> Callable[[], Any]:
     ):
         return cls
     defaults = {name: f.default for name, f in fields.items()}
-    setattr_ = object.__setattr__
+    try:
+        set_dict, set_fields, set_extra, set_private = _slot_setters(cls)
+    except Exception:  # noqa: BLE001 - a pydantic without these slots
+        return cls
     new: Any = cls.__new__
 
     def make() -> Any:
         obj = new(cls)
-        setattr_(obj, "__dict__", dict(defaults))
-        setattr_(obj, "__pydantic_fields_set__", set())
-        setattr_(obj, "__pydantic_extra__", None)
-        setattr_(obj, "__pydantic_private__", None)
+        set_dict(obj, dict(defaults))
+        set_fields(obj, set())
+        set_extra(obj, None)
+        set_private(obj, None)
         return obj
 
     try:
@@ -327,7 +350,17 @@ def _calls(
     ends: list[int] = []
     cost: Cost | None = None
     errors = _ErrorTexts(serialiser.max_str)
-    for node, stack, end in _placed(app, root):
+    placed = _placed(app, root)
+    # Every call's arguments first, then the returns: what one call returns and the next
+    # takes (a retriever's documents, a prompt's messages) is met at depth 1 in the
+    # arguments and at depth 0 as a return, and the memo serves a form made deeper to a
+    # shallower meeting, not the other way. As one dict per call, so that secrets are
+    # redacted by parameter name too (`api_key=...`), not only inside the values.
+    arguments = [
+        encode_args(node.site.arguments(node.instance, node.args, node.kwargs))
+        for node, _stack, _end in placed
+    ]
+    for (node, stack, end), args in zip(placed, arguments):
         site = node.site
         error = node.error
         if node.items is not None:
@@ -347,9 +380,7 @@ def _calls(
                 {
                     "call_id": call_id,
                     "stack": stack,
-                    # As one dict, so that secrets are redacted by parameter name too
-                    # (`api_key=...`), not only inside the values.
-                    "args": encode_args(site.arguments(node.instance, node.args, node.kwargs)),
+                    "args": args,
                     "rets": rets,
                     "error": node.note if error is None else errors.text(error, call_id),
                     "perf": new_perf(
@@ -425,11 +456,12 @@ def _placed(app: App, root: _Call) -> list[tuple[_Call, list[RecordAppCallMethod
     # (id of the caller's path, class name) -> path of an instance the walk did not reach
     unreached: dict[tuple[int, str], Lens] = {}
     placed: list[tuple[_Call, list[RecordAppCallMethod], int]] = []
+    excluded = exclusions()
     for node in list(root.calls):  # parents are always listed before their children
         instance = node.instance
         parent = node.parent
         site = node.site
-        if parent is not None and is_excluded(type(instance)):
+        if excluded is not None and parent is not None and excluded[type(instance)]:
             # Plumbing: not recorded; what it calls attaches to its caller.
             paths[id(node)] = paths[id(parent)]
             stacks[id(node)] = stacks[id(parent)]

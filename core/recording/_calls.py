@@ -246,7 +246,9 @@ def record_call(
         raise
     call.end = _now()
     _STATE.reset(token)
-    kind = _KINDS[type(ret)]
+    kind = _kind_ids.get(id(type(ret)))  # one C lookup for any type seen before
+    if kind is None:
+        kind = _KINDS[type(ret)]
     if kind:
         try:
             return _lazy(call, ret, kind)
@@ -321,6 +323,7 @@ def _guarded(plugin: str | None, wrap: Callable[..., Any]) -> Callable[..., Any]
 
 # return type -> what its calls are (see _kind_of), decided on first sight of the type.
 _KINDS: ClassCache[int | Callable[..., Any]] = ClassCache(_kind_of)
+_kind_ids = _KINDS.by_id
 on_plugins_changed(_KINDS.clear)  # a new or removed adapter may wrap other types
 
 
@@ -508,24 +511,42 @@ def _freeze(calls: list[_Call]) -> None:
     chat history it passed in, sort a list it got back) out of this record. Objects
     of other types, and containers nested inside these, are read when the record is
     built (documented in docs/records.md, "When records are built").
+
+    A container that several calls share (a retriever's list of documents, returned
+    by one call and passed to the next) is copied once and the copy shared, so the
+    build still meets one object and serialises it once.
     """
     copies = _COPIES
+    made: dict[int, Any] = {}  # id(container) -> its copy; the calls hold the originals
     for call in calls:
         args = call.args
         if args:
             for value in args:
                 if type(value) in copies:
-                    call.args = tuple(copies[type(v)](v) if type(v) in copies else v for v in args)
+                    call.args = tuple(
+                        _copy(made, copies, v) if type(v) in copies else v for v in args
+                    )
                     break
         kwargs = call.kwargs
         if kwargs:
             for key, value in kwargs.items():
-                copy = copies.get(type(value))
-                if copy is not None:
-                    kwargs[key] = copy(value)
-        copy = copies.get(type(call.ret))
-        if copy is not None:
-            call.ret = copy(call.ret)
+                if type(value) in copies:
+                    kwargs[key] = _copy(made, copies, value)
+        ret = call.ret
+        copy = copies.get(type(ret))
+        if copy is not None:  # `_copy`, inlined: most calls that return one return a list
+            frozen = made.get(id(ret))
+            if frozen is None:
+                frozen = made[id(ret)] = copy(ret)
+            call.ret = frozen
+
+
+def _copy(made: dict[int, Any], copies: dict[type, Callable[[Any], Any]], value: Any) -> Any:
+    """The copy of ``value`` for `_freeze`, made on first meeting it."""
+    frozen = made.get(id(value))
+    if frozen is None:
+        frozen = made[id(value)] = copies[type(value)](value)
+    return frozen
 
 
 set_call_handler(record_call)

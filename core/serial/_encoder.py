@@ -57,6 +57,7 @@ logger = logging.getLogger("spyglass.core.serial._jsonify")
 _Handler = Callable[["_Encoder", Any, type, Any, int], _JSON]
 # type -> its handler; never keeps a class alive (see ClassCache).
 _handlers: ClassCache[tuple[_Handler, Any, bool]] = ClassCache(lambda t: _handler_entry(t))
+_handler_ids = _handlers.by_id  # id(type) -> its handler, without a Python call
 _handlers_version = -1
 
 # Kinds whose form is made from the value alone (no children, no user encoder, never a
@@ -78,10 +79,6 @@ def _handlers_current() -> None:
 def _handler_entry(t: type) -> tuple[_Handler, Any, bool]:
     kind, detail = _kind_of(t)
     return (_BY_KIND.get(kind, _Encoder.by_object), detail, kind in _LEAF_KINDS)
-
-
-def _handler_of(t: type) -> tuple[_Handler, Any, bool]:
-    return _handlers[t]
 
 
 class _Encoder(ObjectForms):
@@ -138,7 +135,11 @@ class _Encoder(ObjectForms):
             _handlers_current()
         self.nodes_left = self.max_nodes
         try:
-            return self.encode(obj, 0)
+            t = type(obj)
+            if t is str or t is int or t is float or t is bool or obj is None:
+                return self.encode(obj, 0)
+            result = self.container(obj, t, 0)  # `encode`'s other case, without its checks
+            return self.plain(obj, t) if result is _PLAIN else result
         except Exception as exc:  # noqa: BLE001 - e.g. RecursionError when called very deep
             logger.debug("jsonify failed on a %s: %r", type(obj), exc)
             self.ancestors.clear()
@@ -147,7 +148,8 @@ class _Encoder(ObjectForms):
             return {NON_SERIALIZED: {"cls": None, "id": id(obj), "init_bindings": None}}
 
     def top_new_dict(self, d: dict[str, Any]) -> _JSON:
-        """`top` for a plain dict made for this value alone, which nothing else holds.
+        """`top` for a plain dict made for this value alone, which nothing else holds
+        (not even its own values: a call's arguments by name).
 
         Its form is the one `top` gives; it is not kept in the memo (no other value can
         meet the dict), which saves the memo's work for it.
@@ -157,16 +159,13 @@ class _Encoder(ObjectForms):
         if _handlers_version != _encoders.version:
             _handlers_current()
         self.nodes_left = self.max_nodes - 1
-        oid = id(d)
-        self.ancestors.add(oid)
+        # Not an ancestor of its values, as `top` would make it: made after them, the
+        # dict is in none of them, so no path leads back to it.
         try:
-            result = self.dict_form(d, 0)
+            return self.mapping(d.items(), len(d), 0, True)
         except Exception as exc:  # noqa: BLE001 - serialisation is total
             logger.debug("jsonify: a %s failed (%r); written as non-serialised", dict, exc)
-            result = _PLAIN
-        finally:
-            self.ancestors.discard(oid)
-        return self.plain(d, dict) if result is _PLAIN else result
+            return self.plain(d, dict)
 
     # -- every value goes through `encode` ----------------------------------------
     # The loops of `mapping` and `sequence` repeat its scalar cases inline: most values
@@ -213,10 +212,23 @@ class _Encoder(ObjectForms):
         if t is dict or t is list or t is tuple:
             entry = None
         else:
-            entry = _handlers.get(t) or _handler_of(t)
+            entry = _handler_ids.get(id(t)) or _handlers[t]
             if entry[2]:
                 return self.leaf(o, t, entry, depth)
         oid = id(o)
+        nodes = self.nodes_left
+        memo = self.memo
+        if memo is not None:
+            # A form made at this depth or deeper, without markers, is the same here; it
+            # still spends its containers from the budget, as if made again. (Looked up
+            # first: an object with a form holds no path back to itself, or its form
+            # would hold a marker, so it is never an ancestor here; and the depth and
+            # budget it needs pass the checks below.)
+            known = memo.get(oid)
+            if known is not None and depth <= known[1] and known[2] <= nodes:
+                self.nodes_left = nodes - known[2]
+                return known[3]
+            marks = self.marks
         ancestors = self.ancestors
         if oid in ancestors:
             self.marks += 1
@@ -224,24 +236,14 @@ class _Encoder(ObjectForms):
         if depth > self.max_depth:
             self.marks += 1
             return {TRUNCATED: {"max_depth": self.max_depth}}
-        nodes = self.nodes_left
         if nodes <= 0:
             self.marks += 1
             return {TRUNCATED: {"max_nodes": "exceeded"}}
-        memo = self.memo
-        if memo is not None:
-            # A form made at this depth or deeper, without markers, is the same here; it
-            # still spends its containers from the budget, as if made again.
-            known = memo.get(oid)
-            if known is not None and depth <= known[1] and known[2] <= nodes:
-                self.nodes_left = nodes - known[2]
-                return known[3]
-            marks = self.marks
         self.nodes_left = nodes - 1
         ancestors.add(oid)
         try:
             if t is dict:
-                result = self.dict_form(o, depth)
+                result = self.mapping(o.items(), len(o), depth, True)
             elif entry is None:
                 result = self.sequence(o, len(o), depth, True)
             else:
@@ -269,6 +271,34 @@ class _Encoder(ObjectForms):
         except Exception as exc:  # noqa: BLE001 - serialisation is total
             logger.debug("jsonify: a %s failed (%r); written as non-serialised", t, exc)
             return _PLAIN
+
+    def new_dict(self, d: dict[Any, Any], depth: int) -> _JSON:
+        """`container` for a plain dict that an encoder has just made for one value.
+
+        Its form is the one `container` gives, but it is not looked up in or kept in
+        the memo: nothing else can meet the dict (an encoder answers anew each time),
+        so an entry would only hold it alive. `_PLAIN` if it has no form.
+        """
+        oid = id(d)
+        ancestors = self.ancestors
+        if oid in ancestors:  # an encoder that hands back a dict it is serialising
+            self.marks += 1
+            return None if self.skip_specials else {CIRCULAR: oid}
+        if depth > self.max_depth:
+            self.marks += 1
+            return {TRUNCATED: {"max_depth": self.max_depth}}
+        if self.nodes_left <= 0:
+            self.marks += 1
+            return {TRUNCATED: {"max_nodes": "exceeded"}}
+        self.nodes_left -= 1
+        ancestors.add(oid)
+        try:
+            return self.mapping(d.items(), len(d), depth, True)
+        except Exception as exc:  # noqa: BLE001 - serialisation is total
+            logger.debug("jsonify: a %s failed (%r); written as non-serialised", dict, exc)
+            return _PLAIN
+        finally:
+            ancestors.discard(oid)
 
     # -- by kind (see `_BY_KIND`): (o, its type, the kind's detail, depth) --------------
 
@@ -315,7 +345,7 @@ class _Encoder(ObjectForms):
         else:
             rt = type(result)
             if rt is dict:  # the usual answer: `encode`, without its scalar checks
-                form = self.container(result, rt, depth)
+                form = self.new_dict(result, depth)
                 return self.plain(result, rt) if form is _PLAIN else form
             if result is not o and rt is not t:
                 return self.encode(result, depth)
@@ -343,10 +373,6 @@ class _Encoder(ObjectForms):
         if isinstance(k, Enum):
             return _safe_text(k.name)
         return _safe_text(k)
-
-    def dict_form(self, o: dict[Any, Any], depth: int) -> _JSON:
-        """A plain dict as a dict: `mapping` of its items, whose count is exact."""
-        return self.mapping(o.items(), len(o), depth, True)
 
     def mapping(self, items: Any, total: int | None, depth: int, exact: bool = False) -> _JSON:
         """``(key, value)`` pairs as a dict; ``exact``: ``total`` is their true count."""
@@ -412,7 +438,7 @@ class _Encoder(ObjectForms):
         whole = exact and total is not None and total <= limit
         out: list[Any] = []
         append = out.append
-        handlers = _handlers
+        handlers = _handler_ids
         leaves = child <= self.max_depth  # else a leaf's form is the depth marker
         for v in itertools.islice(iterator, limit):
             t = type(v)
@@ -431,9 +457,13 @@ class _Encoder(ObjectForms):
                 append(v if isfinite(v) else _float(v))
             else:
                 # `container`, inlined for a known leaf kind (numpy floats of an embedding)
-                entry = handlers.get(t)
+                entry = handlers.get(id(t))
                 if entry is not None and entry[2] and leaves and self.nodes_left > 0:
                     self.nodes_left -= 1
+                    if entry[0] is _float_kind:  # never raises: the float's own value
+                        value = float.__float__(v)
+                        append(value if isfinite(value) else _float(value))
+                        continue
                     try:
                         result = entry[0](self, v, t, entry[1], child)
                     except Exception as exc:  # noqa: BLE001 - serialisation is total

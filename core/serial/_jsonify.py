@@ -232,11 +232,16 @@ class Jsonifier:
     ``j = Jsonifier(memo=memo)``, then ``j.value(x)`` is ``jsonify(x, memo=memo)`` (each
     value with its own ``max_nodes`` budget) without setting up a serialiser per value,
     and ``j.new_dict(d)`` is ``j.value(d)`` for a plain dict made for this value alone
-    (a call's arguments by name), whose form the memo need not keep. The arguments are
+    (a call's arguments by name), which nothing else holds, not even its own values,
+    and whose form the memo need not keep. The arguments are
     those of `jsonify`. Not for use by two threads at once.
+
+    Attributes:
+        new_dict: ``new_dict(d)``, as above (the serialiser's own method: a record
+            build calls it once per recorded call).
     """
 
-    __slots__ = ("_encoder", "_max_str", "_redact")
+    __slots__ = ("_encoder", "_max_str", "_redact", "new_dict")
 
     def __init__(self, **settings: Unpack[JsonifySettings]) -> None:
         # The defaults are `jsonify`'s: one signature holds them.
@@ -254,6 +259,7 @@ class Jsonifier:
         )
         self._max_str = self._encoder.max_str
         self._redact = redact
+        self.new_dict: Callable[[dict[str, Any]], _JSON] = self._encoder.top_new_dict
 
     @property
     def max_str(self) -> int:
@@ -272,7 +278,3 @@ class Jsonifier:
         ):
             return obj
         return self._encoder.top(obj)
-
-    def new_dict(self, d: dict[str, Any]) -> _JSON:
-        """``value(d)`` for a dict made for this value alone (not kept in the memo)."""
-        return self._encoder.top_new_dict(d)

@@ -120,6 +120,36 @@ def test_containers_the_app_changes_later_are_recorded_as_they_were_at_the_root_
     assert ["a", "b"] == history  # the app's own objects are untouched
 
 
+class Pipeline:
+    def run(self, question: str) -> str:
+        docs = self.retrieve(question)
+        return self.answer(docs)
+
+    def retrieve(self, question: str) -> list[dict[str, str]]:
+        return [{"text": question}]
+
+    def answer(self, docs: list[dict[str, str]]) -> str:
+        docs.append({"text": "appended by the app"})  # after its call has the list
+        return docs[0]["text"]
+
+
+PIPELINE_SPECS = [InstrumentSpec(Pipeline, ("run", "retrieve", "answer"), kind="custom")]
+
+
+def test_a_container_several_calls_share_is_copied_once_and_serialised_once() -> None:
+    """A list one call returns and the next takes is copied once at the root's end: the
+    record shows it in both calls as it was then, serialised once (one form, shared)."""
+    with engine_plugin(PIPELINE_SPECS):
+        recorder = make_recorder(Pipeline())
+        with recorder as recording:
+            recorder.app.run("q")
+        record = recording.get()
+    retrieve, answer = (c for c in record.calls if c.stack[-1].method.name != "run")
+    both = [{"text": "q"}, {"text": "appended by the app"}]
+    assert (both, {"docs": both}) == (retrieve.rets, answer.args)  # as at the root's end
+    assert retrieve.rets is answer.args["docs"]
+
+
 def test_other_objects_are_serialised_as_they_are_when_the_record_is_built() -> None:
     """Documented: an object (not a list, dict or set) changed after its root shows its
     state at the first read; reading right after the block is the way to pin it."""

@@ -677,6 +677,36 @@ def test_encoder_output_is_bounded() -> None:
     assert [0, 1, {TRUNCATED: {"len": 10, "kept": 2}}] == jsonify(Doc(""), max_items=2)
 
 
+class Box:
+    def __init__(self) -> None:
+        self.inner: dict[str, Any] = {"box": self}
+
+
+@pytest.mark.usefixtures("clean_encoders")
+def test_an_encoder_answer_that_leads_back_is_a_circular_reference() -> None:
+    """An encoder's dict that holds the object, or is one the object holds, ends in a
+    circular-reference marker, as any cycle does."""
+    register_encoder(Box, lambda b: {"me": b})
+    box = Box()
+    assert {"me": {CIRCULAR: id(box)}} == jsonify(box)
+    unregister_encoder(Box)
+    register_encoder(Box, lambda b: b.inner)  # a dict that holds the box again
+    assert {"box": {CIRCULAR: id(box)}} == jsonify(box)
+    assert {"box": {CIRCULAR: id(box)}} == jsonify(box, memo={})
+
+
+@pytest.mark.usefixtures("clean_encoders")
+def test_an_encoder_answer_spends_the_node_budget_and_depth() -> None:
+    """An encoder's dict counts as a container of its own, at its object's depth."""
+    register_encoder(Doc, lambda d: {"text": d.text, "more": [d.text]})
+    assert {"text": "a", "more": {TRUNCATED: {"max_nodes": "exceeded"}}} == jsonify(
+        Doc("a"), max_nodes=2
+    )
+    assert {TRUNCATED: {"max_nodes": "exceeded"}} == jsonify(Doc("a"), max_nodes=1)
+    assert [{TRUNCATED: {"max_depth": 0}}] == jsonify([Doc("a")], max_depth=0)
+    assert {"text": "a", "more": {TRUNCATED: {"max_depth": 0}}} == jsonify(Doc("a"), max_depth=0)
+
+
 @pytest.mark.parametrize(
     ("target", "fn", "error"),
     [(Doc, "not callable", TypeError), (5, repr, TypeError), ("NoModule", repr, ValueError)],

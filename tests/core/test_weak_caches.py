@@ -97,3 +97,21 @@ def test_a_class_cache_computes_once_and_lets_classes_go() -> None:
     assert "ClassCache(" in repr(cache) and "1 classes" in repr(cache)
     cache.clear()
     assert "0 classes" in repr(cache)
+
+
+def test_a_class_cache_answers_by_id_and_forgets_a_collected_class() -> None:
+    """``by_id`` holds every value computed, builtin or user class, and drops a user
+    class's entry when the class is collected (so its id can never answer for another)."""
+    cache: ClassCache[str] = ClassCache(lambda cls: cls.__name__)
+
+    class Local:
+        pass
+
+    assert (None, None) == (cache.by_id.get(id(int)), cache.by_id.get(id(Local)))
+    assert "int" == cache[int] and "Local" == cache[Local]  # computed on first use
+    assert ("int", "Local") == (cache.by_id.get(id(int)), cache.by_id.get(id(Local)))
+    key = id(Local)
+    del Local
+    gc.collect()
+    assert key not in cache.by_id
+    assert "int" == cache.by_id[id(int)]
