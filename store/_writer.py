@@ -1,9 +1,11 @@
-"""The background writer: a bounded queue, one thread, one transaction per batch.
+"""The background writer: bounded queues, a thread each, one transaction per batch.
 
 Whatever is handed over (records with their pending feedbacks, feedback
-results) is written by this thread, never by the app's: :meth:`Writer.put` queues the
-rows of one item; the thread takes everything queued (up to :data:`BATCH` items), writes
-it in one transaction, and goes on. A lone record is written at once in a transaction of
+results) is written by the writer's threads, never by the app's: :meth:`Writer.put`
+queues the rows of one item in a lane (one on SQLite, :data:`POSTGRES_LANES` on
+PostgreSQL; a record and its results always in the same one); the lane's thread takes
+everything queued (up to :data:`BATCH` items), writes it in one transaction, and goes
+on. A lone record is written at once in a transaction of
 its own; when records arrive faster than they are written, the queue fills and each
 transaction carries hundreds of them, which is what makes ingest fast (a commit costs as
 much as writing tens of records). :meth:`Writer.flush` waits until what was queued before
@@ -42,6 +44,7 @@ from ._tables import Tables, mark_repeats
 
 __all__ = [
     "BATCH",
+    "POSTGRES_LANES",
     "PUT_TIMEOUT",
     "QUEUE_SIZE",
     "RETRY_FOR",
@@ -218,16 +221,36 @@ class _Marker:
         self.seen = dropped  # the drop count when the marker was reached
 
 
+POSTGRES_LANES = 2
+"""Writer threads on PostgreSQL, each with its queue and connection. A record and the
+feedback results of it always go to the same one (chosen by the record's id), so each
+is written after its record; two keep the server at work on one batch while the rows of
+the next are sent, and use two of its cores. SQLite has one writer at a time: one lane."""
+
+
+def _lane_key(rows: Rows) -> str:
+    """The record an item belongs to: its record's id, or its first result's."""
+    if rows.records:
+        return str(rows.records[0][0])
+    if rows.results:
+        return str(rows.results[0][1])
+    return ""
+
+
 class Writer:
-    """Writes queued rows to the database on its own thread (started on first use)."""
+    """Writes queued rows to the database on its own threads (started on first use)."""
 
     def __init__(self, engine: sa.engine.Engine, tables: Tables, url: sa.engine.URL) -> None:
         self._engine = engine
         self._tables = tables
         self._where = masked(url)
-        self._queue: queue.Queue[Rows | _Marker | None] = queue.Queue(QUEUE_SIZE)
-        self._thread: threading.Thread | None = None
+        lanes = POSTGRES_LANES if engine.dialect.name == "postgresql" else 1
+        self._queues: list[queue.Queue[Rows | _Marker | None]] = [
+            queue.Queue(QUEUE_SIZE) for _ in range(lanes)
+        ]
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._counting = threading.Lock()  # the lanes count drops and writes together
         self._closed = False
         self.dropped = 0
         self._reported = 0  # drops a flush has already returned False for
@@ -243,8 +266,10 @@ class Writer:
         if self._closed or not self._start():
             self._drop(len(rows), "the session is closed")
             return False
+        queues = self._queues
+        lane = queues[hash(_lane_key(rows)) % len(queues)] if len(queues) > 1 else queues[0]
         try:
-            self._queue.put(rows, timeout=PUT_TIMEOUT)
+            lane.put(rows, timeout=PUT_TIMEOUT)
         except queue.Full:
             self._drop(len(rows), f"its queue stayed full for {PUT_TIMEOUT:g} s")
             return False
@@ -257,55 +282,65 @@ class Writer:
         flush returned (something queued before this call, then, whether it was dropped
         before this call or while it waited).
         """
-        if self._thread is None or self._closed:
+        if not self._threads or self._closed:
             return True
-        marker = _Marker(self._reported)
-        try:
-            self._queue.put(marker, timeout=timeout)
-        except queue.Full:
-            return False
-        if not marker.event.wait(timeout):
-            return False
-        self._reported = max(self._reported, marker.seen)
-        return marker.ok
+        deadline = None if timeout is None else time.monotonic() + timeout
+        markers = [_Marker(self._reported) for _ in self._queues]
+        for lane, marker in zip(self._queues, markers):
+            try:
+                lane.put(marker, timeout=_left(deadline))
+            except queue.Full:
+                return False
+        for marker in markers:
+            if not marker.event.wait(_left(deadline)):
+                return False
+        self._reported = max(self._reported, *(marker.seen for marker in markers))
+        return all(marker.ok for marker in markers)
 
     def close(self, timeout: float | None = 5.0) -> bool:
-        """Write what is queued (for at most ``timeout`` seconds) and stop the thread."""
+        """Write what is queued (for at most ``timeout`` seconds) and stop the threads."""
         with self._lock:
             if self._closed:
                 return True
             self._closed = True
-            thread = self._thread
-        if thread is None:
+            threads = list(self._threads)
+        if not threads:
             return True
-        try:
-            self._queue.put(None, timeout=timeout)
-        except queue.Full:
-            return False
-        thread.join(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for lane in self._queues:
+            try:
+                lane.put(None, timeout=_left(deadline))
+            except queue.Full:
+                return False
+        for thread in threads:
+            thread.join(_left(deadline))
         if self._checkpointer is not None:
-            self._checkpointer.stop(timeout)
-        return not thread.is_alive()
+            self._checkpointer.stop(_left(deadline))
+        return not any(thread.is_alive() for thread in threads)
 
-    # ------------------------------------------------------------ the thread
+    # ------------------------------------------------------------ the threads
 
     def _start(self) -> bool:
-        if self._thread is not None:
+        if self._threads:
             return True
         with self._lock:
-            if self._thread is None:
-                thread = threading.Thread(
-                    target=self._run, name="spyglass-store-writer", daemon=True
-                )
+            if not self._threads:
+                threads = [
+                    threading.Thread(
+                        target=self._run, args=(lane,), name="spyglass-store-writer", daemon=True
+                    )
+                    for lane in self._queues
+                ]
                 try:
-                    thread.start()
+                    for thread in threads:
+                        thread.start()
                 except RuntimeError:  # interpreter shutting down
                     return False
-                self._thread = thread
+                self._threads = threads
         return True
 
-    def _run(self) -> None:
-        get = self._queue.get
+    def _run(self, lane: queue.Queue[Rows | _Marker | None]) -> None:
+        get = lane.get
         while True:
             item = get()
             items: list[Rows] = []
@@ -323,7 +358,7 @@ class Writer:
                 if stop or size >= BATCH:
                     break
                 try:
-                    item = self._queue.get_nowait()
+                    item = lane.get_nowait()
                 except queue.Empty:
                     break
             ok = self._write(items) if items else True
@@ -345,7 +380,8 @@ class Writer:
             try:
                 with write_transaction(self._engine, checkpoint=checkpointer is None) as conn:
                     write_rows(conn, self._tables, batch)
-                self.written += len(batch.records)
+                with self._counting:
+                    self.written += len(batch.records)
                 if checkpointer is not None:
                     checkpointer.poke(len(batch.records) + len(batch.results))
                 return True
@@ -369,7 +405,8 @@ class Writer:
             try:
                 with write_transaction(self._engine) as conn:
                     write_rows(conn, self._tables, item)
-                self.written += len(item.records)
+                with self._counting:
+                    self.written += len(item.records)
             except Exception as exc:  # noqa: BLE001 - counted and logged, never raised
                 ok = False
                 cause = getattr(exc, "orig", None) or exc
@@ -377,14 +414,21 @@ class Writer:
         return ok
 
     def _drop(self, count: int, cause: str) -> None:
-        self.dropped += count
         key = cause.split(":")[0]
-        level = logging.WARNING if key not in self._warned else logging.DEBUG
-        self._warned.add(key)
+        with self._counting:
+            self.dropped += count
+            dropped = self.dropped
+            level = logging.WARNING if key not in self._warned else logging.DEBUG
+            self._warned.add(key)
         logger.log(
             level,
             "spyglass store: %d item(s) not written because %s (%d dropped so far)",
             count,
             cause,
-            self.dropped,
+            dropped,
         )
+
+
+def _left(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline`` (``None``: no deadline), never negative."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())

@@ -7,6 +7,7 @@ whole (its record row, with its calls, and its pending feedbacks), logged once a
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -177,7 +178,8 @@ def _writes_held(session: TruSession) -> Iterator[None]:
 
 def test_a_deep_queue_is_written_in_few_transactions(opened: TruSession) -> None:
     """Records queued faster than they are written go in large batches (one commit for
-    hundreds), and all of them are stored with their calls."""
+    hundreds, in each of the writer's lanes), and all of them are stored with their
+    calls."""
     recorder, record = _template()
     assert opened.flush(30)  # the template's own recording, before commits are counted
     commits = []
@@ -189,8 +191,12 @@ def test_a_deep_queue_is_written_in_few_transactions(opened: TruSession) -> None
         time.sleep(0.2)  # the writer took the first record and waits for the lock
     assert opened.flush(60)
     assert 0 == opened.dropped
-    # The first record alone, then the 1,199 queued behind it in batches of BATCH items.
-    assert len(commits) <= 1 + -(-1199 // _writer.BATCH)
+    # In each lane, the first record alone, then those queued behind it in batches of
+    # BATCH items.
+    lanes = len(opened._writer._queues)
+    queued = collections.Counter(hash(f"record_{i:05d}") % lanes for i in range(1200))
+    assert len(commits) <= sum(1 + -(-(n - 1) // _writer.BATCH) for n in queued.values())
+    assert lanes == (2 if opened.engine.dialect.name == "postgresql" else 1)
     assert 1200 + 1 == opened.get_leaderboard().loc[("batching", "base"), "records"]
     t = opened._tables
     with opened.engine.connect() as conn:
@@ -260,3 +266,23 @@ def test_a_record_and_a_result_given_twice_in_one_batch_are_stored_once_the_last
     assert "again" == stored["input"]
     assert ["renamed"] == [fb["name"] for fb in stored["feedbacks"]]
     assert (1, 10, 0) == _counts(opened, "record_00002")
+
+
+def test_results_follow_their_records_through_the_writers_lanes(opened: TruSession) -> None:
+    """On PostgreSQL the writer has two lanes (threads with their own connections); a
+    record's feedback results take its lane, so each is written after its record (its
+    foreign key holds) however the lanes interleave: nothing is dropped."""
+    from spyglass.core import FeedbackResult
+
+    recorder, record = _template()
+    for i in range(400):
+        copy = record.model_copy(update={"record_id": f"record_{i:05d}"})
+        opened._sink.on_record(copy, recorder)
+        result = FeedbackResult(
+            record_id=copy.record_id, name="lane", feedback_definition_id="d", result=i % 2
+        )
+        opened._sink.on_feedback_result(result)
+    assert opened.flush(60)
+    assert 0 == opened.dropped
+    assert 400 == len(opened.get_feedback_results(app_ids=[record.app_id]))
+    assert 0.5 == opened.get_leaderboard().loc[("batching", "base"), "lane"]
