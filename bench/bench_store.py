@@ -21,36 +21,49 @@ server is started in a temporary folder, as in the tests), in one run:
 TruLens 1.x for comparison: about 6 ms per record written inline, 1.5 s for a leaderboard
 of 5,000. Run: ``.venv/bin/python bench/bench_store.py [--records N]``.
 
-Measured at 100,000 records, one run, on the 2-core machine with nothing else running
-(load average 0.8 at the start, 1.6 during the run); baseline (recorded 10-call app call,
-no session, CPU of the app's thread) 72.2 µs. "cpu" is the median CPU time of the calling
-thread (for SQLite it includes the database engine's work; PostgreSQL's server runs in
-another process); PostgreSQL's reads after ``VACUUM ANALYZE``, the steady state its
+Measured at 100,000 records, one run (20:08 UTC), on the 2-core machine with nothing
+else running (load average 1.1 at the start, 1.2 during the run, the bench's own
+threads and server included). "cpu" is the median CPU time of the calling thread (for
+SQLite it includes the database engine's work; PostgreSQL's server runs in other
+processes); PostgreSQL's reads after ``VACUUM ANALYZE``, the steady state its
 insert-triggered autovacuum reaches within a minute of a bulk load (right after the load
-its leaderboard took 102.4 ms):
+its leaderboard took 114.9 ms). Hand-over is the app thread's CPU per recorded call
+with a session minus the same call of a recorder without one, the two called in turn
+(baselines 43.5 and 42.8 µs):
 
 | engine | hand-over | ingest | CPU per record ingested | first page of 100 (cpu) | leaderboard (cpu) | bytes/record |
 | --- | --- | --- | --- | --- | --- | --- |
-| SQLite | -2.5 µs (noise: ≤ 1 µs) | 1,834 records/s | 575 µs | 36.4 ms (36.4) | 94.3 ms (94.4) | 10,879 |
-| PostgreSQL | 6.0 µs | 734 records/s | 550 µs + server 986 µs | 56.9 ms (40.7) | 93.7 ms (12.2) | 5,145 |
+| SQLite | 1.0 µs | 6,714 records/s | 164 µs | 11.2 ms (11.2) | 47.8 ms (47.8) | 5,170 |
+| PostgreSQL | 0.4 µs | 5,676 records/s | 87 µs + server 190 µs | 16.7 ms (11.9) | 50.7 ms (6.8) | 3,435 |
 
-Before this round (same bench, a loaded machine, load about 6.5): ingest 628 / 366
-records/s, first page 90.5 / 105.2 ms, leaderboard 506.6 / 310.9 ms (SQLite / PostgreSQL).
+A second run a few minutes earlier: 7,367 / 5,996 records/s, first page 9.2 / 16.0 ms,
+leaderboard 47.1 / 45.0 ms. Before this round (the same bench and machine, idle, at
+revision fe14e25): ingest 1,834 / 734 records/s, first page 36.4 / 56.9 ms, leaderboard
+94.3 / 93.7 ms, 10,879 / 5,145 bytes per record.
 
-Met: hand-over (≤ 20 µs), leaderboard (≤ 100 ms) on both engines, first page (≤ 50 ms) on
-SQLite. Missed: ingest (≥ 5,000 records/s) on both, and PostgreSQL's first page by 7 ms.
-Ingest is bound by CPU per record, which sets its ceiling on any machine: about 1,700
-records/s for SQLite and 1,000 for PostgreSQL (its server's ~1 ms per record) even with a
-free core each. Where a record's CPU goes (measured by parts):
+All targets met on both engines. What made ingest 3.7× (SQLite) and 7.7× (PostgreSQL)
+faster, each measured on its own:
 
-- making its rows, on the sink's thread: about 140 µs, of which ``model_dump_json`` is
-  about 115 µs, half of it in the 42 Python-level serializers pydantic calls for a
-  10-call record (``Perf`` times, ``Lens`` paths, in the core's schema);
-- SQLite: inserting 12 rows into tables with their indexes, about 10.9 kB per record,
-  150-300 µs depending on the file's size; WAL checkpoints run on a thread of their own;
-- PostgreSQL: the server's time is JSONB parsing and compression of the 6 kB
-  ``record_json``, the ten call rows with their foreign-key checks (even by ``COPY``) and
-  the feedback upsert; the client side is the rows plus psycopg's adaptation.
+- **A record stored compactly**, its stack frames written once (6.3 kB of JSON to 3.2 kB
+  for these records), encoded with orjson from the model's fields rather than by
+  pydantic's ``model_dump_json`` (which calls back into Python for each timestamp and
+  lens): about 40 µs instead of 120 µs of the sink thread per record, and half the
+  bytes for the database to parse (PostgreSQL's JSONB: about 150 µs of server CPU for
+  the 6 kB form) and write.
+- **The calls a view over the records' JSON** instead of a table of ten rows per record
+  with three index entries and a foreign-key check each: that table cost more than the
+  record itself (SQLite about 100 µs, PostgreSQL about 200 µs per record).
+- **Many rows per statement** (multi-row ``INSERT`` on SQLite, ``unnest`` of binary
+  arrays on PostgreSQL): the writer thread wins the interpreter back once per statement,
+  not once per row; on PostgreSQL the client's CPU per record fell from 104 to 35 µs
+  and the server's per-statement work with it.
+- **Two writer lanes on PostgreSQL**, so its server works on one batch while the next is
+  sent (4,282 records/s with one lane in the run before, 5,676-5,996 with two).
+- **Fewer objects per queued item** for the interpreter's cycle collector, which had
+  taken about 30 µs per record; the claim index holds pending results only; the
+  repeated-result marks found by one index lookup per (record, feedback) pair, where the
+  former set-based query took seconds per batch on PostgreSQL between 60,000 and 90,000
+  results, after its planner changed plans.
 
 The first page is the 100 records' JSON decoded with orjson into a DataFrame (the query
 itself takes under 1 ms); the leaderboard is two flat grouped scans of covering indexes
