@@ -84,31 +84,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spyglass.adapters.custom import TruApp, instrument
+from spyglass.adapters.custom import TruApp
 from spyglass.core import FeedbackResult, FeedbackResultStatus, Record
 from spyglass.core.sinks import set_current_store
 from spyglass.store import TruSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "store"))
 from _postgres import PostgresServer, find_bin  # the throwaway server of the tests
+from _ten_calls import App  # the 10-call app of the tests
 
 CALLS = 2000  # app calls timed for the hand-over
-
-
-class Tool:
-    @instrument
-    def run(self, n: int) -> int:
-        return n + 1
-
-
-class App:
-    def __init__(self) -> None:
-        self.tool = Tool()
-
-    @instrument
-    def respond(self, question: str) -> str:
-        total = sum(self.tool.run(i) for i in range(9))  # 1 root + 9 calls = 10 calls
-        return f"{question}: {total}"
 
 
 def _paired_us(base: tuple[Any, App], stored: tuple[Any, App], calls: int) -> tuple[float, float]:

@@ -9,13 +9,12 @@ aggregated by the database, not in pandas.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ._deps import orjson, pandas, sqlalchemy as sa
-from ._rows import decode_record
+from ._deps import pandas, sqlalchemy as sa
+from ._rows import decode_record, loads_json
 from ._tables import Tables
 
 __all__ = [
@@ -32,20 +31,8 @@ RECORD_COLUMNS += ["ts"]
 TAIL_COLUMNS = ["latency", "total_tokens", "total_cost", "cost_currency"]
 
 
-def _loads(value: Any) -> Any:
-    if isinstance(value, (str, bytes)):
-        try:
-            return orjson.loads(value)
-        except ValueError:  # NaN or Infinity, which json writes and orjson refuses
-            try:
-                return json.loads(value)
-            except ValueError:
-                return value
-    return value
-
-
 def _as_text(column: Any, conn: sa.engine.Connection) -> Any:
-    """A JSON column read as its text, decoded by :func:`_loads` (orjson) rather than by
+    """A JSON column read as its text, decoded by :func:`~spyglass.store._rows.loads_json` (orjson) rather than by
     SQLAlchemy's or the driver's ``json.loads``."""
     if conn.dialect.name == "postgresql":
         return sa.cast(column, sa.Text).label(column.name)
@@ -124,7 +111,7 @@ def records_and_feedback(
         for app_id, app_json in conn.execute(
             sa.select(a.c.app_id, a.c.app_json).where(a.c.app_id.in_(app_ids_found))
         ):
-            app_json = _loads(app_json)
+            app_json = loads_json(app_json)
             app_cache[app_id] = (app_json, _type(app_json))
     out: list[dict[str, Any]] = []
     names: set[str] = set()
@@ -139,8 +126,8 @@ def records_and_feedback(
             "app_json": app_json,
             "type": type_,
             "record_id": row["record_id"],
-            "input": _loads(row["input"]),
-            "output": _loads(row["output"]),
+            "input": loads_json(row["input"]),
+            "output": loads_json(row["output"]),
             "tags": row["tags"],
             "record_json": record_json,
             "cost_json": record_json.get("cost"),
@@ -151,13 +138,13 @@ def records_and_feedback(
         for fb in results.get(row["record_id"], ()):
             name = fb["name"]
             names.add(name)
-            calls = _loads(fb["calls_json"]) or []
+            calls = loads_json(fb["calls_json"]) or []
             item.setdefault(f"{name}_calls", []).extend(calls)
-            cost = _loads(fb["cost_json"]) or {}
+            cost = loads_json(fb["cost_json"]) or {}
             currency = cost.get("cost_currency", "USD")
             key = f"{name} feedback cost in {currency}"
             item[key] = item.get(key, 0.0) + float(cost.get("cost", 0.0))
-            multi = _loads(fb["multi_result"])
+            multi = loads_json(fb["multi_result"])
             if isinstance(multi, dict):
                 for sub, value in multi.items():
                     sub_name = f"{name}:::{sub}"

@@ -15,7 +15,6 @@ latency as p50 and p95, read with ``ORDER BY latency LIMIT 1 OFFSET k`` along th
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from urllib.parse import urlencode
 from ._deps import sqlalchemy as sa
 from ._migrate import current_revision
 from ._read import record_stats, score_sums
-from ._rows import decode_record
+from ._rows import decode_record, loads_json
 from ._tables import Tables
 
 __all__ = ["SORTS", "Reader", "RecordFilter"]
@@ -72,16 +71,6 @@ class RecordFilter:
         values = {**self.__dict__, **changes}
         values["descending"] = int(bool(values["descending"]))
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
-
-
-def _loads(text: Any) -> Any:
-    """A JSON column's value: engines give text (SQLite) or objects (PostgreSQL)."""
-    if isinstance(text, str):
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return text
 
 
 def _ts(value: Any) -> str:
@@ -150,7 +139,7 @@ class Reader:
             row = c.execute(sa.select(a).where(a.c.app_id == app_id)).mappings().first()
         if row is None:
             return None
-        return {**dict(row), "app_json": _loads(row["app_json"])}
+        return {**dict(row), "app_json": loads_json(row["app_json"])}
 
     def feedback_names(self) -> list[str]:
         """The names of every feedback with a result, sorted.
@@ -295,7 +284,7 @@ class Reader:
             total = c.execute(count).scalar() or 0
             scores = self._scores(c, [p["record_id"] for p in page])
         for p in page:
-            p["input"], p["output"] = _loads(p["input"]), _loads(p["output"])
+            p["input"], p["output"] = loads_json(p["input"]), loads_json(p["output"])
             p["ts"] = _ts(p["ts"])
             p["feedbacks"] = scores.get(p["record_id"], {})
         return page, int(total)
@@ -399,11 +388,11 @@ class Reader:
             ]
         out = dict(row)
         out["record_json"] = decode_record(out["record_json"])
-        out["input"], out["output"] = _loads(out["input"]), _loads(out["output"])
+        out["input"], out["output"] = loads_json(out["input"]), loads_json(out["output"])
         out["ts"] = _ts(out["ts"])
         for res in results:
-            res["calls"] = _loads(res.pop("calls_json", None)) or []
-            res["cost"] = _loads(res.pop("cost_json", None))
+            res["calls"] = loads_json(res.pop("calls_json", None)) or []
+            res["cost"] = loads_json(res.pop("cost_json", None))
             res["last_ts"] = _ts(res["last_ts"])
             res["lease_until"] = _ts(res.get("lease_until"))
         out["feedbacks"] = results
@@ -436,7 +425,7 @@ class Reader:
             after = (rows[-1]["ts"], rows[-1]["record_id"])
             for x in rows:
                 x["record_json"] = decode_record(x["record_json"])
-                x["input"], x["output"] = _loads(x["input"]), _loads(x["output"])
+                x["input"], x["output"] = loads_json(x["input"]), loads_json(x["output"])
                 x["feedbacks"] = {n: v["result"] for n, v in scores.get(x["record_id"], {}).items()}
             yield rows
 
@@ -483,11 +472,11 @@ class Reader:
             scores = self._scores(c, ids)
         return [
             {
-                "input": _loads(text),
+                "input": loads_json(text),
                 "left_id": lefts[text][0],
-                "left_output": _loads(lefts[text][1]),
+                "left_output": loads_json(lefts[text][1]),
                 "right_id": rights[text][0],
-                "right_output": _loads(rights[text][1]),
+                "right_output": loads_json(rights[text][1]),
                 "left_scores": scores.get(lefts[text][0], {}),
                 "right_scores": scores.get(rights[text][0], {}),
             }

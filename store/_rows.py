@@ -8,7 +8,7 @@ beside it. Its calls are read from that JSON too, through the ``<prefix>calls`` 
 change: the frames of the call stacks (component path and method), which repeat in
 every call below a component, are written once, in a top-level ``"frames"`` list, and
 each call's ``"stack"`` lists their positions in it. For a 10-call record this halves
-the text (6.3 kB to 2.9 kB), and with it what the database parses, compresses and
+the text (6.3 kB to 3.2 kB), and with it what the database parses, compresses and
 writes. :func:`decode_record` gives the record's JSON back (frames in place); every
 reader goes through it, and a record stored in full (by an older spyglass, or by hand)
 decodes as it is.
@@ -46,15 +46,12 @@ __all__ = [
     "decode_record",
     "encode_record",
     "feedback_def_row",
+    "loads_json",
     "pending_row",
     "record_row",
     "result_from_row",
     "result_row",
 ]
-
-_CALL_FIELDS = ("call_id", "stack", "args", "rets", "error", "perf", "pid", "tid")
-"""The fields of ``RecordAppCall`` that :func:`encode_record` writes, in their order; a
-test checks they are the model's (a new field makes this list, and the encoder, stale)."""
 
 
 class _NotPlain(Exception):
@@ -124,7 +121,7 @@ def _encode_fast(record: Record) -> bytes:
             if start.tzinfo is not None or end.tzinfo is not None:
                 raise _NotPlain("aware datetime")  # pydantic writes local time: let it
             times = {"start_time": start, "end_time": end}  # orjson writes what pydantic does
-        append(
+        append(  # every field of RecordAppCall, in its order (a test holds it to that)
             {
                 "call_id": call.call_id,
                 "stack": stack,
@@ -164,20 +161,27 @@ def _compact(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def loads_json(value: Any) -> Any:
+    """A JSON column's value as data: engines give text (SQLite) or data (PostgreSQL's
+    JSONB). Text that is not JSON is returned as it is."""
+    if isinstance(value, (str, bytes)):
+        try:
+            return orjson.loads(value)
+        except ValueError:  # NaN or Infinity, which json writes and orjson refuses
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+    return value
+
+
 def decode_record(value: Any) -> Any:
     """A stored ``record_json`` (text, bytes, or data as PostgreSQL's driver gives it)
     as the record's JSON data, its stack frames back in place.
 
     The frames are shared: the calls below one component hold the same dict.
     """
-    if isinstance(value, (str, bytes)):
-        try:
-            value = orjson.loads(value)
-        except ValueError:  # NaN or Infinity, which json writes and orjson refuses
-            try:
-                value = json.loads(value)
-            except ValueError:
-                return value
+    value = loads_json(value)
     if isinstance(value, dict):
         frames = value.pop("frames", None)
         if frames is not None:
@@ -304,10 +308,6 @@ def pending_row(record: Record, definition: FeedbackDefinition, *, sqlite: bool)
     )
 
 
-def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
 def result_from_row(row: Any) -> FeedbackResult:
     """A stored feedback result (a row mapping) as a ``FeedbackResult``."""
     return FeedbackResult(
@@ -319,7 +319,7 @@ def result_from_row(row: Any) -> FeedbackResult:
         result=row["result"],
         multi_result=row["multi_result"],
         error=row["error"],
-        calls=_loads(row["calls_json"]) or [],
-        cost=_loads(row["cost_json"]) or {},
+        calls=loads_json(row["calls_json"]) or [],
+        cost=loads_json(row["cost_json"]) or {},
         last_ts=row["last_ts"],
     )

@@ -8,7 +8,6 @@ queries of the dashboard and the command line are :class:`~._reader.Reader`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,7 +19,7 @@ from . import _read
 from ._deps import pandas, sqlalchemy as sa
 from ._engine import explain, write_transaction
 from ._reader import Reader
-from ._rows import decode_record, result_from_row
+from ._rows import decode_record, loads_json, result_from_row
 from ._tables import Tables
 
 __all__ = ["SessionReading"]
@@ -120,7 +119,8 @@ class SessionReading:
         """Every stored app definition, as JSON data."""
         with self._reading() as conn:
             return [
-                _loads(v) for v in conn.execute(sa.select(self._tables.apps.c.app_json)).scalars()
+                loads_json(v)
+                for v in conn.execute(sa.select(self._tables.apps.c.app_json)).scalars()
             ]
 
     def get_app(self, app_id: str) -> dict[str, Any] | None:
@@ -128,7 +128,7 @@ class SessionReading:
         a = self._tables.apps
         with self._reading() as conn:
             found = conn.execute(sa.select(a.c.app_json).where(a.c.app_id == app_id)).scalar()
-        return None if found is None else _loads(found)
+        return None if found is None else loads_json(found)
 
     def get_records(
         self,
@@ -156,7 +156,7 @@ class SessionReading:
         with self._reading() as conn:
             rows = [dict(row) for row in conn.execute(query).mappings()]
         for row in rows:
-            row["feedback_json"] = _loads(row["feedback_json"])
+            row["feedback_json"] = loads_json(row["feedback_json"])
         columns = ["feedback_definition_id", "name", "feedback_json", "run_location"]
         return pandas().DataFrame(rows, columns=columns)
 
@@ -182,7 +182,3 @@ class SessionReading:
                 yield conn
         except sa.exc.SQLAlchemyError as exc:
             raise explain(exc, self._url) from None
-
-
-def _loads(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, (str, bytes)) else value

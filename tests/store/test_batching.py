@@ -19,26 +19,12 @@ from typing import Any
 import psycopg
 import pytest
 import sqlalchemy as sa
+from _ten_calls import App
 
-from spyglass.adapters.custom import TruApp, instrument
+from spyglass.adapters.custom import TruApp
 from spyglass.core import FeedbackDefinition, Record, TruSession
 from spyglass.core.sinks import set_current_store
 from spyglass.store import _engine, _rows, _writer
-
-
-class Tool:
-    @instrument
-    def run(self, n: int) -> int:
-        return n + 1
-
-
-class App:
-    def __init__(self) -> None:
-        self.tool = Tool()
-
-    @instrument
-    def respond(self, question: str) -> str:
-        return f"{question}: {sum(self.tool.run(i) for i in range(9))}"
 
 
 def _template() -> tuple[TruApp, Record]:
