@@ -67,6 +67,7 @@ import gc
 import pstats
 import statistics
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -100,6 +101,11 @@ def construction(repeats: int) -> tuple[float, float]:
 
 # Thread CPU of each `recording.get()` of the recorded+read blocks, in µs.
 BUILDS: list[float] = []
+# The config every invoke gets (``--max-concurrency``); None: LangChain's default.
+CONFIG: dict[str, Any] | None = None
+# Threads started, per mode (see `count_threads`).
+STARTED: dict[str, int] = {}
+_MODE = ["plain"]
 
 
 def block(chain: Any, recorder: TruChain | None, n: int, read: bool = False) -> tuple[float, float]:
@@ -112,20 +118,21 @@ def block(chain: Any, recorder: TruChain | None, n: int, read: bool = False) -> 
     """
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
+    config = CONFIG
     if recorder is None:
         for _ in range(n):
-            chain.invoke(QUESTION)
+            chain.invoke(QUESTION, config)
     elif read:
         for _ in range(n):
             with recorder as recording:
-                chain.invoke(QUESTION)
+                chain.invoke(QUESTION, config)
             b0 = time.thread_time()
             recording.get()
             BUILDS.append((time.thread_time() - b0) * 1e6)
     else:
         for _ in range(n):
             with recorder:
-                chain.invoke(QUESTION)
+                chain.invoke(QUESTION, config)
     return (time.perf_counter() - t0) / n * 1e6, (time.process_time() - c0) / n * 1e6
 
 
@@ -140,6 +147,7 @@ def invoke_overhead(blocks: int, per_block: int) -> dict[str, list[tuple[float, 
     times: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
     for i in range(blocks):
         for kind in modes[i % 4 :] + modes[: i % 4]:
+            _MODE[0] = kind
             if kind == "plain":
                 instrument.unwrap_all()
                 times["plain"].append(block(chain, None, per_block))
@@ -149,6 +157,17 @@ def invoke_overhead(blocks: int, per_block: int) -> dict[str, list[tuple[float, 
             else:
                 times[kind].append(block(chain, recorder, per_block, read=kind == "recorded+read"))
     return times
+
+
+def count_threads() -> None:
+    """Count the threads started (LangChain's executor workers) per mode, in `STARTED`."""
+    start = threading.Thread.start
+
+    def counting_start(thread: threading.Thread) -> None:
+        STARTED[_MODE[0]] = STARTED.get(_MODE[0], 0) + 1
+        start(thread)
+
+    threading.Thread.start = counting_start  # type: ignore[method-assign]
 
 
 def profile(n: int) -> None:
@@ -173,7 +192,17 @@ def main() -> None:
     parser.add_argument("--per-block", type=int, default=30)
     parser.add_argument("--construct-repeats", type=int, default=50)
     parser.add_argument("--profile", action="store_true", help="profile recorded invokes instead")
+    parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=None,
+        help="invoke with config={'max_concurrency': N}: 1 runs RunnableParallel's steps "
+        "on one worker thread in every mode (see the module docstring)",
+    )
     args = parser.parse_args()
+    global CONFIG
+    if args.max_concurrency is not None:
+        CONFIG = {"max_concurrency": args.max_concurrency}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plugins.get_plugin_manager()
@@ -186,20 +215,22 @@ def main() -> None:
     print(f"  first (wraps the classes): {first:8.2f} ms")
     print(f"  later (median of {args.construct_repeats}):   {later:8.2f} ms   target <= 20 ms")
 
+    count_threads()
     times = invoke_overhead(args.blocks, args.per_block)
     print(
-        f"\nRAG chain invoke, {args.blocks} interleaved blocks x {args.per_block} calls "
-        "(µs per call; ratios: median of the per-block ratios to plain)"
+        f"\nRAG chain invoke (config={CONFIG}), {args.blocks} interleaved blocks x "
+        f"{args.per_block} calls (µs per call; ratios: median of the per-block ratios to plain)"
     )
-    print(f"  {'':14s} {'wall':>9s} {'ratio':>7s} {'CPU':>9s} {'ratio':>7s}")
+    print(f"  {'':14s} {'wall':>9s} {'ratio':>7s} {'CPU':>9s} {'ratio':>7s} {'threads':>8s}")
     ratios: dict[str, tuple[float, float]] = {}
     for kind, samples in times.items():
         wall = statistics.median(w / p[0] for (w, _), p in zip(samples, times["plain"]))
         cpu = statistics.median(c / p[1] for (_, c), p in zip(samples, times["plain"]))
         ratios[kind] = (wall, cpu)
+        threads = STARTED.get(kind, 0) / (len(samples) * args.per_block)
         print(
             f"  {kind:14s} {statistics.median(w for w, _ in samples):9.0f} {wall:6.3f}x "
-            f"{statistics.median(c for _, c in samples):9.0f} {cpu:6.3f}x"
+            f"{statistics.median(c for _, c in samples):9.0f} {cpu:6.3f}x {threads:8.2f}"
         )
     for kind, target in (("recorded", 1.15), ("recorded+read", 1.25)):
         wall, cpu = ratios[kind]

@@ -35,10 +35,10 @@ _DEFAULT_RECURSION_LIMIT = 25
 
 def recorded_config(config: Any) -> Any:
     """The recorded form of a ``config`` argument (see the module docstring)."""
-    if config is None:
-        return OMIT
     if type(config) is dict:  # what LangChain passes (a RunnableConfig is a dict)
         return _condensed(config) or OMIT
+    if config is None:
+        return OMIT
     if isinstance(config, list):  # batch: one config per input
         forms = [_condensed(c) if _is_mapping(c) else c for c in config]
         return forms if any(f != {} for f in forms) else OMIT
@@ -62,18 +62,23 @@ def _condensed(config: Mapping[Any, Any]) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for key, value in config.items():
         kind = type(value)
-        if value is None or (kind in _CONTAINERS and not value):
-            continue  # most of a config LangChain made: empty tags, metadata, ...
-        if key == "callbacks":
+        if kind in _CONTAINERS:
+            if not value:
+                continue  # most of a config LangChain made: empty tags, metadata, ...
+            if key == "configurable" and kind is dict:
+                value = {k: v for k, v in value.items() if not (type(k) is str and k[:2] == "__")}
+                if not value:
+                    continue
+        elif value is None:
+            continue
+        elif key == "callbacks":
             if not _has_handlers(value):
                 continue
         elif key == "recursion_limit":
             if value == _DEFAULT_RECURSION_LIMIT:
                 continue
-        elif key == "configurable" and _is_mapping(value):
+        elif key == "configurable" and isinstance(value, Mapping):
             value = {k: v for k, v in value.items() if not (isinstance(k, str) and k[:2] == "__")}
-            kind = dict
-        if kind in _CONTAINERS:
             if not value:
                 continue
         elif kind not in _SCALARS and isinstance(value, (Mapping, list, tuple)) and not value:

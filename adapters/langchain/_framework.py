@@ -15,7 +15,7 @@ import weakref
 from typing import Any
 
 from spyglass.core import MissingDependencyError
-from spyglass.core.plugins import resolve_class
+from spyglass.core.plugins import ClassCache, resolve_class
 
 from ._paths import (
     AI_MESSAGE,
@@ -65,26 +65,47 @@ __all__ = [
     "loaded",
 ]
 
-# path -> class, weak: a class that goes away (a module reloaded) is resolved again.
-_resolved: weakref.WeakValueDictionary[str, type] = weakref.WeakValueDictionary()
+# path -> a weak reference to its class: a class that goes away (a module reloaded) is
+# resolved again. Plain dict reads and calls of the reference: `loaded` runs several times
+# per record build.
+_resolved: dict[str, weakref.ref[type]] = {}
 
 
 def loaded(path: str) -> type | None:
     """The class at ``path`` if its module is already imported, else ``None``."""
-    found = _resolved.get(path)
-    if found is not None:
-        return found
+    ref = _resolved.get(path)
+    if ref is not None:
+        found = ref()
+        if found is not None:
+            return found
     cls = resolve_class(path)
     if cls is not None:
-        _resolved[path] = cls
+        _resolved[path] = weakref.ref(cls)
     return cls
+
+
+# class -> {path: whether the class derives from the class at path}. LangChain's bases
+# are ABCs, whose isinstance runs Python code on every call; the record build asks
+# several times per record.
+_derives: ClassCache[dict[str, bool]] = ClassCache(lambda cls: {})
 
 
 def is_instance(obj: Any, *paths: str) -> bool:
     """``isinstance(obj, <any class of paths>)``, for classes whose module is loaded."""
+    cls = type(obj)
+    if cls is not obj.__class__:  # a proxy that reports another class: ask isinstance
+        return any((base := loaded(path)) is not None and isinstance(obj, base) for path in paths)
+    verdicts = _derives.by_id.get(id(cls))
+    if verdicts is None:
+        verdicts = _derives[cls]
     for path in paths:
-        cls = loaded(path)
-        if cls is not None and isinstance(obj, cls):
+        verdict = verdicts.get(path)
+        if verdict is None:
+            base = loaded(path)
+            if base is None:
+                continue  # not imported yet: no object can be one (not kept: it may be later)
+            verdict = verdicts[path] = issubclass(cls, base)
+        if verdict:
             return True
     return False
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spyglass.core.plugins import AdapterInfo, InstrumentSpec, hookimpl
+from spyglass.core.plugins import AdapterInfo, ClassCache, InstrumentSpec, hookimpl
 
 from ._paths import RUNNABLE_MODULE
 
@@ -23,9 +23,25 @@ def _active() -> bool:
     return RUNNABLE_MODULE in sys.modules
 
 
-def _is_runnable(obj: Any) -> bool:
+def _derives_from_runnable(cls: type) -> bool:
     runnable = getattr(sys.modules.get(RUNNABLE_MODULE), "Runnable", None)
-    return runnable is not None and isinstance(obj, runnable)
+    return runnable is not None and issubclass(cls, runnable)
+
+
+# class -> whether it is a Runnable, asked only once LangChain is imported. Runnable is
+# an ABC, whose isinstance runs Python code each time: the hooks ask on every record.
+_runnable_classes = ClassCache(_derives_from_runnable)
+
+
+def _is_runnable(obj: Any) -> bool:
+    if RUNNABLE_MODULE not in sys.modules:
+        return False  # no Runnable can exist yet
+    cls = type(obj)
+    if cls is not obj.__class__:  # a proxy that reports another class
+        runnable = getattr(sys.modules[RUNNABLE_MODULE], "Runnable", None)
+        return runnable is not None and isinstance(obj, runnable)
+    known = _runnable_classes.by_id.get(id(cls))
+    return known if known is not None else _runnable_classes[cls]
 
 
 @hookimpl

@@ -139,7 +139,8 @@ _goes_last = ClassCache(lambda cls: mro_match(cls, _LAST) is not None)
 
 def is_llama_type(cls: type) -> bool:
     """Whether ``cls`` is a LlamaIndex class or derives from one."""
-    return _verdict[cls] != _OTHER_V
+    verdict = _verdict.by_id.get(id(cls))  # without a Python call, for classes seen before
+    return (verdict if verdict is not None else _verdict[cls]) != _OTHER_V
 
 
 def _followed(value: Any) -> bool:

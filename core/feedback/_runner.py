@@ -199,6 +199,14 @@ class FeedbackRunner(_sinks.RecordSink):
         Never raises.
         """
         try:
+            if feedback_mode is None and not getattr(self._app_ref(), "feedbacks", None):
+                # Nothing to evaluate, the usual case, met on every record build: what
+                # `attach` gives such a record, without its lock and futures. (Racing an
+                # `attach` of the same record is harmless: both write empty lists.)
+                if record.feedback_and_future_results is None:
+                    record.feedback_results = []
+                    record.feedback_and_future_results = []
+                return
             self.attach(record, feedback_mode)
             self.schedule(record, feedback_mode)
         except Exception:  # noqa: BLE001 - logged (traceback once); never raised into the app

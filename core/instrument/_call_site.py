@@ -161,19 +161,33 @@ class CallSite:
     def _with_keywords(self, out: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any] | None:
         """Add keyword arguments by the plan; ``None`` when only Signature.bind can tell."""
         order = self._order
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] | None = None
+        last = -1
+        ordered = True  # keywords given in parameter order (usual): no sort needed
         for key, value in kwargs.items():
+            rank = order.get(key)
+            if rank is None:
+                if self._varkw is None:
+                    return None  # unexpected keyword: the call raised
+                if extra is None:
+                    extra = {}
+                extra[key] = value
+                continue
             if key in out:
                 return None  # given twice: the call raised
-            if key in order:
-                out[key] = value
-            elif self._varkw is not None:
-                extra[key] = value
-            else:
-                return None  # unexpected keyword: the call raised
-        if any(name not in out for name in self._required):
-            return None  # a missing argument: the call raised
-        ranked = {name: out[name] for name in sorted(out, key=order.__getitem__)}
+            out[key] = value
+            if rank < last:
+                ordered = False
+            last = rank
+        for name in self._required:
+            if name not in out:
+                return None  # a missing argument: the call raised
+        # The positional arguments come first in parameter order and every keyword
+        # ranks after them (an earlier name would be given twice), so only the
+        # keywords can be out of order.
+        ranked = (
+            out if ordered else {name: out[name] for name in sorted(out, key=order.__getitem__)}
+        )
         if extra:
             ranked[self._varkw] = extra  # type: ignore[index]
         return ranked

@@ -26,6 +26,9 @@ class Methods:
     def positional_only(self, a, /, b=1):  # type: ignore[no-untyped-def]
         return a
 
+    def many(self, a, b=1, c=2, *, d=3, e=4, **rest):  # type: ignore[no-untyped-def]
+        return a
+
 
 CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("plain", (1,), {}),
@@ -45,6 +48,12 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("keyword_only", ("q",), {}),  # run_manager missing
     ("star_args", (1, 2, 3), {"flag": True, "z": 0}),
     ("positional_only", (1,), {"b": 2}),
+    # keywords out of parameter order, extras among them: ordered as bind orders them
+    ("lc_invoke", (), {"other": 1, "config": {}, "input": "q"}),
+    ("many", (0,), {"e": 1, "x": 0, "c": 5, "d": 2}),
+    ("many", (0, 1), {"c": 5, "d": 2, "e": 1}),
+    ("many", (0, 1), {"b": 5}),  # b twice
+    ("many", (), {"e": 1, "a": 0}),
 ]
 
 

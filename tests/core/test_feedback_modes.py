@@ -87,6 +87,22 @@ def test_none_runs_nothing():
     assert ([], [], {}) == (calls, record.feedback_results, record.wait_for_feedback_results(0))
 
 
+@pytest.mark.parametrize("mode", list(FeedbackMode))
+def test_without_feedbacks_a_record_gets_empty_fields_once(mode):
+    """An app without feedbacks (the usual case): the record gets empty lists, in every
+    mode, and a record that already has its futures keeps them."""
+    record = one_retrieval()
+    runner_for([], mode).on_record(record)
+    assert ([], [], {}) == (
+        record.feedback_results,
+        record.feedback_and_future_results,
+        record.wait_for_feedback_results(0),
+    )
+    pairs = record.feedback_and_future_results
+    runner_for([], mode).on_record(record)
+    assert record.feedback_and_future_results is pairs
+
+
 def test_per_record_mode_overrides_app_mode():
     """on_record(record, feedback_mode=...) overrides the app's mode for that record."""
     calls: list = []

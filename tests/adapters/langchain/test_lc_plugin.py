@@ -92,3 +92,24 @@ def test_several_retrievers_are_listed_and_one_can_be_chosen():
     assert expected == TruChain.select_context(chain, retriever=keyword)
     with pytest.raises(SelectorError, match="matches none"):
         TruChain.select_context(chain, retriever="nope")
+
+
+def test_class_checks_are_remembered_per_class_and_still_see_proxies():
+    """The adapter's isinstance checks (cached per class, since LangChain's bases are
+    ABCs) answer as isinstance does, for plain objects and for proxies that report the
+    class of what they wrap."""
+    import wrapt
+
+    from spyglass.adapters.langchain import _framework as fw
+    from spyglass.adapters.langchain._plugin import _is_runnable
+
+    chain = rag_chain()
+    model = FakeListChatModel(responses=["x"])
+    proxy = wrapt.ObjectProxy(chain)
+    for _ in range(2):  # computed, then from the cache
+        assert fw.is_instance(chain, fw.RUNNABLE) and _is_runnable(chain)
+        assert fw.is_instance(proxy, fw.RUNNABLE) and _is_runnable(proxy)
+        assert fw.is_instance(model, fw.CHAT_MODEL, fw.LLM)
+        assert not fw.is_instance(chain, fw.CHAT_MODEL, fw.LLM)
+        assert not fw.is_instance("text", fw.RUNNABLE) and not _is_runnable("text")
+        assert not fw.is_instance(proxy, fw.CHAT_MODEL)
